@@ -1,0 +1,1 @@
+"""Operator tooling for the estate: offline plan, checks, diff, graph, doctor, backend."""

@@ -1,0 +1,48 @@
+"""Command dispatcher.
+
+Each command lives in its own module under ``estate/`` and exposes
+``register(subparsers)``, which adds its parser and sets ``handler`` to a
+function ``(args) -> int`` (the exit code). Command modules keep heavy imports
+(Pulumi, provider SDKs, boto3) inside their handlers so that ``--help`` and
+unrelated commands stay fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from collections.abc import Sequence
+
+# Module names under estate/ that provide a command, in the order shown by --help.
+COMMAND_MODULES: tuple[str, ...] = (
+    "plan",
+    "check",
+    "diff",
+    "graph",
+    "doctor",
+    "import_file",
+    "backend",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m estate",
+        description="Plan, check and operate the web estate's Pulumi stacks.",
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module_name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"estate.{module_name}")
+        except ModuleNotFoundError as error:
+            if error.name == f"estate.{module_name}":
+                continue  # command not built yet
+            raise
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return int(args.handler(args))
