@@ -1,0 +1,77 @@
+"""A scoped Cloudflare account API token for a repository's deploy workflow."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_cloudflare as cloudflare
+
+CLOUDFLARE_DEPLOY_TOKEN_TYPE = "estate:access:CloudflareDeployToken"
+
+
+@dataclass(frozen=True)
+class CloudflareDeployTokenArgs:
+    """Inputs of :class:`CloudflareDeployToken`.
+
+    ``account_id``: the account the token may act on, and nothing else.
+    ``token_name``: shown in the dashboard. ``permission_group_names``: the
+    Cloudflare permission groups granted, e.g. ``"Pages Write"`` or
+    ``"Workers Scripts Write"``; looked up by name so no opaque IDs live in code.
+    """
+
+    account_id: pulumi.Input[str]
+    token_name: str
+    permission_group_names: Sequence[str]
+
+
+class CloudflareDeployToken(pulumi.ComponentResource):
+    """An account-owned API token limited to the given permission groups on one account.
+
+    Owned by the stack, so rotating it is ``pulumi up --replace`` on the token;
+    the new value reaches the repository's Actions secret in the same update.
+
+    Outputs: ``token`` (secret), ``token_id``.
+    """
+
+    token: pulumi.Output[str]
+    token_id: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: CloudflareDeployTokenArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(CLOUDFLARE_DEPLOY_TOKEN_TYPE, name, None, opts)
+        groups = cloudflare.get_account_api_token_permission_groups_list_output(
+            account_id=args.account_id, opts=pulumi.InvokeOutputOptions(parent=self)
+        )
+        wanted = tuple(args.permission_group_names)
+
+        def permission_groups(
+            result: cloudflare.GetAccountApiTokenPermissionGroupsListResult,
+        ) -> list[cloudflare.AccountTokenPolicyPermissionGroupArgsDict]:
+            by_name: dict[str, str] = {str(group.name): str(group.id) for group in result.results}
+            missing = [group for group in wanted if group not in by_name]
+            if missing:
+                raise ValueError(f"CloudflareDeployToken {name}: unknown permission groups {missing}")
+            return [{"id": by_name[group]} for group in wanted]
+
+        token = cloudflare.AccountToken(
+            f"{name}-token",
+            account_id=args.account_id,
+            name=args.token_name,
+            policies=[
+                {
+                    "effect": "allow",
+                    "permission_groups": groups.apply(permission_groups),
+                    "resources": pulumi.Output.from_input(args.account_id).apply(
+                        lambda account_id: json.dumps({f"com.cloudflare.api.account.{account_id}": "*"})
+                    ),
+                }
+            ],
+            opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["value"]),
+        )
+        self.token = pulumi.Output.secret(token.value)
+        self.token_id = token.id
+        self.register_outputs({"token": self.token, "token_id": self.token_id})

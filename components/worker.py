@@ -1,0 +1,125 @@
+"""A Cloudflare Worker whose code ships from its own repository with ``wrangler deploy``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_cloudflare as cloudflare
+
+from components.cloudflare_deploy_token import CloudflareDeployToken, CloudflareDeployTokenArgs
+
+WORKER_TYPE = "estate:hosting:Worker"
+
+# Permission groups wrangler needs to upload a script and its secrets.
+WRANGLER_PERMISSION_GROUPS = ("Workers Scripts Write",)
+
+
+@dataclass(frozen=True)
+class WorkerArgs:
+    """Inputs of :class:`Worker`.
+
+    ``account_id`` / ``zone_id``: the Cloudflare account and the zone of
+    ``hostname``. ``script_name``: the Worker's name as wrangler deploys it
+    (``name`` in ``wrangler.toml``, with ``-<env>`` for ``--env``).
+    ``hostname``: served through a Workers custom domain, which creates and
+    owns its DNS record. ``route_pattern``: instead of a custom domain, a route
+    such as ``example.com/chat/*`` on an existing proxied host.
+    ``wrangler_environment``: the ``--env`` wrangler deploys with ("production"
+    deploys with no ``--env``). ``secrets``: runtime secrets of the Worker (names
+    to values). ``variables``: runtime plain-text variables.
+    """
+
+    account_id: pulumi.Input[str]
+    zone_id: pulumi.Input[str]
+    script_name: str
+    wrangler_environment: str
+    hostname: str | None = None
+    route_pattern: str | None = None
+    secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    variables: Mapping[str, str] = field(default_factory=dict)
+
+
+class Worker(pulumi.ComponentResource):
+    """Everything about a Worker except its code.
+
+    How it stays out of wrangler's way: the stack never declares the script
+    itself (no ``WorkersScript``), so ``wrangler deploy`` stays the only writer
+    of code, bindings and compatibility settings. The stack owns what wrangler
+    does not: the custom domain (or route), the deploy credential (a token
+    limited to Workers scripts on this account) and the runtime secrets and
+    variables. Secrets and variables are handed to the repository's deploy
+    workflow (outputs ``deploy_secrets`` / ``deploy_variables``, set as
+    GitHub environment secrets and variables by the stack), which passes them to
+    ``wrangler deploy`` (``secrets:`` / ``vars:`` of wrangler-action), so every
+    deploy carries the values the stack declares and nothing drifts.
+
+    Outputs: ``script_name``, ``url``, ``deploy_secrets`` (name → secret output:
+    ``CLOUDFLARE_API_TOKEN``, ``CLOUDFLARE_ACCOUNT_ID`` and the runtime
+    secrets), ``deploy_variables`` (``WRANGLER_ENV`` and the runtime variables).
+    """
+
+    script_name: pulumi.Output[str]
+    url: pulumi.Output[str]
+    deploy_secrets: dict[str, pulumi.Output[str]]
+    deploy_variables: dict[str, str]
+
+    def __init__(self, name: str, args: WorkerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(WORKER_TYPE, name, None, opts)
+        if (args.hostname is None) == (args.route_pattern is None):
+            raise ValueError(f"Worker {name}: give exactly one of hostname or route_pattern")
+        reserved = {"CLOUDFLARE_API_TOKEN", "CLOUDFLARE_ACCOUNT_ID", "WRANGLER_ENV"}
+        clashes = sorted(reserved & (set(args.secrets) | set(args.variables)))
+        if clashes:
+            raise ValueError(f"Worker {name}: {clashes} are reserved for the deploy workflow")
+        child = pulumi.ResourceOptions(parent=self)
+
+        if args.hostname is not None:
+            cloudflare.WorkersCustomDomain(
+                f"{name}-domain",
+                account_id=args.account_id,
+                zone_id=args.zone_id,
+                hostname=args.hostname,
+                service=args.script_name,
+                opts=child,
+            )
+            url = f"https://{args.hostname}"
+        else:
+            assert args.route_pattern is not None
+            cloudflare.WorkersRoute(
+                f"{name}-route",
+                zone_id=args.zone_id,
+                pattern=args.route_pattern,
+                script=args.script_name,
+                opts=child,
+            )
+            url = f"https://{args.route_pattern.rstrip('*')}"
+
+        deploy_token = CloudflareDeployToken(
+            f"{name}-deploy",
+            CloudflareDeployTokenArgs(
+                account_id=args.account_id,
+                token_name=f"wrangler deploy: {args.script_name}",
+                permission_group_names=WRANGLER_PERMISSION_GROUPS,
+            ),
+            opts=child,
+        )
+
+        self.script_name = pulumi.Output.from_input(args.script_name)
+        self.url = pulumi.Output.from_input(url)
+        # Plain maps of outputs: the names must be known now, one Actions secret each.
+        self.deploy_secrets = {
+            "CLOUDFLARE_API_TOKEN": deploy_token.token,
+            "CLOUDFLARE_ACCOUNT_ID": pulumi.Output.secret(args.account_id),
+            **{key: pulumi.Output.secret(value) for key, value in args.secrets.items()},
+        }
+        self.deploy_variables = {"WRANGLER_ENV": args.wrangler_environment, **args.variables}
+        self.register_outputs(
+            {
+                "script_name": self.script_name,
+                "url": self.url,
+                "deploy_secrets": self.deploy_secrets,
+                "deploy_variables": self.deploy_variables,
+            }
+        )

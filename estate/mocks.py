@@ -1,0 +1,108 @@
+"""Pulumi mocks at the provider boundary: computed outputs as each provider would return them.
+
+Only what a provider computes is invented here (IDs, hostnames, generated
+passwords, tokens); every input passes through unchanged. Values are derived
+from the resource's name, so plans are reproducible run to run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+import pulumi
+
+# Cloudflare account permission groups that token lookups may ask for.
+CLOUDFLARE_PERMISSION_GROUPS = (
+    "Pages Write",
+    "Pages Read",
+    "Workers Scripts Write",
+    "Workers Scripts Read",
+    "Workers Routes Write",
+    "Account Settings Read",
+)
+
+
+def _digest(*parts: str, length: int = 32) -> str:
+    return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
+
+
+def _uuid(*parts: str) -> str:
+    h = _digest(*parts)
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
+
+
+def _supabase_project(args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+    ref = "".join(chr(ord("a") + int(c, 16) % 26) for c in _digest(args.name, length=20))
+    return ref, {
+        **args.inputs,
+        "dbHost": f"db.{ref}.supabase.co",
+        "dbPort": 5432,
+        "dbPoolingPort": 6543,
+        "dbName": "postgres",
+        "dbUsername": "postgres",
+        "endpoint": f"https://{ref}.supabase.co",
+        "createdAt": "2026-01-01T00:00:00Z",
+    }
+
+
+def _random_password(args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+    length = int(args.inputs.get("length", 32))
+    result = (_digest("password", args.name, length=64) * 2)[:length]
+    return "none", {**args.inputs, "result": result, "bcryptHash": "$2a$10$" + _digest(result, length=53)}
+
+
+def _pages_project(args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+    name = args.inputs["name"]
+    return name, {**args.inputs, "subdomain": f"{name}.pages.dev", "domains": []}
+
+
+def _account_token(args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+    token_id = _digest("token", args.name)
+    return token_id, {**args.inputs, "value": _digest("token-value", args.name, length=40), "status": "active"}
+
+
+def _vercel_project(args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+    return f"prj_{_digest(args.name, length=28)}", dict(args.inputs)
+
+
+def _echo(id_key: str) -> Callable[[pulumi.runtime.MockResourceArgs], tuple[str, dict[str, Any]]]:
+    def new(args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        return str(args.inputs.get(id_key, args.name)), dict(args.inputs)
+
+    return new
+
+
+_COMPUTED: dict[str, Callable[[pulumi.runtime.MockResourceArgs], tuple[str, dict[str, Any]]]] = {
+    "supabase:index:Project": _supabase_project,
+    "random:index/randomPassword:RandomPassword": _random_password,
+    "cloudflare:index/pagesProject:PagesProject": _pages_project,
+    "cloudflare:index/accountToken:AccountToken": _account_token,
+    "vercel:index/project:Project": _vercel_project,
+    "github:index/repositoryEnvironment:RepositoryEnvironment": _echo("environment"),
+    "github:index/branch:Branch": _echo("branch"),
+}
+
+
+class ProviderMocks(pulumi.runtime.Mocks):
+    """Answers resource registrations and invokes as the real providers would."""
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        computed = _COMPUTED.get(args.typ)
+        if computed is not None:
+            return computed(args)
+        if args.typ.startswith("cloudflare:index/zeroTrust"):
+            return _uuid(args.name), dict(args.inputs)
+        return f"{args.name}-{_digest(args.typ, args.name, length=8)}", dict(args.inputs)
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        if args.token == "cloudflare:index/getAccountApiTokenPermissionGroupsList:getAccountApiTokenPermissionGroupsList":
+            return {
+                "accountId": args.args.get("accountId"),
+                "results": [
+                    {"id": _digest("permission-group", name), "name": name, "scopes": ["com.cloudflare.api.account"]}
+                    for name in CLOUDFLARE_PERMISSION_GROUPS
+                ],
+            }, []
+        raise NotImplementedError(f"no mock for invoke {args.token}")

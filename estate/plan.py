@@ -1,0 +1,211 @@
+"""``python -m estate plan``: the real program under Pulumi's mocks, offline.
+
+The program (``__main__.py``) runs unchanged with the stack's config from
+``Pulumi.<stack>.yaml``; the mocks stand in only for the providers. Secrets
+cannot be decrypted offline, so every secret key gets a placeholder, and every
+secret value is shown as ``"[secret]"``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import runpy
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+SECRET = "[secret]"
+# How Pulumi's RPC layer marks a secret value inside deserialized properties.
+_SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
+_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+_RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
+
+
+class StackFileError(Exception):
+    """The stack file is missing or unreadable."""
+
+
+def project_name(project_dir: Path = PROJECT_DIR) -> str:
+    import yaml
+
+    return str(yaml.safe_load((project_dir / "Pulumi.yaml").read_text())["name"])
+
+
+def load_stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> tuple[dict[str, str], list[str], list[str]]:
+    """Reads ``Pulumi.<stack>.yaml`` as Pulumi hands config to a program.
+
+    Returns (config: key → raw string with objects as JSON, secret keys, keys
+    given an offline placeholder). Encrypted values and secret keys the estate
+    needs but the file lacks get the placeholder: offline, nothing can be decrypted.
+    """
+    import yaml
+
+    from stacks.settings import OFFLINE_SECRET_PLACEHOLDER, secret_config_keys
+
+    path = project_dir / f"Pulumi.{stack}.yaml"
+    if not path.is_file():
+        known = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
+        raise StackFileError(f"no stack file {path.name}; stacks with a file: {known}. "
+                             f"Create one with `pulumi stack init {stack}` or pick one of those.")  # fmt: skip
+    try:
+        document = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as error:
+        raise StackFileError(f"{path.name} is not valid YAML: {error}") from None
+    raw_config = document.get("config") or {}
+    if not isinstance(raw_config, dict):
+        raise StackFileError(f"{path.name}: `config` must be a mapping of keys to values")
+
+    config: dict[str, str] = {}
+    secret_keys: list[str] = []
+    placeholders: list[str] = []
+    for key, value in raw_config.items():
+        if _is_encrypted(value):
+            config[key] = OFFLINE_SECRET_PLACEHOLDER if not isinstance(value, dict) or "secure" in value else json.dumps(
+                _replace_encrypted(value, OFFLINE_SECRET_PLACEHOLDER))  # fmt: skip
+            secret_keys.append(key)
+            placeholders.append(key)
+        else:
+            config[key] = value if isinstance(value, str) else json.dumps(value)
+    for key in secret_config_keys():
+        if key not in config:
+            config[key] = OFFLINE_SECRET_PLACEHOLDER
+            secret_keys.append(key)
+            placeholders.append(key)
+    return config, secret_keys, placeholders
+
+
+def _is_encrypted(value: Any) -> bool:
+    if isinstance(value, dict):
+        return "secure" in value or any(_is_encrypted(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_is_encrypted(v) for v in value)
+    return False
+
+
+def _replace_encrypted(value: Any, placeholder: str) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"secure"}:
+            return placeholder
+        return {k: _replace_encrypted(v, placeholder) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replace_encrypted(v, placeholder) for v in value]
+    return value
+
+
+def public_value(value: Any) -> Any:
+    """A deserialized property value with every secret replaced by ``"[secret]"``."""
+    if isinstance(value, dict):
+        if value.get(_SECRET_SIG_KEY) == _SECRET_SIG:
+            return SECRET
+        if value.get(_SECRET_SIG_KEY) == _RESOURCE_SIG:
+            return value.get("urn")
+        return {k: public_value(v) for k, v in value.items() if k != "__provider"}
+    if isinstance(value, list):
+        return [public_value(v) for v in value]
+    return value
+
+
+def run_plan(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, Any]:
+    """Runs the program of ``project_dir`` for ``stack`` under mocks; returns the plan document.
+
+    Raises :class:`stacks.settings.SettingsError` for bad config and
+    :class:`StackFileError` for a missing or unreadable stack file.
+    """
+    config, secret_keys, _ = load_stack_config(stack, project_dir)
+    return run_program(stack, config, secret_keys, project_dir)
+
+
+def run_program(
+    stack: str, config: Mapping[str, str], secret_keys: list[str], project_dir: Path = PROJECT_DIR
+) -> dict[str, Any]:
+    """Runs the program with the given config under mocks; returns the plan document."""
+    import pulumi
+    import pulumi.runtime
+
+    from estate.mocks import ProviderMocks
+    from estate.recording_monitor import RecordingMonitor
+    from stacks.settings import load_settings
+
+    # Validate first, exactly as the program will: bad config registers nothing.
+    load_settings(stack, config, secret_keys)
+
+    if str(project_dir) not in sys.path:
+        sys.path.insert(0, str(project_dir))
+    project = project_name(project_dir)
+    pulumi.runtime.reset_options(project=project, stack=stack)
+    monitor = RecordingMonitor(ProviderMocks())
+    pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=False, monitor=monitor)
+    pulumi.runtime.set_all_config(dict(config), list(secret_keys))
+
+    outputs: dict[str, Any] = {}
+
+    @pulumi.runtime.test
+    def program() -> pulumi.Output[None]:
+        runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__")
+        root = pulumi.runtime.get_root_resource()
+        exported: dict[str, Any] = dict(getattr(root, "outputs", {}) or {})
+
+        async def collect() -> None:
+            outputs.update({name: await _resolve(value) for name, value in exported.items()})
+
+        return pulumi.Output.from_input(asyncio.ensure_future(collect()))
+
+    program()
+    return {
+        "stack": stack,
+        "project": project,
+        "resources": monitor.plan_resources(),
+        "outputs": outputs,
+    }
+
+
+async def _resolve(value: Any) -> Any:
+    import pulumi
+
+    if isinstance(value, pulumi.Output):
+        output: pulumi.Output[Any] = value
+        if await output.is_secret():
+            return SECRET
+        return await _resolve(await output.future())
+    if isinstance(value, dict):
+        return {k: await _resolve(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [await _resolve(v) for v in value]
+    if isinstance(value, pulumi.Resource):
+        return await _resolve(value.urn)
+    return value
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "plan",
+        help="plan a stack offline: the real program under Pulumi mocks",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--stack", required=True, help="stack name; reads Pulumi.<stack>.yaml")
+    parser.add_argument("--format", choices=("tree", "json"), default="tree", help="tree for people, json for machines")
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    from estate.output import print_error_list, print_plan_tree
+    from stacks.settings import SettingsError
+
+    try:
+        plan = run_plan(args.stack)
+    except SettingsError as error:
+        print_error_list(f"stack {error.stack!r}: {len(error.problems)} config problem(s)", [str(p) for p in error.problems])
+        return 2
+    except StackFileError as error:
+        print_error_list("cannot plan", [str(error)])
+        return 2
+    if args.format == "json":
+        sys.stdout.write(json.dumps(plan, indent=2, sort_keys=False) + "\n")
+    else:
+        print_plan_tree(plan)
+    return 0

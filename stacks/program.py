@@ -1,0 +1,290 @@
+"""Turns one stack's settings and the catalog into components. ``__main__`` calls :func:`build_estate`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi_cloudflare as cloudflare
+import pulumi_github as github
+import pulumi_supabase as supabase
+import pulumiverse_vercel as vercel
+
+from components.access_policy import AccessPolicy, AccessPolicyArgs
+from components.application import Application, ApplicationArgs
+from components.cloudflare_deploy_token import CloudflareDeployToken, CloudflareDeployTokenArgs
+from components.pages_site import PagesSite, PagesSiteArgs
+from components.repository_governance import RepositoryGovernance, RepositoryGovernanceArgs
+from components.supabase_database import SupabaseDatabase, SupabaseDatabaseArgs
+from components.vercel_app import EnvironmentVariable, VercelApp, VercelAppArgs, VercelTarget
+from components.worker import Worker, WorkerArgs
+from stacks.catalog import (
+    APPS,
+    App,
+    EnvVar,
+    FromDatabase,
+    FromStack,
+    PagesHosting,
+    Plain,
+    Secret,
+    VercelHosting,
+    WorkerHosting,
+)
+from stacks.settings import Organization, StackSettings
+
+# Workflow templates delivered to the app repositories: app-workflows/<repository>/.
+APP_WORKFLOWS_DIR = Path(__file__).resolve().parent.parent / "app-workflows"
+
+# Permission groups a Pages deploy (wrangler pages deploy) needs.
+PAGES_DEPLOY_PERMISSION_GROUPS = ("Pages Write",)
+
+
+@dataclass(frozen=True)
+class OrganizationProviders:
+    """The explicit providers of one organization's accounts."""
+
+    cloudflare: cloudflare.Provider
+    vercel: vercel.Provider
+    github: github.Provider
+
+
+def build_estate(settings: StackSettings) -> dict[str, Any]:
+    """Declares the whole estate of one stack; returns the stack outputs."""
+    providers = {org.name: _providers(org) for org in settings.organizations.values()}
+    access_policies = {
+        org.name: AccessPolicy(
+            f"{org.name}-internal-access",
+            AccessPolicyArgs(
+                account_id=org.cloudflare_account_id,
+                policy_name=f"{org.name} staff ({settings.environment})",
+                emails=settings.access.emails,
+                email_domains=settings.access.email_domains,
+                group_ids=settings.access.group_ids,
+            ),
+            opts=pulumi.ResourceOptions(provider=providers[org.name].cloudflare),
+        )
+        for org in settings.organizations.values()
+        if any(_is_gated(settings, app) for app in APPS if app.organization == org.name)
+    }
+    apps = {
+        app.key: _build_app(
+            app,
+            settings,
+            providers[app.organization],
+            access_policies.get(app.organization),
+        )
+        for app in APPS
+    }
+    return {"environment": settings.environment, "apps": apps}
+
+
+def _is_gated(settings: StackSettings, app: App) -> bool:
+    hosting = settings.hosting[app.key]
+    return isinstance(hosting, PagesHosting) and any(site.gated for site in hosting.sites)
+
+
+def _providers(org: Organization) -> OrganizationProviders:
+    return OrganizationProviders(
+        cloudflare=cloudflare.Provider(
+            f"{org.name}-cloudflare", api_token=pulumi.Output.secret(org.cloudflare_api_token.reveal())
+        ),
+        vercel=vercel.Provider(f"{org.name}-vercel", api_token=pulumi.Output.secret(org.vercel_api_token.reveal())),
+        github=github.Provider(
+            f"{org.name}-github", owner=org.github_owner, token=pulumi.Output.secret(org.github_token.reveal())
+        ),
+    )
+
+
+def _build_app(
+    app: App,
+    settings: StackSettings,
+    providers: OrganizationProviders,
+    access_policy: AccessPolicy | None,
+) -> dict[str, Any]:
+    org = settings.organizations[app.organization]
+    group = Application(
+        app.key,
+        ApplicationArgs(
+            title=app.title, repository=f"{org.github_owner}/{app.repository}", environment=settings.environment
+        ),
+    )
+    deploy_branch = settings.deploy_branch(app)
+
+    database = None
+    if app.database:
+        database = SupabaseDatabase(
+            f"{app.key}-database",
+            SupabaseDatabaseArgs(
+                project_name=settings.resource_name(f"{org.name}-{app.key}"),
+                organization_id=org.supabase_organization_id,
+                region=supabase.Region(settings.supabase_region),
+                plan=supabase.Plan(settings.supabase_plan),
+                deletion_protection=settings.is_production,
+            ),
+            opts=pulumi.ResourceOptions(parent=group),
+        )
+
+    hosting = settings.hosting[app.key]
+    primary_url = _primary_url(settings, app)
+
+    def value_of(variable: EnvVar) -> pulumi.Input[str]:
+        source = variable.source
+        if isinstance(source, Secret):
+            return pulumi.Output.secret(settings.secrets[source.config_key].reveal())
+        if isinstance(source, Plain):
+            return settings.values[source.config_key]
+        if isinstance(source, FromStack):
+            return settings.environment if source.name == "environment" else primary_url
+        assert isinstance(source, FromDatabase)
+        if database is None:
+            raise ValueError(f"catalog: {app.key}.{variable.key} reads the database, but {app.key} has none")
+        return getattr(database, source.output)
+
+    secrets: dict[str, pulumi.Input[str]] = {}
+    variables: dict[str, pulumi.Input[str]] = {}
+    hosting_outputs: dict[str, Any]
+    if isinstance(hosting, VercelHosting):
+        vercel_app = VercelApp(
+            f"{app.key}-vercel",
+            VercelAppArgs(
+                project_name=settings.resource_name(app.key),
+                team_id=org.vercel_team_id,
+                git_repository=f"{org.github_owner}/{app.repository}",
+                production_branch=deploy_branch,
+                domains=[settings.hostname(app, hosting.subdomain)],
+                zone_id=org.cloudflare_zone_id,
+                # Feature-branch previews are built once, by the production project.
+                build_previews=settings.is_production,
+                environment_variables=_vercel_environment(app, settings, value_of),
+                framework=hosting.framework,
+                root_directory=hosting.root_directory,
+            ),
+            opts=pulumi.ResourceOptions(parent=group, providers=[providers.vercel, providers.cloudflare]),
+        )
+        hosting_outputs = {"kind": "vercel", "project": vercel_app.project_name, "urls": vercel_app.urls}
+    elif isinstance(hosting, PagesHosting):
+        sites = {
+            site.project_name: PagesSite(
+                f"{app.key}-{site.subdomain}",
+                PagesSiteArgs(
+                    account_id=org.cloudflare_account_id,
+                    zone_id=org.cloudflare_zone_id,
+                    project_name=settings.resource_name(site.project_name),
+                    production_branch=deploy_branch,
+                    build_command=site.build_command,
+                    destination_dir=site.destination_dir,
+                    domain=settings.hostname(app, site.subdomain),
+                    access_policy_id=access_policy.policy_id if site.gated and access_policy else None,
+                ),
+                opts=pulumi.ResourceOptions(parent=group, provider=providers.cloudflare),
+            )
+            for site in hosting.sites
+        }
+        token = CloudflareDeployToken(
+            f"{app.key}-pages-deploy",
+            CloudflareDeployTokenArgs(
+                account_id=org.cloudflare_account_id,
+                token_name=f"pages deploy: {app.repository} ({settings.environment})",
+                permission_group_names=PAGES_DEPLOY_PERMISSION_GROUPS,
+            ),
+            opts=pulumi.ResourceOptions(parent=group, provider=providers.cloudflare),
+        )
+        secrets |= {
+            "CLOUDFLARE_API_TOKEN": token.token,
+            "CLOUDFLARE_ACCOUNT_ID": pulumi.Output.secret(org.cloudflare_account_id),
+        }
+        variables |= {
+            site.workflow_variable: sites[site.project_name].project_name for site in hosting.sites
+        }
+        secrets |= {v.key: value_of(v) for v in app.env if v.sensitive}
+        variables |= {v.key: value_of(v) for v in app.env if not v.sensitive}
+        hosting_outputs = {
+            "kind": "pages",
+            "sites": {name: {"url": site.url, "gated_hosts": site.gated_hosts} for name, site in sites.items()},
+        }
+    else:
+        assert isinstance(hosting, WorkerHosting)
+        worker = Worker(
+            f"{app.key}-worker",
+            WorkerArgs(
+                account_id=org.cloudflare_account_id,
+                zone_id=org.cloudflare_zone_id,
+                script_name=settings.resource_name(hosting.script_name),
+                wrangler_environment=settings.environment,
+                hostname=settings.hostname(app, hosting.subdomain),
+                secrets={v.key: value_of(v) for v in app.env if v.sensitive},
+                variables={v.key: str(value_of(v)) for v in app.env if not v.sensitive},
+            ),
+            opts=pulumi.ResourceOptions(parent=group, provider=providers.cloudflare),
+        )
+        secrets |= worker.deploy_secrets
+        variables |= worker.deploy_variables
+        hosting_outputs = {"kind": "worker", "script": worker.script_name, "url": worker.url}
+
+    if database is not None:
+        secrets |= {
+            "SUPABASE_ACCESS_TOKEN": pulumi.Output.secret(org.supabase_deploy_token.reveal()),
+            "SUPABASE_PROJECT_REF": database.project_ref,
+            "SUPABASE_DB_PASSWORD": database.db_password,
+        }
+
+    governance = RepositoryGovernance(
+        f"{app.key}-repository",
+        RepositoryGovernanceArgs(
+            repository=app.repository,
+            environment=settings.environment,
+            deploy_branch=deploy_branch,
+            required_status_checks=settings.required_status_checks[app.repository],
+            required_approvals=settings.required_approvals,
+            secrets=secrets,
+            variables=variables,
+            workflow_files=_workflow_files(app.repository),
+        ),
+        opts=pulumi.ResourceOptions(parent=group, provider=providers.github),
+    )
+
+    return {
+        "repository": f"{org.github_owner}/{app.repository}",
+        "deploy_branch": governance.protected_branch,
+        "url": primary_url,
+        "hosting": hosting_outputs,
+        "database": database.project_ref if database is not None else None,
+    }
+
+
+def _primary_url(settings: StackSettings, app: App) -> str:
+    hosting = settings.hosting[app.key]
+    subdomain = hosting.sites[0].subdomain if isinstance(hosting, PagesHosting) else hosting.subdomain
+    return f"https://{settings.hostname(app, subdomain)}"
+
+
+def _vercel_environment(app: App, settings: StackSettings, value_of: Any) -> list[EnvironmentVariable]:
+    """Every app variable for the project's production target.
+
+    In the production project, feature-branch previews (and ``vercel dev``) get
+    only what the stack derives, never data access or keys: a preview must not
+    reach production data, and the staging backend belongs to another stack.
+    """
+    production: tuple[VercelTarget, ...] = ("production",)
+    variables = [EnvironmentVariable(v.key, value_of(v), production, v.sensitive) for v in app.env]
+    if settings.is_production:
+        variables += [
+            EnvironmentVariable(v.key, "preview", ("preview", "development"), sensitive=False)
+            for v in app.env
+            if isinstance(v.source, FromStack) and v.source.name == "environment"
+        ]
+    return variables
+
+
+def _workflow_files(repository: str) -> dict[str, str]:
+    """The repository's delivered files: ``*.yml`` go to ``.github/workflows/``, the rest to the root."""
+    folder = APP_WORKFLOWS_DIR / repository
+    if not folder.is_dir():
+        return {}
+    return {
+        (f".github/workflows/{path.name}" if path.suffix in (".yml", ".yaml") else path.name): path.read_text()
+        for path in sorted(folder.iterdir())
+        if path.is_file()
+    }
