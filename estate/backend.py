@@ -270,13 +270,11 @@ def _print_bootstrap(result: BootstrapResult) -> None:
         )
         for report in result.weak:
             console.print(
-                f"  - {report.resource}: {report.setting} is {report.found!r}, wanted "
-                + f"{report.wanted!r}; --fix fixes it.",
+                f"  - {report.resource}: {report.setting}: found {report.found}; wanted "
+                + f"{report.wanted}. --fix fixes it.",
                 markup=False,
             )
-        console.print(
-            "Re-run with --fix to change exactly these settings:", markup=False
-        )
+        console.print("Re-run with --fix to change exactly these settings:", markup=False)
         console.print(_bootstrap_command(result, fix=True), markup=False)
         return
 
@@ -328,9 +326,7 @@ def _print_history(history: StateHistory) -> None:
             row.append(version.key)
         table.add_row(*row)
     console.print(table)
-    console.print(
-        f"{len(history.versions)} version(s); bring one back with:", markup=False
-    )
+    console.print(f"{len(history.versions)} version(s); bring one back with:", markup=False)
     console.print(
         f"python -m estate backend restore --bucket {location.bucket} --region {location.region} "
         + f"--stack {location.stack} --project {location.project} --version VERSION",

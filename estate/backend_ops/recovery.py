@@ -148,8 +148,9 @@ def state_history(s3: S3Client, location: StackLocation) -> StateHistory:
                 )
     if not versions:
         raise BackendError([_no_such_stack_problem(s3, location)])
-    # Stable sort: S3 lists each key's versions newest first, which settles equal timestamps.
-    versions.sort(key=lambda version: version.last_modified, reverse=True)
+    # Current first, then newest first. The sort is stable and S3 lists each key's
+    # versions newest first, which settles equal (second-resolution) timestamps.
+    versions.sort(key=lambda version: (version.is_latest, version.last_modified), reverse=True)
     return StateHistory(location=location, versioning=versioning, versions=versions)
 
 
