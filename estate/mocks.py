@@ -67,6 +67,17 @@ def _vercel_project(args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[st
     return f"prj_{_digest(args.name, length=28)}", dict(args.inputs)
 
 
+def _supabase_api_keys(args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+    ref = str(args.inputs["project_ref"])
+    claims = {"anon": "anon", "service_role": "service_role"}
+    return ref, {
+        **args.inputs,
+        "api_url": f"https://{ref}.supabase.co",
+        "anon_key": f"eyJhbGciOiJIUzI1NiJ9.{claims['anon']}-{_digest(ref, 'anon', length=24)}",
+        "service_role_key": f"eyJhbGciOiJIUzI1NiJ9.{claims['service_role']}-{_digest(ref, 'service', length=24)}",
+    }
+
+
 def _echo(id_key: str) -> Callable[[pulumi.runtime.MockResourceArgs], tuple[str, dict[str, Any]]]:
     def new(args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         return str(args.inputs.get(id_key, args.name)), dict(args.inputs)
@@ -82,6 +93,10 @@ _COMPUTED: dict[str, Callable[[pulumi.runtime.MockResourceArgs], tuple[str, dict
     "vercel:index/project:Project": _vercel_project,
     "github:index/repositoryEnvironment:RepositoryEnvironment": _echo("environment"),
     "github:index/branch:Branch": _echo("branch"),
+    # Dynamic resources of providers/supabase_management: the ID is the project ref.
+    "pulumi-python:dynamic/supabase:ProjectApiKeys": _supabase_api_keys,
+    "pulumi-python:dynamic/supabase:AuthSettings": _echo("project_ref"),
+    "pulumi-python:dynamic/supabase:PointInTimeRecovery": _echo("project_ref"),
 }
 
 

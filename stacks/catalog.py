@@ -141,6 +141,8 @@ class App:
 def _supabase_env() -> tuple[EnvVar, ...]:
     return (
         EnvVar("NEXT_PUBLIC_SUPABASE_URL", FromDatabase("api_url")),
+        EnvVar("NEXT_PUBLIC_SUPABASE_ANON_KEY", FromDatabase("anon_key")),
+        EnvVar("SUPABASE_SERVICE_ROLE_KEY", FromDatabase("service_role_key")),
         EnvVar("DATABASE_URL", FromDatabase("database_url")),
         EnvVar("NEXT_PUBLIC_APP_ENV", FromStack("environment")),
         EnvVar("NEXT_PUBLIC_SITE_URL", FromStack("url")),

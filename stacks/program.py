@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 import pulumi_cloudflare as cloudflare
@@ -112,6 +112,9 @@ def _build_app(
     )
     deploy_branch = settings.deploy_branch(app)
 
+    hosting = settings.hosting[app.key]
+    primary_url = _primary_url(settings, app)
+
     database = None
     if app.database:
         database = SupabaseDatabase(
@@ -121,13 +124,14 @@ def _build_app(
                 organization_id=org.supabase_organization_id,
                 region=supabase.Region(settings.supabase_region),
                 plan=supabase.Plan(settings.supabase_plan),
+                # Auth sends users back to this environment's hosts only.
+                site_url=primary_url,
+                redirect_urls=[f"{url}/**" for url in _app_urls(settings, app)],
                 deletion_protection=settings.is_production,
+                point_in_time_recovery=cast(Any, settings.point_in_time_recovery),
             ),
             opts=pulumi.ResourceOptions(parent=group),
         )
-
-    hosting = settings.hosting[app.key]
-    primary_url = _primary_url(settings, app)
 
     def value_of(variable: EnvVar) -> pulumi.Input[str]:
         source = variable.source
@@ -254,10 +258,15 @@ def _build_app(
     }
 
 
-def _primary_url(settings: StackSettings, app: App) -> str:
+def _app_urls(settings: StackSettings, app: App) -> list[str]:
+    """Every ``https://`` URL the app serves in this stack, the primary one first."""
     hosting = settings.hosting[app.key]
-    subdomain = hosting.sites[0].subdomain if isinstance(hosting, PagesHosting) else hosting.subdomain
-    return f"https://{settings.hostname(app, subdomain)}"
+    subdomains = [site.subdomain for site in hosting.sites] if isinstance(hosting, PagesHosting) else [hosting.subdomain]
+    return [f"https://{settings.hostname(app, subdomain)}" for subdomain in subdomains]
+
+
+def _primary_url(settings: StackSettings, app: App) -> str:
+    return _app_urls(settings, app)[0]
 
 
 def _vercel_environment(app: App, settings: StackSettings, value_of: Any) -> list[EnvironmentVariable]:

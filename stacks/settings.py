@@ -22,6 +22,7 @@ SUPABASE_REGIONS = (
     "eu-west-1", "eu-west-2", "eu-central-1", "ca-central-1", "ap-south-1", "sa-east-1",
 )  # fmt: skip
 SUPABASE_PLANS = ("free", "pro")
+PITR_VARIANTS = ("pitr_7", "pitr_14", "pitr_28")
 # The Supabase provider reads its token from its own namespace.
 SUPABASE_TOKEN_KEY = "supabase:token"
 # What the offline plan puts in place of every secret; format checks cannot judge it.
@@ -111,6 +112,8 @@ class StackSettings:
     organizations: Mapping[str, Organization]
     supabase_region: str
     supabase_plan: str
+    # The PITR add-on variant of each Supabase project; production only.
+    point_in_time_recovery: str | None
     access: AccessAllowList
     required_status_checks: Mapping[str, tuple[str, ...]]
     required_approvals: int
@@ -255,13 +258,24 @@ def load_settings(stack: str, config: Mapping[str, str], secret_keys: Collection
 
     supabase = reader.structured("supabase", {"region": "eu-central-1", "plan": "pro"})
     region = plan = ""
+    pitr: str | None = None
     if isinstance(supabase, dict):
         supabase = cast(dict[str, Any], supabase)
         region, plan = supabase.get("region", ""), supabase.get("plan", "")
+        pitr = supabase.get("pointInTimeRecovery")
         _check(reader, f"{ns}:supabase.region", region, lambda v: v in SUPABASE_REGIONS,
                f"must be one of {list(SUPABASE_REGIONS)}", "eu-central-1")  # fmt: skip
         _check(reader, f"{ns}:supabase.plan", plan, lambda v: v in SUPABASE_PLANS,
                f"must be one of {list(SUPABASE_PLANS)}", "pro")  # fmt: skip
+        pitr_key = f"{ns}:supabase.pointInTimeRecovery"
+        if pitr is not None:
+            if environment != "production":
+                reader.problem(pitr_key, json.dumps(pitr), "point-in-time recovery is for production only",
+                               f"pulumi config rm --path '{pitr_key}'")  # fmt: skip
+            elif _check(reader, pitr_key, pitr, lambda v: v in PITR_VARIANTS,
+                        f"must be one of {list(PITR_VARIANTS)}", "pitr_7"):  # fmt: skip
+                _check(reader, f"{ns}:supabase.plan", plan, lambda v: v == "pro",
+                       "point-in-time recovery needs the pro plan", "pro")  # fmt: skip
     elif supabase is not None:
         reader.problem(f"{ns}:supabase", json.dumps(supabase), "must be an object with region and plan",
                        config_set(f"{ns}:supabase.region", "eu-central-1", path=True))  # fmt: skip
@@ -307,6 +321,7 @@ def load_settings(stack: str, config: Mapping[str, str], secret_keys: Collection
         organizations=organizations,
         supabase_region=region,
         supabase_plan=plan,
+        point_in_time_recovery=pitr,
         access=access or AccessAllowList((), (), ()),
         required_status_checks=checks,
         required_approvals=approvals,
