@@ -65,7 +65,7 @@ class RecordingMonitor(MockMonitor):
                     "protect": bool(request.protect),
                     "retain_on_delete": bool(request.retainOnDelete),
                     "ignore_changes": list(request.ignoreChanges),
-                    "depends_on": list(request.dependencies),
+                    "depends_on": sorted(request.dependencies),
                     "import_id": request.importId or None,
                 },
                 "provider": request.provider or None,
@@ -74,5 +74,12 @@ class RecordingMonitor(MockMonitor):
             self.records.append(record)
         return response
 
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        # As the engine does: the root stack's type is not part of its children's URNs.
+        if parent.split("::")[-2:-1] == ["pulumi:pulumi:Stack"]:
+            parent = ""
+        return super().make_urn(parent, type_, name)
+
     def plan_resources(self) -> list[dict[str, Any]]:
-        return list(self.records)
+        """The registrations, ordered by URN: registration order varies run to run (threads)."""
+        return sorted(self.records, key=lambda record: record["urn"])
