@@ -287,6 +287,9 @@ def _print_bootstrap(result: BootstrapResult) -> None:
         )
     else:
         console.print(f"[green]Done:[/] {created} setting(s) created, {fixed} fixed.")
+    if result.key_arn is not None:
+        # The ARN, not the alias, is what IAM policies name (docs/backend.md).
+        console.print(f"KMS key: {result.key_arn}", markup=False)
     console.print("Next, from the project directory:", markup=False)
     for line in layout.next_steps(request.bucket, request.region, request.kms_alias):
         console.print(line, markup=False)

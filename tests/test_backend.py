@@ -36,6 +36,7 @@ from estate.backend_ops.recovery import StackLocation, restore_state_version, st
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_s3.literals import BucketLocationConstraintType
 
 REGION = "eu-west-1"
 BUCKET = "acme-pulumi-state"
@@ -126,7 +127,7 @@ def make_plain_bucket(s3: S3Client, bucket: str = BUCKET, region: str = REGION) 
     else:
         _ = s3.create_bucket(
             Bucket=bucket,
-            CreateBucketConfiguration={"LocationConstraint": region},  # pyright: ignore[reportArgumentType]
+            CreateBucketConfiguration={"LocationConstraint": cast("BucketLocationConstraintType", region)},
         )
 
 
@@ -398,6 +399,8 @@ def test_cli_bootstrap_prints_exact_next_lines_then_no_change(
     assert code == 0
     assert "9 setting(s) created, 0 fixed" in out
     lines = out.splitlines()
+    key_arn = open_clients(REGION).kms.describe_key(KeyId=ALIAS)["KeyMetadata"].get("Arn")
+    assert f"KMS key: {key_arn}" in lines
     assert f"pulumi login 's3://{BUCKET}?region={REGION}&awssdk=v2'" in lines
     provider = f"awskms://{ALIAS}?region={REGION}"
     assert f'pulumi stack init prod --secrets-provider "{provider}"' in lines

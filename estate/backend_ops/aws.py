@@ -52,8 +52,8 @@ def open_clients(region: str) -> AwsClients:
             value for value in (frozen.access_key, frozen.secret_key, frozen.token) if value
         )
     return AwsClients(
-        s3=session.client("s3"),  # pyright: ignore[reportUnknownMemberType] -- stubs type only the services installed
-        kms=session.client("kms"),  # pyright: ignore[reportUnknownMemberType] -- same
+        s3=session.client("s3"),
+        kms=session.client("kms"),
         region=region,
         partition=session.get_partition_for_region(region),
         secret_values=secret_values,

@@ -27,11 +27,15 @@ if TYPE_CHECKING:
     from mypy_boto3_kms import KMSClient
     from mypy_boto3_kms.type_defs import KeyMetadataTypeDef
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_s3.literals import BucketLocationConstraintType
     from mypy_boto3_s3.type_defs import LifecycleRuleOutputTypeDef, LifecycleRuleTypeDef
 
 LIFECYCLE_RULE_ID = "pulumi-state-noncurrent-versions"
 TLS_STATEMENT_SID = "DenyInsecureTransport"
 KEY_DESCRIPTION = "Pulumi state bucket encryption and Pulumi secrets (estate)"
+KEY_WANTED = "customer managed symmetric key"
+ROTATION_WANTED = "yearly rotation on"
+TLS_WANTED = "Deny when aws:SecureTransport is false"
 
 
 class Status(StrEnum):
@@ -194,33 +198,19 @@ class Bootstrapper:
     def _key_checks(self, key: KeyMetadataTypeDef | None) -> list[_Check]:
         resource = f"kms {self._request.kms_alias}"
         if key is None:
-            return [
-                _Check(
-                    SettingReport(resource, "key", "customer managed symmetric key", "no such alias", Status.MISSING),
-                    self._create_key,
-                ),
-                _Check(
-                    SettingReport(resource, "rotation", "yearly rotation on", "key does not exist yet", Status.MISSING),
-                    self._enable_rotation,
-                ),
-            ]
-        rotation_on = self._kms.get_key_rotation_status(KeyId=key["KeyId"])["KeyRotationEnabled"]
-        return [
-            _Check(
-                SettingReport(resource, "key", "customer managed symmetric key", key.get("Arn", key["KeyId"]), Status.OK),
-                self._create_key,
-            ),
-            _Check(
-                SettingReport(
-                    resource,
-                    "rotation",
-                    "yearly rotation on",
-                    "on" if rotation_on else "off",
-                    Status.OK if rotation_on else Status.WEAK,
-                ),
-                self._enable_rotation,
-            ),
-        ]
+            key_found, key_status = "no such alias", Status.MISSING
+            rotation_found, rotation_status = "key does not exist yet", Status.MISSING
+        else:
+            key_found, key_status = key.get("Arn", key["KeyId"]), Status.OK
+            status = self._kms.get_key_rotation_status(KeyId=key["KeyId"])
+            rotation_on = status["KeyRotationEnabled"]
+            rotation_found = "on" if rotation_on else "off"
+            rotation_status = Status.OK if rotation_on else Status.WEAK
+        key_report = SettingReport(resource, "key", KEY_WANTED, key_found, key_status)
+        rotation_report = SettingReport(
+            resource, "rotation", ROTATION_WANTED, rotation_found, rotation_status
+        )
+        return [_Check(key_report, self._create_key), _Check(rotation_report, self._enable_rotation)]
 
     def _create_key(self) -> None:
         key = self._kms.create_key(
@@ -247,18 +237,15 @@ class Bootstrapper:
         if found_region is not None and found_region != self._request.region:
             raise BackendError([wrong_region_problem(bucket, self._request.region, found_region)])
         exists = found_region is not None
+        days = self._request.noncurrent_days
+        # (setting, wanted, read what is there, make it as wanted), in the order applied.
         settings: list[tuple[str, str, Callable[[], str | None], Callable[[], None]]] = [
             ("object ownership", "BucketOwnerEnforced (ACLs off)", self._ownership_gap, self._put_ownership),
             ("public access block", "all four blocks on", self._public_access_gap, self._put_public_access_block),
             ("versioning", "Enabled", self._versioning_gap, self._put_versioning),
             ("default encryption", self._encryption_wanted(), self._encryption_gap, self._put_encryption),
-            ("TLS-only policy", "Deny when aws:SecureTransport is false", self._tls_policy_gap, self._put_tls_policy),
-            (
-                "noncurrent versions",
-                f"kept {self._request.noncurrent_days} days, then expired",
-                self._lifecycle_gap,
-                self._put_lifecycle,
-            ),
+            ("TLS-only policy", TLS_WANTED, self._tls_policy_gap, self._put_tls_policy),
+            ("noncurrent versions", f"kept {days} days, then expired", self._lifecycle_gap, self._put_lifecycle),
         ]
         checks = [
             _Check(
@@ -274,12 +261,11 @@ class Bootstrapper:
         ]
         for name, wanted, read_gap, apply in settings:
             if not exists:
-                report = SettingReport(resource, name, wanted, "bucket does not exist yet", Status.MISSING)
+                found, status = "bucket does not exist yet", Status.MISSING
             else:
                 gap = read_gap()
-                report = SettingReport(
-                    resource, name, wanted, gap or wanted, Status.OK if gap is None else Status.WEAK
-                )
+                found, status = (wanted, Status.OK) if gap is None else (gap, Status.WEAK)
+            report = SettingReport(resource, name, wanted, found, status)
             checks.append(_Check(report, apply))
         return checks
 
@@ -292,7 +278,8 @@ class Bootstrapper:
                 _ = self._s3.create_bucket(
                     Bucket=bucket,
                     ObjectOwnership="BucketOwnerEnforced",
-                    CreateBucketConfiguration={"LocationConstraint": region},  # pyright: ignore[reportArgumentType] -- any region string is valid here
+                    # The stubs list today's regions; `region` was validated against botocore's.
+                    CreateBucketConfiguration={"LocationConstraint": cast("BucketLocationConstraintType", region)},
                 )
         except ClientError as error:
             if error_code(error) == "BucketAlreadyExists":
