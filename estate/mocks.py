@@ -25,7 +25,8 @@ CLOUDFLARE_PERMISSION_GROUPS = (
 
 
 def _digest(*parts: str, length: int = 32) -> str:
-    return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
+    """A stable hex string per stack and parts: providers never reuse an ID across stacks."""
+    return hashlib.sha256("/".join((pulumi.get_stack(), *parts)).encode()).hexdigest()[:length]
 
 
 def _uuid(*parts: str) -> str:

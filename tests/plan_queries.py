@@ -1,0 +1,65 @@
+"""Small queries over a plan document, shared by the tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+Plan = dict[str, Any]
+Resource = dict[str, Any]
+
+DNS_RECORD = "cloudflare:index/dnsRecord:DnsRecord"
+PAGES_PROJECT = "cloudflare:index/pagesProject:PagesProject"
+PAGES_DOMAIN = "cloudflare:index/pagesDomain:PagesDomain"
+ACCESS_APPLICATION = "cloudflare:index/zeroTrustAccessApplication:ZeroTrustAccessApplication"
+ACCESS_POLICY = "cloudflare:index/zeroTrustAccessPolicy:ZeroTrustAccessPolicy"
+WORKERS_CUSTOM_DOMAIN = "cloudflare:index/workersCustomDomain:WorkersCustomDomain"
+ACCOUNT_TOKEN = "cloudflare:index/accountToken:AccountToken"
+VERCEL_PROJECT = "vercel:index/project:Project"
+VERCEL_DOMAIN = "vercel:index/projectDomain:ProjectDomain"
+VERCEL_ENV = "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable"
+BRANCH_PROTECTION = "github:index/branchProtection:BranchProtection"
+ENVIRONMENT_SECRET = "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret"
+ENVIRONMENT_VARIABLE = "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable"
+DEPLOYMENT_POLICY = "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy"
+SUPABASE_PROJECT = "supabase:index:Project"
+SUPABASE_AUTH = "pulumi-python:dynamic/supabase:AuthSettings"
+SUPABASE_PITR = "pulumi-python:dynamic/supabase:PointInTimeRecovery"
+
+
+def of_type(plan: Plan, type_token: str) -> list[Resource]:
+    return [r for r in plan["resources"] if r["type"] == type_token]
+
+
+def named(plan: Plan, name: str) -> Resource:
+    matches = [r for r in plan["resources"] if r["name"] == name]
+    assert len(matches) == 1, f"expected one resource named {name!r}, found {len(matches)}"
+    return matches[0]
+
+
+def under(plan: Plan, ancestor_name: str) -> list[Resource]:
+    """Every resource whose parent chain includes the resource named ``ancestor_name``."""
+    by_urn = {r["urn"]: r for r in plan["resources"]}
+    root = named(plan, ancestor_name)["urn"]
+    found = []
+    for resource in plan["resources"]:
+        parent = resource.get("parent")
+        while parent in by_urn:
+            if parent == root:
+                found.append(resource)
+                break
+            parent = by_urn[parent].get("parent")
+    return found
+
+
+def hostnames(plan: Plan) -> set[str]:
+    """Every hostname the stack serves or points DNS at."""
+    names: set[str] = set()
+    for resource in plan["resources"]:
+        inputs = resource["inputs"]
+        if resource["type"] in (DNS_RECORD, PAGES_DOMAIN):
+            names.add(inputs["name"])
+        elif resource["type"] == VERCEL_DOMAIN:
+            names.add(inputs["domain"])
+        elif resource["type"] == WORKERS_CUSTOM_DOMAIN:
+            names.add(inputs["hostname"])
+    return names

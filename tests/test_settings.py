@@ -1,0 +1,197 @@
+"""Bad config is refused before any resource is registered, with every problem named at once."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from estate.plan import PROJECT_DIR, load_stack_config
+from stacks.settings import OFFLINE_SECRET_PLACEHOLDER, SettingsError, load_settings, secret_config_keys
+
+CANARY = "sk_live_CANARY0123456789abcdef"
+
+
+def stack_config(stack: str) -> tuple[dict[str, str], list[str]]:
+    config, secret_keys, _ = load_stack_config(stack)
+    return config, secret_keys
+
+
+def problems_of(stack: str, config: dict[str, str], secret_keys: list[str]) -> list[str]:
+    with pytest.raises(SettingsError) as raised:
+        load_settings(stack, config, secret_keys)
+    return [str(problem) for problem in raised.value.problems]
+
+
+def set_object(config: dict[str, str], key: str, path: list[str], value: object) -> None:
+    document = json.loads(config[key])
+    target = document
+    for part in path[:-1]:
+        target = target[part]
+    target[path[-1]] = value
+    config[key] = json.dumps(document)
+
+
+@pytest.mark.parametrize("stack", ["prod", "staging"])
+def test_committed_stacks_load(stack: str) -> None:
+    config, secret_keys = stack_config(stack)
+    settings = load_settings(stack, config, secret_keys)
+    assert settings.environment == ("production" if stack == "prod" else "staging")
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        (lambda c: set_object(c, "estate:organizations", ["gstarlink", "zone"], "not a zone"),
+         "estate:organizations.gstarlink.zone = \"not a zone\": must be a DNS zone"),
+        (lambda c: set_object(c, "estate:organizations", ["fancrush", "cloudflareAccountId"], "123"),
+         "estate:organizations.fancrush.cloudflareAccountId = \"123\": must be a 32-character hex"),
+        (lambda c: set_object(c, "estate:organizations", ["gstarlink", "vercelTeamId"], "gstarlink"),
+         "must be a Vercel team ID"),
+        (lambda c: c.pop("estate:environment"), "estate:environment = (missing): required"),
+        (lambda c: c.update({"estate:environment": "prod"}), "must be one of ['production', 'staging']"),
+        (lambda c: set_object(c, "estate:supabase", ["region"], "mars-1"), "estate:supabase.region = \"mars-1\""),
+        (lambda c: c.update({"estate:requiredApprovals": "0"}), "at least one review"),
+        (lambda c: c.update({"estate:access": json.dumps({"emailDomains": []})}), "allows no one"),
+        (lambda c: set_object(c, "estate:requiredStatusChecks", ["esim-hub"], []),
+         "estate:requiredStatusChecks.esim-hub = []: must be a non-empty list"),
+        (lambda c: c.update({"estate:hosting": json.dumps({"esim-hub": "netlify"})}),
+         "estate:hosting.esim-hub = \"netlify\": must be ['pages', 'vercel']"),
+        (lambda c: c.update({"estate:hosting": json.dumps({"oms": "pages"})}), "estate:hosting.oms = \"pages\": must be ['vercel']"),
+        (lambda c: c.update({"estate:enviroment": "production"}), "estate:enviroment = \"production\": unknown key"),
+        (lambda c: c.update({"estate:talklineStripePublishableKey": "pk_test_123"}),
+         "the production stack needs a production value matching /pk_live_/"),
+    ],
+    ids=["zone", "account-id", "vercel-team", "missing-environment", "bad-environment", "region", "approvals",
+         "access-empty", "checks-empty", "hosting-unknown-kind", "hosting-not-switchable", "typo-key", "test-key-in-prod"],
+)  # fmt: skip
+def test_each_bad_setting_is_named_with_its_fix(mutate, expected: str) -> None:  # noqa: ANN001
+    config, secret_keys = stack_config("prod")
+    mutate(config)
+    problems = problems_of("prod", config, secret_keys)
+    assert any(expected in problem for problem in problems), f"expected {expected!r} in {problems}"
+    assert all("fix: pulumi config" in problem for problem in problems), f"every problem says how to fix it: {problems}"
+
+
+def test_all_problems_are_reported_at_once() -> None:
+    config, secret_keys = stack_config("prod")
+    set_object(config, "estate:organizations", ["gstarlink", "zone"], "bad zone")
+    config["estate:requiredApprovals"] = "0"
+    config.pop("estate:supabase")
+    problems = problems_of("prod", config, secret_keys)
+    assert len(problems) == 3, problems
+
+
+def test_plaintext_secret_is_refused_without_showing_it() -> None:
+    config, secret_keys = stack_config("staging")
+    key = "estate:talklineStripeSecretKey"
+    config[key] = CANARY
+    secret_keys.remove(key)
+    with pytest.raises(SettingsError) as raised:
+        load_settings("staging", config, secret_keys)
+    message = str(raised.value)
+    assert CANARY not in message, "a secret value leaked into an error"
+    assert f"pulumi config set --secret '{key}'" in message, message
+
+
+def test_live_stripe_key_refused_in_staging_without_showing_it() -> None:
+    config, secret_keys = stack_config("staging")
+    config["estate:talklineStripeSecretKey"] = CANARY
+    with pytest.raises(SettingsError) as raised:
+        load_settings("staging", config, secret_keys)
+    message = str(raised.value)
+    assert "test-mode value matching" in message and CANARY not in message, message
+
+
+def test_test_stripe_key_accepted_in_staging() -> None:
+    config, secret_keys = stack_config("staging")
+    config["estate:talklineStripeSecretKey"] = "sk_test_abc"
+    assert load_settings("staging", config, secret_keys).secrets["talklineStripeSecretKey"].reveal() == "sk_test_abc"
+
+
+def test_pitr_is_refused_on_staging() -> None:
+    config, secret_keys = stack_config("staging")
+    set_object(config, "estate:supabase", ["pointInTimeRecovery"], "pitr_7")
+    assert any("production only" in p for p in problems_of("staging", config, secret_keys))
+
+
+def test_missing_secret_names_its_set_command() -> None:
+    config, secret_keys = stack_config("prod")
+    del config["estate:gstarlinkGithubToken"]
+    problems = problems_of("prod", config, secret_keys)
+    assert any("pulumi config set --secret 'estate:gstarlinkGithubToken'" in p for p in problems), problems
+
+
+def test_offline_plan_gives_every_secret_a_placeholder() -> None:
+    config, secret_keys, placeholders = load_stack_config("prod")
+    assert set(secret_config_keys()) <= set(placeholders)
+    assert all(config[key] == OFFLINE_SECRET_PLACEHOLDER for key in placeholders)
+    assert set(placeholders) <= set(secret_keys)
+
+
+def test_secret_values_never_repr() -> None:
+    config, secret_keys = stack_config("prod")
+    config["estate:omsShopifyApiSecret"] = CANARY
+    settings = load_settings("prod", config, secret_keys)
+    assert CANARY not in repr(settings), "settings repr shows a secret"
+
+
+def test_pulumi_yaml_documents_every_key() -> None:
+    import yaml
+
+    from stacks.settings import NAMESPACE, SUPABASE_TOKEN_KEY, known_config_keys
+
+    declared = yaml.safe_load((PROJECT_DIR / "Pulumi.yaml").read_text())["config"]
+    expected = {key.split(":", 1)[1] for key in known_config_keys() if key.startswith(f"{NAMESPACE}:")}
+    assert set(declared) == expected, f"Pulumi.yaml and the settings disagree: {set(declared) ^ expected}"
+    secret = {key.split(":", 1)[1] for key in secret_config_keys() if key != SUPABASE_TOKEN_KEY}
+    for key, declaration in declared.items():
+        assert declaration.get("description"), f"Pulumi.yaml: {key} has no description"
+        assert bool(declaration.get("secret")) == (key in secret), f"Pulumi.yaml: {key} secret flag"
+    assert SUPABASE_TOKEN_KEY in (PROJECT_DIR / "Pulumi.yaml").read_text(), "supabase:token is documented"
+
+
+# --- the command line ---------------------------------------------------------------------------
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "estate", *args], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_plan_of_unknown_stack_fails_clearly() -> None:
+    result = run_cli("plan", "--stack", "nope")
+    assert result.returncode == 2
+    assert "no stack file Pulumi.nope.yaml" in result.stderr and "prod" in result.stderr
+    assert result.stdout == ""
+
+
+def test_plan_with_bad_config_prints_only_the_error_list(tmp_path: Path) -> None:
+    broken = PROJECT_DIR / "Pulumi.test-broken-config.yaml"
+    text = (PROJECT_DIR / "Pulumi.staging.yaml").read_text()
+    broken.write_text(
+        text.replace("zone: gstarlink.com", "zone: not_a_zone").replace("estate:requiredApprovals: 1", "estate:requiredApprovals: 0")
+    )
+    try:
+        result = run_cli("plan", "--stack", "test-broken-config", "--format", "json")
+    finally:
+        broken.unlink()
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == "", "bad config must not print a plan"
+    assert "2 config problem(s)" in result.stderr, result.stderr
+    assert "organizations.gstarlink.zone" in result.stderr and "requiredApprovals" in result.stderr
+
+
+def test_plan_json_shape() -> None:
+    result = run_cli("plan", "--stack", "staging", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    plan = json.loads(result.stdout)
+    assert set(plan) == {"stack", "project", "resources", "outputs"}
+    resource = plan["resources"][0]
+    assert {"urn", "type", "name", "parent", "inputs", "options"} <= set(resource)
+    assert set(resource["options"]) == {"protect", "retain_on_delete", "ignore_changes", "depends_on", "import_id"}
+    assert OFFLINE_SECRET_PLACEHOLDER not in result.stdout, "placeholders must show as [secret]"
