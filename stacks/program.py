@@ -291,7 +291,7 @@ def _workflow_files(repository: str) -> dict[str, str]:
     """The repository's delivered files: ``*.yml`` go to ``.github/workflows/``, the rest to the root."""
     folder = APP_WORKFLOWS_DIR / repository
     if not folder.is_dir():
-        return {}
+        raise FileNotFoundError(f"catalog: no workflow templates for {repository}; add {folder}")
     return {
         (f".github/workflows/{path.name}" if path.suffix in (".yml", ".yaml") else path.name): path.read_text()
         for path in sorted(folder.iterdir())

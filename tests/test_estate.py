@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
 
 from tests.plan_queries import (
@@ -356,3 +359,43 @@ def test_no_deprecated_resource_or_argument(prod_plan: Plan) -> None:
         if "has been deprecated" in message:
             deprecated_type = message.split(" has been deprecated")[0].split(".")[-1]
             assert deprecated_type not in used, f"deprecated resource type used: {message}"
+
+
+def test_esim_hub_switches_to_pages_by_config() -> None:
+    import json
+
+    from estate.plan import load_stack_config, run_program
+
+    config, secret_keys, _ = load_stack_config("staging")
+    config["estate:hosting"] = json.dumps({"esim-hub": "pages"})
+    plan = run_program("staging", config, secret_keys)
+    esim = under(plan, "esim-hub")
+    assert not [r for r in esim if r["type"] == VERCEL_PROJECT], "esim-hub left Vercel"
+    [project] = [r for r in esim if r["type"] == PAGES_PROJECT]
+    assert project["inputs"]["name"] == "esim-hub-staging"
+    assert project["inputs"]["productionBranch"] == "staging"
+    assert "esim-staging.gstarlink.com" in hostnames(plan)
+    secrets = {r["inputs"]["secretName"] for r in esim if r["type"] == ENVIRONMENT_SECRET}
+    assert {"CLOUDFLARE_API_TOKEN", "DATABASE_URL", "SUPABASE_SERVICE_ROLE_KEY"} <= secrets, (
+        "on Pages, the deploy workflow carries the runtime secrets"
+    )
+    assert not [r for r in esim if r["type"] == ACCESS_APPLICATION], "esim-hub is public"
+
+
+def test_type_check_catches_a_misspelled_provider_argument(tmp_path: Path) -> None:
+    """The test command's type check really bites on provider arguments."""
+    import subprocess
+
+    from estate.plan import PROJECT_DIR
+
+    call = 'cloudflare.DnsRecord("x", zone_id="z", name="n", type="CNAME", ttl=1, {}="target")\n'
+    good, bad = tmp_path / "good.py", tmp_path / "bad.py"
+    good.write_text("import pulumi_cloudflare as cloudflare\n" + call.format("content"))
+    bad.write_text("import pulumi_cloudflare as cloudflare\n" + call.format("contnet"))
+    result = subprocess.run(
+        [str(PROJECT_DIR / ".venv" / "bin" / "basedpyright"), "--pythonpath", sys.executable, str(good), str(bad)],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+    )  # fmt: skip
+    errors = [line for line in result.stdout.splitlines() if "- error:" in line]
+    assert result.returncode != 0 and errors, result.stdout
+    assert all("bad.py:2" in line for line in errors), f"only the misspelled call fails: {errors}"
