@@ -195,3 +195,9 @@ def test_plan_json_shape() -> None:
     assert {"urn", "type", "name", "parent", "inputs", "options"} <= set(resource)
     assert set(resource["options"]) == {"protect", "retain_on_delete", "ignore_changes", "depends_on", "import_id"}
     assert OFFLINE_SECRET_PLACEHOLDER not in result.stdout, "placeholders must show as [secret]"
+
+
+def test_readme_gives_the_set_command_of_every_secret() -> None:
+    readme = (PROJECT_DIR / "README.md").read_text()
+    for key in secret_config_keys():
+        assert f"pulumi config set --secret {key}\n" in readme, f"README lacks the set command of {key}"
