@@ -38,7 +38,7 @@ class WorkerArgs:
     hostname: str | None = None
     route_pattern: str | None = None
     secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
-    variables: Mapping[str, str] = field(default_factory=dict)
+    variables: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
 
 
 class Worker(pulumi.ComponentResource):
@@ -63,7 +63,7 @@ class Worker(pulumi.ComponentResource):
     script_name: pulumi.Output[str]
     url: pulumi.Output[str]
     deploy_secrets: dict[str, pulumi.Output[str]]
-    deploy_variables: dict[str, str]
+    deploy_variables: dict[str, pulumi.Input[str]]
 
     def __init__(self, name: str, args: WorkerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(WORKER_TYPE, name, None, opts)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -219,7 +220,7 @@ def _build_app(
                 wrangler_environment=settings.environment,
                 hostname=settings.hostname(app, hosting.subdomain),
                 secrets={v.key: value_of(v) for v in app.env if v.sensitive},
-                variables={v.key: str(value_of(v)) for v in app.env if not v.sensitive},
+                variables={v.key: value_of(v) for v in app.env if not v.sensitive},
             ),
             opts=pulumi.ResourceOptions(parent=group, provider=providers.cloudflare),
         )
@@ -269,7 +270,9 @@ def _primary_url(settings: StackSettings, app: App) -> str:
     return _app_urls(settings, app)[0]
 
 
-def _vercel_environment(app: App, settings: StackSettings, value_of: Any) -> list[EnvironmentVariable]:
+def _vercel_environment(
+    app: App, settings: StackSettings, value_of: Callable[[EnvVar], pulumi.Input[str]]
+) -> list[EnvironmentVariable]:
     """Every app variable for the project's production target.
 
     In the production project, feature-branch previews (and ``vercel dev``) get
