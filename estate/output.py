@@ -128,3 +128,45 @@ def write_json(document: Any) -> None:
     import json
 
     sys.stdout.write(json.dumps(document, indent=2) + "\n")
+
+
+# Helpers for the operator commands (diff, graph, doctor, import-file).
+from typing import TYPE_CHECKING  # noqa: E402
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from contextlib import AbstractContextManager
+
+
+def progress(message: str, *, quiet: bool = False) -> AbstractContextManager[object]:
+    """A spinner on stderr while something slow (a plan) runs; nothing when quiet or piped."""
+    from contextlib import nullcontext
+
+    err = console(stderr=True)
+    if quiet or not err.is_terminal:
+        return nullcontext()
+    return err.status(f"[bold]{_escape(message)}[/]", spinner="dots")
+
+
+def plan_stacks(stacks: Sequence[str], *, quiet: bool = False) -> list[dict[str, Any]] | None:
+    """Plans each stack offline under a spinner, in order.
+
+    On bad config or a missing stack file, prints every problem (stderr) and
+    returns None; the caller exits with status 2.
+    """
+    from estate.plan import StackFileError, run_plan
+    from stacks.settings import SettingsError
+
+    plans: list[dict[str, Any]] = []
+    for stack in stacks:
+        try:
+            with progress(f"planning {stack} offline…", quiet=quiet):
+                plans.append(run_plan(stack))
+        except SettingsError as error:
+            print_error_list(f"stack {error.stack!r}: {len(error.problems)} config problem(s)",
+                             [str(problem) for problem in error.problems])  # fmt: skip
+            return None
+        except StackFileError as error:
+            print_error_list(f"cannot plan {stack!r}", [str(error)])
+            return None
+    return plans
