@@ -1,0 +1,117 @@
+"""The policies of the ``estate-guardrails`` pack, ready to serve (``__main__``) or to run offline.
+
+Mandatory by default; a policy states its own level only where it differs.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from pulumi_policy import (
+    EnforcementLevel,
+    Policy,
+    PolicyConfigSchema,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationPolicy,
+)
+
+from policies.access_gates import (
+    DEFAULT_INTERNAL_MARKER,
+    DEFAULT_PUBLIC_MARKER,
+    validate_internal_sites_gated,
+    validate_public_sites_not_gated,
+)
+from policies.branch_protection import validate_deploy_branches_protected
+from policies.database_retention import validate_production_database_retained
+from policies.dns_targets import validate_dns_targets
+from policies.environment_separation import validate_environment_separation
+from policies.environments import DEFAULT_PRODUCTION_STACKS
+from policies.secret_values import DEFAULT_PUBLIC_VARIABLES, validate_secrets_stay_secret
+
+PACK_NAME: Final = "estate-guardrails"
+PACK_ENFORCEMENT_LEVEL: Final = EnforcementLevel.MANDATORY
+
+_PRODUCTION_STACKS = PolicyConfigSchema(
+    {
+        "productionStacks": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": list(DEFAULT_PRODUCTION_STACKS),
+            "description": "stack names that serve production; any other stack serves the environment of its name",
+        }
+    }
+)
+
+
+def _marker(name: str, default: str, meaning: str) -> PolicyConfigSchema:
+    return PolicyConfigSchema({name: {"type": "string", "default": default, "description": meaning}})
+
+
+POLICIES: Final[list[Policy]] = [
+    StackValidationPolicy(
+        name="internal-sites-gated",
+        description="Every hostname of an internal Pages site (custom domain, <project>.pages.dev, "
+        "*.<project>.pages.dev) is gated by a Cloudflare Access application.",
+        validate=validate_internal_sites_gated,
+        config_schema=_marker("internalMarker", DEFAULT_INTERNAL_MARKER, "marks internal Pages project names"),
+        severity=Severity.CRITICAL,
+    ),
+    StackValidationPolicy(
+        name="public-sites-not-gated",
+        description="A public Pages site (project name with the public marker) is not behind Cloudflare Access.",
+        validate=validate_public_sites_not_gated,
+        # Gating a public site fails closed (no data leaks, readers see a login page), and gating it on
+        # purpose is a legitimate emergency measure: warn, do not block.
+        enforcement_level=EnforcementLevel.ADVISORY,
+        config_schema=_marker("publicMarker", DEFAULT_PUBLIC_MARKER, "marks public Pages project names"),
+        severity=Severity.LOW,
+    ),
+    StackValidationPolicy(
+        name="deploy-branches-protected",
+        description="Every deploy branch (GitHub environment branch policy, Vercel production branch) has a "
+        "BranchProtection with an approving review, stale-review dismissal, required status checks, "
+        "no force push, no deletion, admins included.",
+        validate=validate_deploy_branches_protected,
+        severity=Severity.HIGH,
+    ),
+    ResourceValidationPolicy(
+        name="secrets-stay-secret",
+        description="Secret-looking Vercel variables are sensitive and Pulumi secrets; Actions secrets are Pulumi "
+        "secrets; no plain slot holds a secret name or a credential-shaped value.",
+        validate=validate_secrets_stay_secret,
+        config_schema=PolicyConfigSchema(
+            {
+                "publicVariables": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "default": list(DEFAULT_PUBLIC_VARIABLES),
+                    "description": "variable names that look secret but are public by design",
+                }
+            }
+        ),
+        severity=Severity.CRITICAL,
+    ),
+    StackValidationPolicy(
+        name="environment-separation",
+        description="Nothing in a stack points at another environment's hostnames, projects, GitHub "
+        "environments, Stripe keys or Supabase projects.",
+        validate=validate_environment_separation,
+        config_schema=_PRODUCTION_STACKS,
+        severity=Severity.CRITICAL,
+    ),
+    ResourceValidationPolicy(
+        name="production-database-retained",
+        description="The production Supabase project is protected and retained on delete.",
+        validate=validate_production_database_retained,
+        config_schema=_PRODUCTION_STACKS,
+        severity=Severity.CRITICAL,
+    ),
+    StackValidationPolicy(
+        name="dns-targets",
+        description="App DNS records point at their platform: Vercel domains CNAME cname.vercel-dns.com (DNS "
+        "only), Pages domains CNAME <project>.pages.dev (proxied).",
+        validate=validate_dns_targets,
+        severity=Severity.HIGH,
+    ),
+]
