@@ -1,0 +1,174 @@
+"""``python -m estate check``: the policy pack, offline, on a plan document; and stack-file hygiene.
+
+    python -m estate plan --stack prod --format json > plan.json
+    python -m estate check plan.json               # or: --stack prod, or `-` for stdin
+    python -m estate check --stack-files           # plaintext secrets in Pulumi.<stack>.yaml
+
+Runs the ``estate-guardrails`` pack (policies/) with the same rule code as
+``pulumi preview --policy-pack policies``. Exit codes: 0 clean (advisory
+warnings allowed), 1 a mandatory violation or a stack-file problem, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from estate.hygiene import HygieneProblem
+    from estate.policy_runner import Violation
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "check",
+        help="check a plan with the policy pack (offline) and stack files for plaintext secrets",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("plan", nargs="?", metavar="PLAN.json",
+                        help="a plan document as `estate plan --format json` prints it; `-` reads stdin")  # fmt: skip
+    parser.add_argument("--stack", help="plan this stack offline and check it (instead of PLAN.json)")
+    parser.add_argument("--stack-files", action="store_true",
+                        help="also check every Pulumi.<stack>.yaml for plaintext secrets")  # fmt: skip
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="text for people, json for machines")
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    from estate.output import print_error_list
+
+    if args.plan and args.stack:
+        print_error_list("check: give PLAN.json or --stack, not both",
+                         [f"PLAN.json = {args.plan!r}, --stack = {args.stack!r}: drop one of them"])  # fmt: skip
+        return 2
+    if not (args.plan or args.stack or args.stack_files):
+        print_error_list("check: nothing to check",
+                         ["give PLAN.json (from `estate plan --stack NAME --format json`), --stack NAME, "
+                          "and/or --stack-files"])  # fmt: skip
+        return 2
+
+    plan: dict[str, Any] | None = None
+    violations: list[Violation] = []
+    if args.plan or args.stack:
+        loaded = _load_plan(args.plan) if args.plan else _plan_stack(args.stack)
+        if isinstance(loaded, list):
+            print_error_list("check: cannot read the plan", loaded)
+            return 2
+        plan = loaded
+        from estate.policy_runner import PlanDocumentError, run_policies
+
+        try:
+            violations = run_policies(plan)
+        except PlanDocumentError as error:
+            source = "stdin" if args.plan == "-" else args.plan or f"the plan of stack {args.stack}"
+            print_error_list(f"check: {source} is not a plan document", error.problems)
+            return 2
+
+    stack_file_problems: list[HygieneProblem] = []
+    if args.stack_files:
+        from estate.hygiene import check_stack_files
+
+        stack_file_problems = check_stack_files()
+
+    failed = any(v.mandatory for v in violations) or bool(stack_file_problems)
+    if args.format == "json":
+        from policies.pack import PACK_NAME
+
+        document = {
+            "pack": PACK_NAME,
+            "stack": plan.get("stack") if plan else None,
+            "passed": not failed,
+            "violations": [v.to_json() for v in violations],
+            "stack_files": [p.to_json() for p in stack_file_problems],
+        }
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+    else:
+        from estate.output import console
+
+        out = console()
+        if plan is not None:
+            print_violations(out, violations, str(plan.get("stack", "?")))
+        if args.stack_files:
+            print_stack_file_problems(out, stack_file_problems)
+    return 1 if failed else 0
+
+
+def _load_plan(source: str) -> dict[str, Any] | list[str]:
+    """The plan document, or the problems that keep it from being read."""
+    name = "stdin" if source == "-" else source
+    try:
+        raw = sys.stdin.read() if source == "-" else Path(source).read_text()
+    except OSError as error:
+        return [f"PLAN.json = {source!r}: {error.strerror}; write one with "
+                "`python -m estate plan --stack NAME --format json > plan.json`"]  # fmt: skip
+    try:
+        document = json.loads(raw)
+    except json.JSONDecodeError as error:
+        return [f"{name} is not JSON (line {error.lineno}, column {error.colno}: {error.msg}); pass the output "
+                "of `python -m estate plan --stack NAME --format json`"]  # fmt: skip
+    return document if isinstance(document, dict) else [f"{name} holds a JSON {type(document).__name__}, not a plan"]
+
+
+def _plan_stack(stack: str) -> dict[str, Any] | list[str]:
+    from estate.plan import StackFileError, run_plan
+    from stacks.settings import SettingsError
+
+    try:
+        return run_plan(stack)
+    except SettingsError as error:
+        return [str(problem) for problem in error.problems]
+    except StackFileError as error:
+        return [str(error)]
+
+
+def print_violations(out: Console, violations: Sequence[Violation], stack: str) -> None:
+    """Each violation (policy, level, resource URN, problem, fix), then one summary line."""
+    from rich.markup import escape
+
+    from policies.pack import PACK_NAME, POLICIES
+
+    for violation in violations:
+        colour, mark = ("red", "✗") if violation.mandatory else ("yellow", "!")
+        out.print(f"[bold {colour}]{mark} {violation.enforcement_level}[/] [bold]{escape(violation.policy)}[/]")
+        out.print(f"  [dim]resource[/] {escape(violation.urn or '(the stack)')}")
+        out.print(f"  [dim]problem [/] {escape(violation.message)}")
+        out.print(f"  [dim]fix     [/] [green]{escape(violation.fix)}[/]")
+    mandatory = sum(1 for v in violations if v.mandatory)
+    advisory = len(violations) - mandatory
+    if not violations:
+        out.print(f"[bold green]✓[/] {escape(stack)}: passes {PACK_NAME} ({len(POLICIES)} policies)")
+    else:
+        colour = "red" if mandatory else "yellow"
+        out.print(f"[bold {colour}]{escape(stack)}: {mandatory} mandatory, {advisory} advisory "
+                  f"violation(s) of {PACK_NAME}[/]")  # fmt: skip
+
+
+def print_stack_file_problems(out: Console, problems: Sequence[HygieneProblem]) -> None:
+    from rich.markup import escape
+
+    for problem in problems:
+        out.print(f"[bold red]✗ stack file[/] [bold]{escape(problem.file)}[/] {escape(problem.key)}")
+        out.print(f"  [dim]problem [/] {escape(problem.problem)}")
+        out.print(f"  [dim]fix     [/] [green]{escape(problem.fix)}[/]")
+    if problems:
+        out.print(f"[bold red]stack files: {len(problems)} plaintext secret(s)[/]")
+    else:
+        out.print("[bold green]✓[/] stack files: no plaintext secrets")
+
+
+def report_plan_violations(plan: dict[str, Any]) -> int:
+    """For ``estate plan``: violations to stderr; 1 on a mandatory one, else 0 (advisory ones are warnings)."""
+    from estate.output import console
+    from estate.policy_runner import run_policies
+
+    violations = run_policies(plan)
+    if violations:
+        print_violations(console(stderr=True), violations, str(plan.get("stack", "?")))
+    return 1 if any(v.mandatory for v in violations) else 0
