@@ -1,0 +1,102 @@
+"""``estate doctor``: every missing or invalid setting at once, each with its exact fix."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from estate.cli import main
+from estate.doctor import diagnose, exact_fix
+from estate.plan import PROJECT_DIR
+from stacks.settings import secret_config_keys
+
+CANARY = "sk_live_CANARY-5d1e0b-never-printed"
+
+
+def project_with(tmp_path: Path, stack: str, edit: Any = None) -> Path:
+    """A copy of the project's Pulumi.yaml and the stack file, optionally edited."""
+    shutil.copy(PROJECT_DIR / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    document = yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text())
+    if edit is not None:
+        edit(document["config"])
+    (tmp_path / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump(document))
+    return tmp_path
+
+
+def encrypt_every_secret(config: dict[str, Any]) -> None:
+    for key in secret_config_keys():
+        config[key] = {"secure": "v1:AAAAAAAAAAAAAAAA:ZmFrZSBjaXBoZXJ0ZXh0"}
+
+
+def test_missing_secrets_are_reported_with_their_set_secret_line(tmp_path: Path) -> None:
+    diagnosis = diagnose("prod", project_with(tmp_path, "prod"))
+    fixes = {f.key: f.fix for f in diagnosis.findings}
+    for key in secret_config_keys():
+        assert fixes[key] == f"pulumi config set --stack prod --secret '{key}'"
+    assert not diagnosis.ok
+    assert "missing" in diagnosis.summary
+
+
+def test_a_complete_stack_file_is_clean(tmp_path: Path) -> None:
+    diagnosis = diagnose("staging", project_with(tmp_path, "staging", encrypt_every_secret))
+    assert diagnosis.findings == []
+    assert diagnosis.encrypted_secrets == sorted(secret_config_keys())
+    assert diagnosis.summary.startswith(f"staging: all {diagnosis.settings_present} settings present")
+    assert diagnosis.settings_present >= len(secret_config_keys()) + 6
+
+
+def test_every_problem_at_once_and_no_secret_value_shown(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    def break_things(config: dict[str, Any]) -> None:
+        encrypt_every_secret(config)
+        config["estate:organizations"]["gstarlink"]["zone"] = "not a zone"
+        config["estate:requiredApprovals"] = 0
+        config["estate:talklineStripeSecretKey"] = CANARY  # plaintext: must be refused without being shown
+        config["estate:typoKey"] = "x"
+        del config["estate:environment"]
+
+    project = project_with(tmp_path, "prod", break_things)
+    diagnosis = diagnose("prod", project)
+    by_key = {f.key: f for f in diagnosis.findings}
+    assert by_key["estate:organizations.gstarlink.zone"].fix.startswith(
+        "pulumi config set --stack prod --path 'estate:organizations.gstarlink.zone'")
+    assert by_key["estate:requiredApprovals"].fix == "pulumi config set --stack prod 'estate:requiredApprovals' 1"
+    assert by_key["estate:talklineStripeSecretKey"].fix == "pulumi config set --stack prod --secret 'estate:talklineStripeSecretKey'"
+    assert by_key["estate:typoKey"].fix == "pulumi config rm --stack prod 'estate:typoKey'"
+    assert by_key["estate:environment"].value == "(missing)"
+
+    assert main(["doctor", "--stack", "prod", "--project-dir", str(project)]) == 1
+    table = capsys.readouterr().out
+    assert main(["doctor", "--stack", "prod", "--project-dir", str(project), "--format", "json"]) == 1
+    machine = capsys.readouterr().out
+    document = json.loads(machine)
+    assert {f["key"] for f in document["findings"]} == set(by_key)
+    for shown in (table, machine, repr(diagnosis)):
+        assert CANARY not in shown
+        assert "CANARY" not in shown
+    assert "estate:organizations.gstarlink.zone" in table
+
+
+def test_exit_codes_and_quiet(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    clean = project_with(tmp_path, "staging", encrypt_every_secret)
+    assert main(["doctor", "--stack", "staging", "--project-dir", str(clean), "--quiet"]) == 0
+    out = capsys.readouterr().out.strip()
+    assert out.startswith("staging: all ") and "\n" not in out
+    assert main(["doctor", "--stack", "qa", "--project-dir", str(clean)]) == 2
+    assert "Pulumi.qa.yaml" in capsys.readouterr().err
+
+
+def test_the_real_stacks_lack_only_their_secrets(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["doctor", "--stack", "prod", "--format", "json"]) == 1
+    document = json.loads(capsys.readouterr().out)
+    assert {f["key"] for f in document["findings"]} == set(secret_config_keys())
+
+
+def test_exact_fix_keeps_plain_values_and_drops_secret_placeholders() -> None:
+    assert exact_fix("pulumi config set 'estate:zone' example.com", "qa") == "pulumi config set --stack qa 'estate:zone' example.com"
+    assert exact_fix("pulumi config set --secret 'estate:k' <Stripe key>", "qa") == "pulumi config set --stack qa --secret 'estate:k'"
+    assert exact_fix("pulumi config rm --path 'estate:hosting.x'", "qa") == "pulumi config rm --stack qa --path 'estate:hosting.x'"
