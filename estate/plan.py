@@ -208,4 +208,7 @@ def handle(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(plan, indent=2, sort_keys=False) + "\n")
     else:
         print_plan_tree(plan)
-    return 0
+    # The policy pack, offline: violations go to stderr; a mandatory one fails the plan.
+    from estate.check import report_plan_violations
+
+    return report_plan_violations(plan)

@@ -7,11 +7,12 @@ custom domain leaves the same content open on ``pages.dev``; Cloudflare's own
 all of its hostnames.
 
 A site is *internal* when its project name carries the internal marker
-(``-internal``, policy config ``internalMarker``) or when any Access
-application touches any of its hostnames: an Access app or a certificate
-bypass on a site shows the intent to gate it, so gating half of it is a
-violation, not a public site. A site is *public* when its name carries the
-public marker (``-public``, ``publicMarker``).
+(``-internal``, policy config ``internalMarker``) or, unless it is public,
+when any Access application touches any of its hostnames: an Access app or a
+certificate bypass on a site shows the intent to gate it, so gating half of it
+is a violation, not a public site. A site is *public* when its name carries
+the public marker (``-public``, ``publicMarker``); gating one is flagged by the
+advisory ``public-sites-not-gated``.
 """
 
 from __future__ import annotations
@@ -118,11 +119,15 @@ def access_applications(resources: Sequence[PolicyResource]) -> list[AccessAppli
 
 def validate_internal_sites_gated(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     """Every hostname of an internal Pages site is gated by an Access application."""
-    marker = str(args.get_config().get("internalMarker", DEFAULT_INTERNAL_MARKER))
+    config = args.get_config()
+    marker = str(config.get("internalMarker", DEFAULT_INTERNAL_MARKER))
+    public_marker = str(config.get("publicMarker", DEFAULT_PUBLIC_MARKER))
     apps = access_applications(args.resources)
     for site in pages_sites(args.resources):
         hostnames = site.hostnames()
-        internal = marker in site.project or any(app.touches(host) for app in apps for host, _ in hostnames)
+        # A public site under Access is a mistake for public-sites-not-gated to flag, not an intent to gate.
+        touched = public_marker not in site.project and any(app.touches(h) for app in apps for h, _ in hostnames)
+        internal = marker in site.project or touched
         if not internal:
             continue
         for host, urn in hostnames:

@@ -21,7 +21,7 @@ Then, judged on what the engine sees:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
@@ -100,40 +100,72 @@ _GITHUB_ENVIRONMENT_TYPES = frozenset(
 )
 
 
+def _is_url_prop(name: str) -> bool:
+    squashed = name.replace("_", "").lower()
+    return squashed.endswith("url") or squashed.endswith("urls")
+
+
 def _visible_values(resource: PolicyResource) -> Iterator[tuple[str, str]]:
-    """(name of the variable or secret, value) for each value the policy can read."""
+    """(what holds it, value) for each value the policy can read and judge.
+
+    Variable and secret values (named by their key), and every URL-valued
+    property of any resource (``site_url`` of the Supabase auth settings, …).
+    """
     token, props = resource.resource_type, resource.props
+    value_props: tuple[str, ...] = ()
+    name: str | None = None
     if token == VERCEL_ENV_VAR:
         name, value_props = text(props, "key"), ("value",)
     elif token in ACTIONS_VARIABLES:
         name, value_props = text(props, "variableName"), ("value",)
     elif token in ACTIONS_SECRETS:
         name, value_props = text(props, "secretName"), ("value", "plaintextValue")
-    else:
-        return
     for prop in value_props:
         if (value := visible_text(props, prop)) is not None:
             yield name or "(unnamed)", value
+    for prop in props if isinstance(props, Mapping) else ():
+        if not _is_url_prop(str(prop)):
+            continue
+        for value in [visible_text(props, prop), *(v for v in items(props, prop) if isinstance(v, str))]:
+            if value is not None:
+                yield f"{resource.name}.{prop}", value
 
 
 def supabase_refs(name: str, value: str) -> set[str]:
     """Supabase project refs a value points at: in URLs, hostnames, pooler users, or a bare ``*_PROJECT_REF``."""
     refs = {ref for match in _SUPABASE_REF_IN_TEXT.finditer(value) for ref in match.groups() if ref}
-    if name.upper().endswith("PROJECT_REF") and _SUPABASE_REF.match(value):
+    if name.replace("_", "").upper().endswith("PROJECTREF") and _SUPABASE_REF.match(value):
         refs.add(value)
     return refs
 
 
+def _project_refs(resource: PolicyResource) -> Iterator[tuple[str, str]]:
+    """(property, ref) for each ``project_ref``-like property (Supabase Management API resources)."""
+    for prop in _REF_PROPS:
+        value = visible_text(resource.props, prop)
+        if value is not None and _SUPABASE_REF.match(value):
+            yield prop, value
+
+
+_REF_PROPS = ("project_ref", "projectRef")
+
+
 def _own_supabase_refs(resources: Sequence[PolicyResource]) -> set[str]:
-    """Refs of the stack's own Supabase projects, as far as the engine knows them (outputs, online)."""
+    """Refs of the stack's own Supabase projects.
+
+    Online, a project's outputs (``endpoint``, ``dbHost``) name it; in both
+    worlds, a resource that depends on one of the stack's projects and carries
+    a ``project_ref`` got it from that project.
+    """
+    projects = {r.urn for r in resources if r.resource_type == SUPABASE_PROJECT}
     refs: set[str] = set()
     for resource in resources:
-        if resource.resource_type != SUPABASE_PROJECT:
-            continue
-        for key in ("id", "endpoint", "dbHost", "apiUrl"):
-            value = text(resource.props, key)
-            if value:
-                refs |= supabase_refs("PROJECT_REF" if key == "id" else key, value)
+        if resource.resource_type == SUPABASE_PROJECT:
+            for key in ("endpoint", "dbHost", "apiUrl"):
+                if value := text(resource.props, key):
+                    refs |= supabase_refs(key, value)
+        elif any(dependency.urn in projects for dependency in resource.dependencies):
+            refs |= {ref for _, ref in _project_refs(resource)}
     return refs
 
 
@@ -194,3 +226,8 @@ def validate_environment_separation(args: StackValidationArgs, report_violation:
                 report(f"{name} points at Supabase project {ref}, which the {environment} stack does not "
                        "declare (another environment's database?)",
                        "take the value from this stack's own SupabaseDatabase outputs", urn)  # fmt: skip
+        for prop, ref in _project_refs(resource):
+            if ref not in own_refs:
+                report(f"{resource.name}.{prop} points at Supabase project {ref}, which the {environment} stack "
+                       "does not declare (another environment's database?)",
+                       "take the ref from this stack's own supabase.Project (its id)", urn)  # fmt: skip

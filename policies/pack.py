@@ -54,7 +54,12 @@ POLICIES: Final[list[Policy]] = [
         description="Every hostname of an internal Pages site (custom domain, <project>.pages.dev, "
         "*.<project>.pages.dev) is gated by a Cloudflare Access application.",
         validate=validate_internal_sites_gated,
-        config_schema=_marker("internalMarker", DEFAULT_INTERNAL_MARKER, "marks internal Pages project names"),
+        config_schema=PolicyConfigSchema(
+            {
+                **_marker("internalMarker", DEFAULT_INTERNAL_MARKER, "marks internal Pages project names").properties,
+                **_marker("publicMarker", DEFAULT_PUBLIC_MARKER, "marks public Pages project names").properties,
+            }
+        ),
         severity=Severity.CRITICAL,
     ),
     StackValidationPolicy(
