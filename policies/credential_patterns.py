@@ -32,16 +32,17 @@ def name_words(name: str) -> list[str]:
     return [word.lower() for word in _WORD_BOUNDARY.split(name) if word]
 
 
-def looks_secret_name(name: str) -> bool:
+def looks_secret_name(name: str, *, ignore: frozenset[str] = frozenset()) -> bool:
     """Whether a config key or variable name suggests its value is a secret.
 
     ``STRIPE_SECRET_KEY``, ``githubToken``, ``SUPABASE_DB_PASSWORD``,
     ``DATABASE_URL`` and ``omsShopifyApiKey`` do; ``talklineStripePublishableKey``,
-    ``AWS_ACCESS_KEY_ID`` and ``TWILIO_ACCOUNT_SID`` do not. Names that look secret
-    but are public by design are allow-listed by the caller, never here.
+    ``AWS_ACCESS_KEY_ID`` and ``TWILIO_ACCOUNT_SID`` do not. ``ignore``: secret
+    words that do not count in the caller's context. Names that look secret but
+    are public by design are allow-listed by the caller, never here.
     """
     words = name_words(name)
-    if any(word in _SECRET_WORDS for word in words):
+    if any(word in _SECRET_WORDS and word not in ignore for word in words):
         return True
     if any(all(part in words for part in phrase) for phrase in _SECRET_PHRASES):
         return True

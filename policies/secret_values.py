@@ -25,6 +25,8 @@ from policies.resource_types import ACTIONS_SECRETS, ACTIONS_VARIABLES, REPOSITO
 
 DEFAULT_PUBLIC_VARIABLES: tuple[str, ...] = ("SHOPIFY_API_KEY",)
 _NEXT_PUBLIC = "NEXT_PUBLIC_"
+# Secret words that are fine in a browser: a Sentry DSN only lets clients submit events.
+_BROWSER_SAFE_WORDS = frozenset({"dsn"})
 _ROTATE = "rotate the credential: it has been stored in plaintext"
 
 
@@ -40,12 +42,13 @@ def validate_secrets_stay_secret(args: ResourceValidationArgs, report_violation:
     if token == VERCEL_ENV_VAR:
         key = text(props, "key") or "(unnamed)"
         sensitive = flag(props, "sensitive")
-        secret_name = looks_secret_name(key) and key not in public_names
-        if secret_name and key.startswith(_NEXT_PUBLIC):
-            report(f"Vercel variable {key} looks like a secret, but Next.js compiles every NEXT_PUBLIC_ "
-                   "variable into the JavaScript sent to browsers",
-                   f"rename it without the {_NEXT_PUBLIC} prefix and read it on the server only")  # fmt: skip
-        elif secret_name and sensitive in (False, None):
+        if key.startswith(_NEXT_PUBLIC):
+            # Public by construction; only a name that could never be public is a mistake here.
+            if looks_secret_name(key, ignore=_BROWSER_SAFE_WORDS) and key not in public_names:
+                report(f"Vercel variable {key} looks like a secret, but Next.js compiles every NEXT_PUBLIC_ "
+                       "variable into the JavaScript sent to browsers",
+                       f"rename it without the {_NEXT_PUBLIC} prefix and read it on the server only")  # fmt: skip
+        elif looks_secret_name(key) and key not in public_names and sensitive in (False, None):
             report(f"Vercel variable {key} looks like a secret but is not sensitive: Vercel shows it to "
                    "every team member and returns it from its API",
                    "set sensitive=True (in the catalog: a Secret source, or a sensitive database output); "

@@ -345,6 +345,14 @@ def test_a_secret_name_behind_next_public_is_a_violation_even_if_sensitive() -> 
     assert len(found) == 1 and "browsers" in found[0]
 
 
+def test_a_browser_safe_dsn_may_be_next_public() -> None:
+    # A Sentry DSN only lets clients submit events; it is meant for browsers.
+    assert run_resource("secrets-stay-secret", VERCEL_ENV_VAR,
+                        env_var("NEXT_PUBLIC_SENTRY_DSN", "[secret]", sensitive=False)) == []  # fmt: skip
+    found = run_resource("secrets-stay-secret", VERCEL_ENV_VAR, env_var("SENTRY_DSN", "[secret]", sensitive=False))
+    assert len(found) == 1 and "not sensitive" in found[0]
+
+
 def test_a_sensitive_variable_whose_value_is_not_a_pulumi_secret_is_a_violation() -> None:
     found = run_resource("secrets-stay-secret", VERCEL_ENV_VAR, env_var("VAPI_API_KEY", "plain-value", sensitive=True))
     assert len(found) == 1 and "not a Pulumi secret" in found[0]

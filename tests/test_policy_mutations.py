@@ -1,0 +1,464 @@
+"""Mutation tests: break one thing in a real stack's plan, and the pack must catch it.
+
+Each mutation deep-copies the real plan of ``prod`` or ``staging`` (computed
+once per session by conftest's fixtures), breaks one guardrail the way a
+careless change would, and asserts the named policy reports it. The clean
+plans must pass. The last test runs every mutation again and prints how many
+were tried and caught.
+
+``test_the_served_pack_gives_the_offline_verdicts`` then starts the pack as
+``pulumi preview --policy-pack`` does (``python policies`` speaking the analyzer
+gRPC protocol) and checks that it gives the same verdicts as the offline
+runner, on the clean plans and on the mutations both worlds can see.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import grpc
+import pytest
+from google.protobuf import json_format, struct_pb2
+from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
+
+from estate.policy_runner import Violation, run_policies
+from policies.pack import POLICIES
+from policies.resource_types import (
+    ACCESS_APPLICATION,
+    ACTIONS_ENVIRONMENT_SECRET,
+    ACTIONS_ENVIRONMENT_VARIABLE,
+    BRANCH_PROTECTION,
+    DEPLOYMENT_POLICY,
+    DNS_RECORD,
+    PAGES_DOMAIN,
+    REPOSITORY_ENVIRONMENT,
+    REPOSITORY_FILE,
+    SUPABASE_PROJECT,
+    VERCEL_ENV_VAR,
+    VERCEL_PROJECT,
+    VERCEL_PROJECT_DOMAIN,
+)
+
+Plan = dict[str, Any]
+Resource = dict[str, Any]
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+# Credential-shaped canaries a mutation plants; none may show up in any violation.
+LIVE_KEY = "sk_live_" + "51MutationCanaryLiveKey000001"
+GITHUB_TOKEN = "github_pat_" + "MutationCanary0123456789abcdefghij"
+PLAINTEXT_SECRET = "mutation-canary-plaintext-db-password"
+FOREIGN_REF = "zzzzyyyyxxxxwwwwvvvv"
+
+
+@pytest.fixture(scope="module")
+def plans(prod_plan: Plan, staging_plan: Plan) -> dict[str, Plan]:
+    return {"prod": prod_plan, "staging": staging_plan}
+
+
+# --- finding and breaking things in a plan ---------------------------------------------------------------------------
+
+
+def find(plan: Plan, type_token: str, **inputs: Any) -> Resource:
+    """The one resource of ``type_token`` whose inputs include ``inputs``."""
+    matches = [r for r in plan["resources"]
+               if r["type"] == type_token and all(r["inputs"].get(k) == v for k, v in inputs.items())]  # fmt: skip
+    assert len(matches) == 1, f"expected one {type_token} with {inputs}, found {len(matches)}"
+    return matches[0]
+
+
+def find_named(plan: Plan, type_token: str, name_contains: str) -> Resource:
+    matches = [r for r in plan["resources"] if r["type"] == type_token and name_contains in r["name"]]
+    assert len(matches) == 1, f"expected one {type_token} named *{name_contains}*, found {len(matches)}"
+    return matches[0]
+
+
+def remove(plan: Plan, resource: Resource) -> None:
+    plan["resources"] = [r for r in plan["resources"] if r["urn"] != resource["urn"]]
+
+
+def add_like(plan: Plan, template: Resource, name: str, inputs: dict[str, Any]) -> Resource:
+    """A new resource of the template's type and parent, e.g. an extra Actions variable."""
+    added = copy.deepcopy(template)
+    added["name"] = name
+    added["urn"] = template["urn"].rsplit("::", 1)[0] + "::" + name
+    added["inputs"] = inputs
+    plan["resources"].append(added)
+    return added
+
+
+def protection(plan: Plan, repository: str) -> Resource:
+    return find(plan, BRANCH_PROTECTION, repositoryId=repository)
+
+
+def reviews(plan: Plan, repository: str) -> dict[str, Any]:
+    return protection(plan, repository)["inputs"]["requiredPullRequestReviews"][0]
+
+
+def internal_access(plan: Plan) -> Resource:
+    return find_named(plan, ACCESS_APPLICATION, "handbook-handbook-access")
+
+
+def drop_destination(plan: Plan, starts_with: str) -> None:
+    app = internal_access(plan)
+    before = app["inputs"]["destinations"]
+    app["inputs"]["destinations"] = [d for d in before if not d["uri"].startswith(starts_with)]
+    assert len(app["inputs"]["destinations"]) == len(before) - 1
+
+
+def env_var(plan: Plan, key: str, app: str = "talkline") -> Resource:
+    """The production-target Vercel variable ``key`` of ``app``."""
+    matches = [r for r in plan["resources"] if r["type"] == VERCEL_ENV_VAR and r["name"].startswith(f"{app}-")
+               and r["inputs"]["key"] == key and r["inputs"]["targets"] == ["production"]]  # fmt: skip
+    assert len(matches) == 1, f"expected one {key} of {app}, found {len(matches)}"
+    return matches[0]
+
+
+def set_plain_env_value(plan: Plan, key: str, value: str) -> None:
+    variable = env_var(plan, key)
+    variable["inputs"].update(value=value, sensitive=False)
+
+
+@dataclass(frozen=True)
+class Mutation:
+    """One way to break a guardrail: on which stack, how, and which policy must catch it.
+
+    ``online``: whether ``pulumi preview --policy-pack`` can see it too (not when
+    it rests on what only the offline plan shows: ``retain_on_delete``, or a
+    value left unwrapped where the SDK marks it secret).
+    """
+
+    id: str
+    stack: str
+    policy: str
+    apply: Callable[[Plan], object]  # the return value, if any, is ignored
+    online: bool = True
+
+
+def _set(resource_of: Callable[[Plan], Resource], **inputs: Any) -> Callable[[Plan], None]:
+    return lambda plan: resource_of(plan)["inputs"].update(inputs)
+
+
+def _rename_host(type_token: str, field: str, old: str, new: str) -> Callable[[Plan], None]:
+    return lambda plan: find(plan, type_token, **{field: old})["inputs"].update({field: new})
+
+
+MUTATIONS: tuple[Mutation, ...] = (
+    # Access gates.
+    Mutation("remove the Access app of the internal handbook", "prod", "internal-sites-gated",
+             lambda plan: remove(plan, internal_access(plan))),
+    Mutation("drop the preview wildcard from the internal handbook's Access app", "prod", "internal-sites-gated",
+             lambda plan: drop_destination(plan, "*.")),
+    Mutation("drop the custom domain from the internal handbook's Access app", "staging", "internal-sites-gated",
+             lambda plan: drop_destination(plan, "handbook-staging.")),
+    Mutation("turn the internal handbook's Access app into a bypass for everyone", "prod", "internal-sites-gated",
+             _set(internal_access, policies=[{"decision": "bypass", "includes": [{"everyone": {}}], "precedence": 1.0}])),
+    Mutation("gate the public docs site", "prod", "public-sites-not-gated",
+             lambda plan: internal_access(plan)["inputs"]["destinations"].append(
+                 {"type": "public", "uri": "docs.gstarlink.com"})),
+    # Branch protection.
+    Mutation("drop the review requirement of shopify-esim-system's main", "prod", "deploy-branches-protected",
+             lambda plan: protection(plan, "shopify-esim-system")["inputs"].pop("requiredPullRequestReviews")),
+    Mutation("require 0 approving reviews on esim-hub's main", "prod", "deploy-branches-protected",
+             lambda plan: reviews(plan, "esim-hub").update(requiredApprovingReviewCount=0.0)),
+    Mutation("keep stale approvals on the handbook's staging", "staging", "deploy-branches-protected",
+             lambda plan: reviews(plan, "gstarlink-handbook").update(dismissStaleReviews=False)),
+    Mutation("allow force pushes to Talkline's main", "prod", "deploy-branches-protected",
+             _set(lambda plan: protection(plan, "fancrush-talkline"), allowsForcePushes=True)),
+    Mutation("allow deleting the chatbot's main", "prod", "deploy-branches-protected",
+             _set(lambda plan: protection(plan, "gstarlink-chatbot"), allowsDeletions=True)),
+    Mutation("let admins bypass Talkline's develop protection", "staging", "deploy-branches-protected",
+             _set(lambda plan: protection(plan, "fancrush-talkline"), enforceAdmins=False)),
+    Mutation("drop the required status checks of the handbook's main", "prod", "deploy-branches-protected",
+             _set(lambda plan: protection(plan, "gstarlink-handbook"), requiredStatusChecks=[])),
+    Mutation("remove Talkline's develop protection", "staging", "deploy-branches-protected",
+             lambda plan: remove(plan, protection(plan, "fancrush-talkline"))),
+    Mutation("protect the wrong branch of the OMS", "prod", "deploy-branches-protected",
+             _set(lambda plan: protection(plan, "shopify-esim-system"), pattern="master")),
+    Mutation("deploy the OMS's Vercel project from an unprotected branch", "staging", "deploy-branches-protected",
+             lambda plan: find(plan, VERCEL_PROJECT, name="oms-staging")["inputs"]["gitRepository"].update(
+                 productionBranch="release")),
+    # Secrets.
+    Mutation("flip STRIPE_SECRET_KEY to non-sensitive", "prod", "secrets-stay-secret",
+             _set(lambda plan: env_var(plan, "STRIPE_SECRET_KEY"), sensitive=False)),
+    Mutation("flip DATABASE_URL to non-sensitive", "staging", "secrets-stay-secret",
+             lambda plan: [r["inputs"].update(sensitive=False) for r in plan["resources"]
+                           if r["type"] == VERCEL_ENV_VAR and r["inputs"]["key"] == "DATABASE_URL"]),
+    Mutation("hand a sensitive variable a plaintext value", "prod", "secrets-stay-secret",
+             _set(lambda plan: env_var(plan, "TWILIO_AUTH_TOKEN"), value=PLAINTEXT_SECRET), online=False),
+    Mutation("put a GitHub token in a plain Vercel variable", "prod", "secrets-stay-secret",
+             lambda plan: set_plain_env_value(plan, "NEXT_PUBLIC_SITE_URL", GITHUB_TOKEN)),
+    Mutation("add a plaintext Actions secret", "prod", "secrets-stay-secret",
+             lambda plan: add_like(plan, find(plan, ACTIONS_ENVIRONMENT_SECRET, secretName="SUPABASE_DB_PASSWORD",
+                                              repository="shopify-esim-system"),
+                                   "oms-repository-secret-EXTRA_DB_PASSWORD",
+                                   {"repository": "shopify-esim-system", "environment": "production",
+                                    "secretName": "EXTRA_DB_PASSWORD", "value": PLAINTEXT_SECRET}), online=False),
+    Mutation("add an Actions variable with a secret name", "staging", "secrets-stay-secret",
+             lambda plan: add_like(plan, find(plan, ACTIONS_ENVIRONMENT_VARIABLE, variableName="WRANGLER_ENV"),
+                                   "chatbot-repository-variable-DEPLOY_TOKEN",
+                                   {"repository": "gstarlink-chatbot", "environment": "staging",
+                                    "variableName": "DEPLOY_TOKEN", "value": "not-shown"})),
+    Mutation("commit a token into a delivered workflow", "prod", "secrets-stay-secret",
+             lambda plan: find(plan, REPOSITORY_FILE, repository="esim-hub", file=".github/workflows/ci.yml")[
+                 "inputs"].update(content=f"env:\n  TOKEN: {GITHUB_TOKEN}\n")),
+    # Environment separation.
+    Mutation("point a staging DNS record at the production hostname", "staging", "environment-separation",
+             _rename_host(DNS_RECORD, "name", "oms-staging.gstarlink.com", "oms.gstarlink.com")),
+    Mutation("serve the production domain from the staging Vercel project", "staging", "environment-separation",
+             _rename_host(VERCEL_PROJECT_DOMAIN, "domain", "talkline-staging.fancrush.com", "talkline.fancrush.com")),
+    Mutation("attach the production handbook domain to the staging Pages project", "staging",
+             "environment-separation",
+             _rename_host(PAGES_DOMAIN, "name", "handbook-staging.gstarlink.com", "handbook.gstarlink.com")),
+    Mutation("name the staging Supabase project like production's", "staging", "environment-separation",
+             _set(lambda plan: find(plan, SUPABASE_PROJECT, name="fancrush-talkline-staging"),
+                  name="fancrush-talkline")),
+    Mutation("point staging auth emails at the production site", "staging", "environment-separation",
+             lambda plan: next(r for r in plan["resources"] if r["type"].endswith(":AuthSettings")
+                               and r["inputs"]["site_url"] == "https://oms-staging.gstarlink.com")["inputs"].update(
+                 site_url="https://oms.gstarlink.com")),
+    Mutation("point a staging variable at another Supabase project", "staging", "environment-separation",
+             lambda plan: find(plan, ACTIONS_ENVIRONMENT_VARIABLE, variableName="WRANGLER_ENV")["inputs"].update(
+                 value=f"https://{FOREIGN_REF}.supabase.co")),
+    Mutation("write staging's secrets into the production GitHub environment", "staging", "environment-separation",
+             _set(lambda plan: find(plan, REPOSITORY_ENVIRONMENT, repository="esim-hub"), environment="production")),
+    Mutation("put a live Stripe key in a staging Actions variable", "staging", "environment-separation",
+             lambda plan: find(plan, ACTIONS_ENVIRONMENT_VARIABLE, variableName="WRANGLER_ENV")["inputs"].update(
+                 value=LIVE_KEY)),
+    Mutation("put a live publishable key in a staging Vercel variable", "staging", "environment-separation",
+             lambda plan: set_plain_env_value(plan, "NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY",
+                                              "pk_live_" + "51MutationCanaryPublishable")),
+    Mutation("put a test publishable key in production", "prod", "environment-separation",
+             lambda plan: set_plain_env_value(plan, "NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY",
+                                              "pk_test_" + "51MutationCanaryPublishable")),
+    Mutation("name a production Pages project like staging's", "prod", "environment-separation",
+             lambda plan: [r["inputs"].update(name="gstarlink-handbook-public-staging") for r in plan["resources"]
+                           if r["inputs"].get("name") == "gstarlink-handbook-public"]),
+    # The production database.
+    Mutation("unprotect the production OMS database", "prod", "production-database-retained",
+             lambda plan: find(plan, SUPABASE_PROJECT, name="gstarlink-oms")["options"].update(protect=False)),
+    Mutation("stop retaining the production Talkline database", "prod", "production-database-retained",
+             lambda plan: find(plan, SUPABASE_PROJECT, name="fancrush-talkline")["options"].update(
+                 retain_on_delete=False), online=False),
+    # DNS targets.
+    Mutation("proxy the OMS's Vercel record", "prod", "dns-targets",
+             _set(lambda plan: find(plan, DNS_RECORD, name="oms.gstarlink.com"), proxied=True)),
+    Mutation("point Talkline's record away from Vercel", "staging", "dns-targets",
+             _set(lambda plan: find(plan, DNS_RECORD, name="talkline-staging.fancrush.com"),
+                  content="talkline-staging.vercel.app")),
+    Mutation("stop proxying the internal handbook's Pages record", "prod", "dns-targets",
+             _set(lambda plan: find(plan, DNS_RECORD, name="handbook.gstarlink.com"), proxied=False)),
+    Mutation("point the docs record at the internal Pages project", "prod", "dns-targets",
+             _set(lambda plan: find(plan, DNS_RECORD, name="docs.gstarlink.com"),
+                  content="gstarlink-handbook-internal.pages.dev")),
+    Mutation("remove the DNS record of a Vercel domain", "staging", "dns-targets",
+             lambda plan: remove(plan, find(plan, DNS_RECORD, name="esim-staging.gstarlink.com"))),
+)  # fmt: skip
+
+
+def mutated(plans: dict[str, Plan], mutation: Mutation) -> Plan:
+    plan = copy.deepcopy(plans[mutation.stack])
+    before = json.dumps(plan, sort_keys=True)
+    mutation.apply(plan)
+    assert json.dumps(plan, sort_keys=True) != before, f"mutation {mutation.id!r} changed nothing"
+    return plan
+
+
+def caught_by(violations: list[Violation], mutation: Mutation) -> list[Violation]:
+    return [v for v in violations if v.policy == mutation.policy]
+
+
+# --- the tests -------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stack", ["prod", "staging"])
+def test_the_real_stacks_pass_clean(plans: dict[str, Plan], stack: str) -> None:
+    assert run_policies(plans[stack]) == []
+
+
+@pytest.mark.parametrize("mutation", MUTATIONS, ids=[m.id for m in MUTATIONS])
+def test_each_mutation_is_caught(plans: dict[str, Plan], mutation: Mutation) -> None:
+    violations = run_policies(mutated(plans, mutation))
+    caught = caught_by(violations, mutation)
+    assert caught, f"{mutation.policy} missed: {mutation.id}; reported: {[v.policy for v in violations]}"
+    for violation in violations:
+        assert violation.fix and violation.fix != "see docs/policies.md for this policy", violation
+        for canary in (LIVE_KEY, GITHUB_TOKEN, PLAINTEXT_SECRET):
+            assert canary not in violation.message + violation.fix
+
+
+def test_check_command_lists_each_violation_and_fails(
+    plans: dict[str, Plan], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from estate.check import handle
+
+    mutation = next(m for m in MUTATIONS if m.id == "allow force pushes to Talkline's main")
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(json.dumps(mutated(plans, mutation)))
+    args = argparse.Namespace(plan=str(plan_file), stack=None, stack_files=False, format="text")
+    assert handle(args) == 1
+    out = capsys.readouterr().out
+    urn = protection(plans["prod"], "fancrush-talkline")["urn"]
+    assert "deploy-branches-protected" in out and urn in out and "allows_force_pushes=False" in out
+    assert "1 mandatory, 0 advisory" in out
+
+    assert handle(argparse.Namespace(**{**vars(args), "format": "json"})) == 1
+    document = json.loads(capsys.readouterr().out)
+    assert document["passed"] is False
+    assert [(v["policy"], v["urn"]) for v in document["violations"]] == [("deploy-branches-protected", urn)]
+    assert document["violations"][0]["fix"] == "set allows_force_pushes=False"
+
+
+def test_check_command_passes_advisory_only_plans_with_a_warning(
+    plans: dict[str, Plan], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from estate.check import handle
+
+    mutation = next(m for m in MUTATIONS if m.policy == "public-sites-not-gated")
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(json.dumps(mutated(plans, mutation)))
+    assert handle(argparse.Namespace(plan=str(plan_file), stack=None, stack_files=False, format="text")) == 0
+    assert "advisory" in capsys.readouterr().out
+
+
+def test_plan_command_fails_on_a_mandatory_violation(
+    plans: dict[str, Plan], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import estate.plan
+
+    mutation = next(m for m in MUTATIONS if m.id == "unprotect the production OMS database")
+    monkeypatch.setattr(estate.plan, "run_plan", lambda stack: mutated(plans, mutation))
+    assert estate.plan.handle(argparse.Namespace(stack="prod", format="json")) == 1
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["stack"] == "prod"  # the plan itself is still printed
+    assert "production-database-retained" in captured.err and "protect=True" in captured.err
+
+    monkeypatch.setattr(estate.plan, "run_plan", lambda stack: copy.deepcopy(plans["prod"]))
+    assert estate.plan.handle(argparse.Namespace(stack="prod", format="json")) == 0
+
+
+def test_every_mutation_is_caught_summary(plans: dict[str, Plan], capsys: pytest.CaptureFixture[str]) -> None:
+    missed = [m.id for m in MUTATIONS if not caught_by(run_policies(mutated(plans, m)), m)]
+    policies_exercised = {m.policy for m in MUTATIONS}
+    with capsys.disabled():
+        print(f"\npolicy mutations: {len(MUTATIONS)} tried, {len(MUTATIONS) - len(missed)} caught, "
+              f"over {len(policies_exercised)} of {len(POLICIES)} policies")  # fmt: skip
+    assert missed == []
+    assert policies_exercised == {p.name for p in POLICIES}
+
+
+# --- the same verdicts online ----------------------------------------------------------------------------------------
+
+# What the provider SDKs register as additionalSecretOutputs (pulumiverse_vercel, pulumi_github).
+_SDK_SECRET_OUTPUTS = {
+    VERCEL_ENV_VAR: ["value", "valueWo"],
+    ACTIONS_ENVIRONMENT_SECRET: ["encryptedValue", "plaintextValue", "value", "valueEncrypted"],
+}
+# How the engine marks a secret inside properties; the policy SDK unwraps it.
+_SECRET_SIG = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270"}
+ONLINE_SECRET_VALUE = "online-canary-secret-value"
+
+
+def _online_value(value: Any) -> Any:
+    """The plan's "[secret]" as the engine sends a secret: wrapped, holding a (canary) plaintext."""
+    if value == "[secret]":
+        return {**_SECRET_SIG, "value": ONLINE_SECRET_VALUE}
+    if isinstance(value, dict):
+        return {k: _online_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_online_value(v) for v in value]
+    return value
+
+
+def _struct(inputs: dict[str, Any]) -> struct_pb2.Struct:
+    struct = struct_pb2.Struct()
+    json_format.ParseDict(_online_value(inputs), struct)
+    return struct
+
+
+def _options(record: Resource) -> analyzer_pb2.AnalyzerResourceOptions:
+    return analyzer_pb2.AnalyzerResourceOptions(
+        protect=record["options"]["protect"],
+        ignoreChanges=record["options"]["ignore_changes"],
+        additionalSecretOutputs=_SDK_SECRET_OUTPUTS.get(record["type"], []),
+        parent=record.get("parent") or "",
+    )
+
+
+def _online_verdicts(stub: analyzer_pb2_grpc.AnalyzerStub, plan: Plan) -> set[tuple[str, str, str]]:
+    """(policy, urn, level) of every diagnostic the served pack returns, resource by resource, then for the stack."""
+    levels = {analyzer_pb2.MANDATORY: "mandatory", analyzer_pb2.ADVISORY: "advisory"}
+    verdicts: set[tuple[str, str, str]] = set()
+    for record in plan["resources"]:
+        request = analyzer_pb2.AnalyzeRequest(type=record["type"], properties=_struct(record["inputs"]),
+                                              urn=record["urn"], name=record["name"], options=_options(record))  # fmt: skip
+        for diagnostic in stub.Analyze(request).diagnostics:
+            verdicts.add((diagnostic.policyName, diagnostic.urn or record["urn"], levels[diagnostic.enforcementLevel]))
+    stack_request = analyzer_pb2.AnalyzeStackRequest(resources=[
+        analyzer_pb2.AnalyzerResource(type=r["type"], properties=_struct(r["inputs"]), urn=r["urn"], name=r["name"],
+                                      options=_options(r), parent=r.get("parent") or "",
+                                      dependencies=r["options"]["depends_on"])
+        for r in plan["resources"]
+    ])  # fmt: skip
+    for diagnostic in stub.AnalyzeStack(stack_request).diagnostics:
+        verdicts.add((diagnostic.policyName, diagnostic.urn, levels[diagnostic.enforcementLevel]))
+    return verdicts
+
+
+def _offline_verdicts(plan: Plan) -> set[tuple[str, str, str]]:
+    return {(v.policy, v.urn or "", v.enforcement_level) for v in run_policies(plan)}
+
+
+@pytest.fixture(scope="module")
+def served_pack() -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
+    """The pack as the CLI runs it: ``python policies`` prints its port, then serves the analyzer protocol."""
+    process = subprocess.Popen([sys.executable, "-u", str(PROJECT_DIR / "policies")], cwd=PROJECT_DIR / "policies",
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    assert process.stdout is not None
+    port: list[str] = []
+    reader = threading.Thread(target=lambda: port.append(process.stdout.readline().strip()) if process.stdout else None)
+    reader.start()
+    reader.join(timeout=60)
+    try:
+        if not port or not port[0].isdigit():
+            process.kill()
+            pytest.fail(f"the pack did not start: {process.stderr.read() if process.stderr else ''}")
+        channel = grpc.insecure_channel(f"127.0.0.1:{port[0]}")
+        yield analyzer_pb2_grpc.AnalyzerStub(channel)
+        channel.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_the_served_pack_describes_the_same_policies(served_pack: analyzer_pb2_grpc.AnalyzerStub) -> None:
+    from google.protobuf import empty_pb2
+
+    info = served_pack.GetAnalyzerInfo(empty_pb2.Empty())
+    assert info.name == "estate-guardrails"
+    served = {p.name: p.enforcementLevel for p in info.policies}
+    assert served == {p.name: (analyzer_pb2.ADVISORY if p.name == "public-sites-not-gated" else analyzer_pb2.MANDATORY)
+                      for p in POLICIES}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "case", ["clean prod", "clean staging", *(m.id for m in MUTATIONS if m.online)],
+)
+def test_the_served_pack_gives_the_offline_verdicts(
+    served_pack: analyzer_pb2_grpc.AnalyzerStub, plans: dict[str, Plan], case: str
+) -> None:
+    if case.startswith("clean "):
+        plan = copy.deepcopy(plans[case.removeprefix("clean ")])
+    else:
+        plan = mutated(plans, next(m for m in MUTATIONS if m.id == case))
+    offline = _offline_verdicts(plan)
+    assert _online_verdicts(served_pack, plan) == offline
+    assert bool(offline) is not case.startswith("clean ")
