@@ -2,8 +2,13 @@
 
 import pulumi
 
+from estate.adoption import adopt_existing_resources
 from stacks.program import build_estate
 from stacks.settings import load_from_pulumi
 
-for name, value in build_estate(load_from_pulumi()).items():
+settings = load_from_pulumi()
+# Before anything is declared: resources listed in estate:imports are adopted, not created.
+adoption = adopt_existing_resources(settings)
+for name, value in build_estate(settings).items():
     pulumi.export(name, value)
+adoption.check()  # names in estate:imports that adopted nothing are config errors

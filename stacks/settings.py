@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast, get_args
 
 from stacks.catalog import APPS, ORGANIZATIONS, App, Environment, Hosting, Plain, Secret
@@ -120,6 +120,8 @@ class StackSettings:
     hosting: Mapping[str, Hosting]
     values: Mapping[str, str]
     secrets: Mapping[str, SecretValue]
+    # Pulumi resource name → ID of an existing resource to adopt (estate:imports; estate/adoption.py).
+    imports: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def is_production(self) -> bool:
@@ -294,6 +296,7 @@ def load_settings(stack: str, config: Mapping[str, str], secret_keys: Collection
                            config_set(f"{ns}:requiredApprovals", "1"))  # fmt: skip
 
     hosting = _load_hosting(reader)
+    imports = _load_imports(reader)
 
     values: dict[str, str] = {}
     for source in _sources(Plain):
@@ -328,6 +331,7 @@ def load_settings(stack: str, config: Mapping[str, str], secret_keys: Collection
         hosting=hosting,
         values=values,
         secrets=secrets,
+        imports=imports,
     )
 
 
@@ -493,12 +497,37 @@ def _load_hosting(reader: _Reader) -> dict[str, Hosting]:
     return chosen
 
 
+def _load_imports(reader: _Reader) -> dict[str, str]:
+    """``estate:imports``: optional object, Pulumi resource name → ID of an existing resource to adopt.
+
+    Whether each name exists is known only once the estate is declared (estate/adoption.py).
+    """
+    key = f"{NAMESPACE}:imports"
+    if key not in reader.config:
+        return {}
+    raw = reader.structured("imports", {})
+    example = config_set(f"{key}.oms-vercel-project", "team_XXXXXXXX/prj_XXXXXXXX", path=True)
+    if not isinstance(raw, dict):
+        reader.problem(key, json.dumps(raw), "must be an object: Pulumi resource name → ID of the existing resource", example)
+        return {}
+    imports: dict[str, str] = {}
+    for name, resource_id in cast(dict[str, Any], raw).items():
+        if not isinstance(resource_id, str) or not resource_id.strip() or resource_id != resource_id.strip():
+            reader.problem(f"{key}.{name}", json.dumps(resource_id),
+                           "must be the provider's ID of the existing resource: a non-empty string without "
+                           "surrounding spaces (`python -m estate import-file` shows each type's format)",
+                           config_set(f"{key}.{name}", "<ID>", path=True))  # fmt: skip
+            continue
+        imports[name] = resource_id
+    return imports
+
+
 def known_config_keys() -> list[str]:
     """Every config key the estate reads, fully qualified."""
     return [
         f"{NAMESPACE}:{name}"
         for name in ("environment", "organizations", "supabase", "access", "requiredStatusChecks",
-                     "requiredApprovals", "hosting")
+                     "requiredApprovals", "hosting", "imports")
     ] + [f"{NAMESPACE}:{source.config_key}" for source in _sources(Plain)] + secret_config_keys()  # fmt: skip
 
 

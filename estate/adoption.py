@@ -1,0 +1,270 @@
+"""Adopting resources that already exist, instead of creating them.
+
+``estate:imports`` (stack config) maps Pulumi resource names, e.g.
+``oms-vercel-project``, to the provider IDs of resources that exist already.
+The program calls :func:`adopt_existing_resources` before it declares anything:
+it registers an in-process stack transformation
+(``pulumi.runtime.register_stack_transformation``) that gives each listed
+resource the ``import_`` option, so the first ``pulumi up`` adopts it (and
+fails, changing nothing, if the declared inputs do not match what exists).
+The transformation runs in the program's own process, so the offline plan
+under mocks shows it too (``options.import_id``); the newer engine-side
+``register_resource_transform`` is not run by Pulumi's mock monitor.
+
+After the estate is declared, :meth:`Adoption.check` turns every name that
+matched nothing, or that names a resource which cannot be adopted, into a
+config error naming ``estate:imports.<name>``.
+
+``IMPORT_FORMATS`` records, per resource type, the ID each provider expects
+(from the ``## Import`` sections of the installed SDKs) and whether adopting
+makes sense; ``estate import-file`` uses it to write ``pulumi import --file``
+input.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pulumi
+
+    from stacks.settings import StackSettings
+
+IMPORTS_KEY = "estate:imports"
+
+
+@dataclass(frozen=True)
+class ImportFormat:
+    """How a provider identifies an existing resource of one type.
+
+    ``template``: the import ID; ``{input}`` is the resource's input (dotted
+    paths allowed; ``|colon`` escapes ``:`` as ``??`` as the GitHub provider
+    wants), ``{@input}`` the ID of the resource whose output feeds that input,
+    and ``<...>`` something to look up (no ``/`` or ``:`` inside, so the
+    separators stay countable). ``documented``: the ID in the SDK's own
+    ``## Import`` example, which the template follows (None when the SDK gives
+    none). ``adoptable``: whether ``estate:imports`` may name it (the
+    ``import_`` option fails unless what exists matches the declared inputs);
+    ``adoptable_unless``: an input that, when true, makes it not adoptable.
+    ``in_file``: whether ``estate import-file`` lists it for ``pulumi import``
+    (which takes what exists as it is; the next ``up`` then updates it).
+    ``note`` says why not, or what to know first. ``secret_id``: the import
+    ID would itself be a secret, never shown or written.
+    """
+
+    template: str | None
+    documented: str | None
+    adoptable: bool = True
+    note: str = ""
+    in_file: bool = True
+    adoptable_unless: str | None = None
+    secret_id: bool = False
+
+
+IMPORT_FORMATS: Mapping[str, ImportFormat] = {
+    "cloudflare:index/dnsRecord:DnsRecord": ImportFormat(
+        "{zoneId}/<ID of the {type} record {name}>", "<zone_id>/<dns_record_id>"),
+    "cloudflare:index/pagesProject:PagesProject": ImportFormat(
+        "{accountId}/{name}", "<account_id>/<project_name>",
+        note="a project with secret environment variables cannot be imported: remove them first"),
+    "cloudflare:index/pagesDomain:PagesDomain": ImportFormat(
+        "{accountId}/{projectName}/{name}", "<account_id>/<project_name>/<domain_name>"),
+    "cloudflare:index/zeroTrustAccessApplication:ZeroTrustAccessApplication": ImportFormat(
+        "accounts/{accountId}/<ID of the Access application {name}>", "<{accounts|zones}/{account_id|zone_id}>/<app_id>"),
+    "cloudflare:index/zeroTrustAccessPolicy:ZeroTrustAccessPolicy": ImportFormat(
+        "{accountId}/<ID of the reusable Access policy {name}>", "<account_id>/<policy_id>"),
+    "cloudflare:index/accountToken:AccountToken": ImportFormat(
+        "{accountId}/<ID of the account API token {name}>", "<account_id>/<token_id>", adoptable=False, in_file=False,
+        note="a token's value is shown only when it is created, so an adopted token would hand an empty "
+             "value to the deploy workflow: let the stack create a new token, then delete the old one"),
+    "cloudflare:index/workersCustomDomain:WorkersCustomDomain": ImportFormat(
+        "{accountId}/<ID of the Workers custom domain {hostname}>", "<account_id>/<domain_id>"),
+    "cloudflare:index/workersRoute:WorkersRoute": ImportFormat(
+        "{zoneId}/<ID of the Workers route {pattern}>", "<zone_id>/<route_id>"),
+    "vercel:index/project:Project": ImportFormat(
+        "{teamId}/<ID prj_… of the Vercel project {name}>",
+        "team_xxxxxxxxxxxxxxxxxxxxxxxx/prj_xxxxxxxxxxxxxxxxxxxxxxxxxxxx"),
+    "vercel:index/projectDomain:ProjectDomain": ImportFormat(
+        "{teamId}/{@projectId}/{domain}", "team_xxxxxxxxxxxxxxxxxxxxxxxx/prj_xxxxxxxxxxxxxxxxxxxxxxxxxxxx/example.com"),
+    "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable": ImportFormat(
+        "{teamId}/{@projectId}/<ID of the variable {key} for {targets}>",
+        "team_xxxxxxxxxxxxxxxxxxxxxxxx/prj_xxxxxxxxxxxxxxxxxxxxxxxxxxxx/FdT2e1E5Of6Cihmt", adoptable_unless="sensitive",
+        note="a sensitive variable's value is imported as null and never matches: delete it in Vercel "
+             "and let the stack create it"),
+    "github:index/branchProtection:BranchProtection": ImportFormat("{repositoryId}:{pattern}", "terraform:main"),
+    "github:index/repositoryEnvironment:RepositoryEnvironment": ImportFormat(
+        "{repository}:{environment|colon}", "myrepo:myenv"),
+    "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy": ImportFormat(
+        "{repository}:{environment|colon}:<ID of the branch policy {branchPattern}>", "myrepo:myenv:123456"),
+    "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret": ImportFormat(
+        "{repository}:{environment|colon}:{secretName}", "myrepo:myenv:mysecret", adoptable=False,
+        note="GitHub never returns the value, so adopting cannot match the declared one, and there is nothing "
+             "to adopt: creating the secret overwrites the existing value (after `pulumi import`, the next up "
+             "writes it)"),
+    "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable": ImportFormat(
+        "{repository}:{environment|colon}:{variableName}", "myrepo:myenv:myvariable"),
+    "github:index/branch:Branch": ImportFormat(
+        "{repository}:{branch}:{sourceBranch}", "terraform:feature-branch:dev"),
+    "github:index/repositoryFile:RepositoryFile": ImportFormat(
+        "{repository}:{file|colon}:{branch}", "example:.gitignore:feature-branch"),
+    "github:index/repositoryPullRequest:RepositoryPullRequest": ImportFormat(
+        None, None, adoptable=False, in_file=False,
+        note="the GitHub provider cannot import pull requests: close the existing one; the stack opens its own"),
+    "supabase:index:Project": ImportFormat(
+        "<project ref of the Supabase project {name}>", None,
+        note="the SDK documents no import; the ID is the project ref (Project settings → General); "
+             "the database password cannot be read back, see random:RandomPassword"),
+    "cloudflare:index/healthcheck:Healthcheck": ImportFormat(
+        "{zoneId}/<ID of the health check {name}>", "<zone_id>/<healthcheck_id>"),
+    "cloudflare:index/notificationPolicy:NotificationPolicy": ImportFormat(
+        "{accountId}/<ID of the notification policy {name}>", "<account_id>/<policy_id>"),
+    "cloudflare:index/notificationPolicyWebhooks:NotificationPolicyWebhooks": ImportFormat(
+        "{accountId}/<ID of the notification webhook {name}>", "<account_id>/<webhook_id>", adoptable=False,
+        note="its URL and secret are never returned, so an import cannot match the declared ones: let the stack "
+             "create a new destination, then delete the old one"),
+    "cloudflare:index/workersScript:WorkersScript": ImportFormat(
+        "{accountId}/{scriptName}", "<account_id>/<script_name>"),
+    "vercel:index/alertRule:AlertRule": ImportFormat(
+        "{teamId}/<ID ar_… of the alert rule {name}>", "team_xxxxxxxxxxxxxxxxxxxxxxxx/ar_xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"),
+    "vercel:index/alertRuleWebhookNotification:AlertRuleWebhookNotification": ImportFormat(
+        "{teamId}/{@alertRuleId}/{@webhookId}",
+        "team_xxxxxxxxxxxxxxxxxxxxxxxx/ar_xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx/hook_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"),
+    "vercel:index/webhook:Webhook": ImportFormat(
+        "{teamId}/<ID hook_… of the webhook to {endpoint}>", "team_xxxxxxxxxxxxxxxxxxxxxxxx/hook_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+        adoptable=False, in_file=False,
+        note="its signing secret, which the alert relay checks, is returned only when it is created: let the "
+             "stack create a new webhook, then delete the old one"),
+    "sentry:index/sentryProject:SentryProject": ImportFormat(
+        "{organization}/{slug}", "org-slug/project-slug"),
+    "sentry:index/sentryKey:SentryKey": ImportFormat(
+        "{organization}/{project}/<ID of the client key {name}>", "org-slug/project-slug/key-id"),
+    "sentry:index/sentryIssueAlert:SentryIssueAlert": ImportFormat(
+        "{organization}/{project}/<rule ID of the alert {name}>", "org-slug/project-slug/rule-id"),
+    "sentry:index/sentryPlugin:SentryPlugin": ImportFormat(
+        None, None, adoptable=False, in_file=False,
+        note="the Sentry provider cannot import plugins; creating it configures the existing plugin"),
+    "random:index/randomPassword:RandomPassword": ImportFormat(
+        None, None, adoptable=False, in_file=False, secret_id=True,
+        note="its import ID is the secret value itself, which must not sit in a config or import file: let the "
+             "stack generate a new one (for a database password, reset the database password to it afterwards: "
+             "Supabase → Project settings → Database)"),
+}
+
+# Python dynamic resources (pulumi-python:dynamic/...) cannot be imported: the engine
+# sends no inputs, so the pickled provider is missing (pulumi/pulumi#16175). They adopt
+# on create instead (see docs/supabase.md).
+DYNAMIC_PREFIX = "pulumi-python:dynamic"
+DYNAMIC_FORMAT = ImportFormat(
+    None, None, adoptable=False, in_file=False,
+    note="Python dynamic resources cannot be imported (pulumi/pulumi#16175); "
+         "creating one adopts what exists (docs/supabase.md)")  # fmt: skip
+
+
+def import_format(type_token: str) -> ImportFormat | None:
+    """The import format of a custom resource type; None if the estate has not described it."""
+    if type_token.startswith(DYNAMIC_PREFIX):
+        return DYNAMIC_FORMAT
+    return IMPORT_FORMATS.get(type_token)
+
+
+def adoptable(known: ImportFormat | None, props: Mapping[str, object]) -> bool:
+    """Whether a resource of that format, with these inputs, may be adopted with ``import_``."""
+    if known is None:
+        return True  # the provider decides; the estate has no reason to refuse
+    return known.adoptable and not (known.adoptable_unless and props.get(known.adoptable_unless))
+
+
+@dataclass
+class _Seen:
+    type_token: str
+    custom: bool
+    provider: bool
+    adoptable: bool
+
+
+class Adoption:
+    """The ``import_`` transformation for one run of the program; see the module docs."""
+
+    def __init__(self, stack: str, imports: Mapping[str, str]) -> None:
+        self.stack = stack
+        self.imports = dict(imports)
+        self.seen: dict[str, list[_Seen]] = defaultdict(list)
+        # Parent name → its children's names, in declaration order (for suggestions).
+        self.children: dict[str, list[str]] = defaultdict(list)
+        self._name_of: dict[int, str] = {}
+
+    def transform(self, args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:
+        """Records every resource; gives the listed, adoptable ones their ``import_`` ID."""
+        import pulumi
+
+        custom = isinstance(args.resource, pulumi.CustomResource)
+        provider = isinstance(args.resource, pulumi.ProviderResource)
+        known = import_format(args.type_)
+        self.seen[args.name].append(_Seen(args.type_, custom, provider, adoptable(known, args.props)))
+        self._name_of[id(args.resource)] = args.name
+        parent = self._name_of.get(id(args.opts.parent)) if args.opts.parent is not None else None
+        if parent is not None:
+            self.children[parent].append(args.name)
+        import_id = self.imports.get(args.name)
+        if import_id is None or not custom or provider:
+            return None
+        if not adoptable(import_format(args.type_), args.props):
+            return None
+        return pulumi.ResourceTransformationResult(
+            args.props, pulumi.ResourceOptions.merge(args.opts, pulumi.ResourceOptions(import_=import_id))
+        )
+
+    def problems(self) -> list[tuple[str, str, str, str]]:
+        """(key, value, message, fix) for every entry that adopted nothing."""
+        from stacks.settings import config_set
+
+        adoptable = sorted(name for name, seen in self.seen.items() if any(s.custom and not s.provider for s in seen))
+        found: list[tuple[str, str, str, str]] = []
+        for name, import_id in sorted(self.imports.items()):
+            key = f"{IMPORTS_KEY}.{name}"
+            remove = f"pulumi config rm --path '{key}'"
+            seen = self.seen.get(name, [])
+            value = json.dumps(import_id)
+            if not seen:
+                close = difflib.get_close_matches(name, adoptable, n=3)
+                hint = f"; did you mean {', '.join(close)}?" if close else "; `python -m estate plan` lists the names"
+                fix = f"{remove} && {config_set(f'{IMPORTS_KEY}.{close[0]}', value, path=True)}" if close else remove
+                found.append((key, value, f"no resource of the {self.stack} stack is named {name!r}{hint}", fix))
+            elif len(seen) > 1:
+                types = sorted(s.type_token for s in seen)
+                found.append((key, value, f"{len(seen)} resources are named {name!r} ({types}); the import is ambiguous", remove))
+            elif seen[0].provider:
+                found.append((key, value, "names a provider; providers are configured, not imported", remove))
+            elif not seen[0].custom:
+                children = self.children.get(name, [])
+                listed = ", ".join(children[:5]) + (f" and {len(children) - 5} more" if len(children) > 5 else "")
+                found.append((key, value, f"names a component ({seen[0].type_token}), which has no ID of its own; "
+                              f"adopt its resources instead: {listed or '(none)'}", remove))  # fmt: skip
+            elif not seen[0].adoptable:
+                known = import_format(seen[0].type_token)
+                assert known is not None
+                shown = "[secret]" if known.secret_id else value
+                found.append((key, shown, f"{seen[0].type_token} cannot be adopted: {known.note}", remove))
+        return found
+
+    def check(self) -> None:
+        """Raises ``SettingsError`` naming ``estate:imports.<name>`` for every entry that adopted nothing."""
+        from stacks.settings import Problem, SettingsError
+
+        problems = [Problem(*problem) for problem in self.problems()]
+        if problems:
+            raise SettingsError(self.stack, problems)
+
+
+def adopt_existing_resources(settings: StackSettings) -> Adoption:
+    """Registers the ``import_`` transformation for ``settings.imports``; call before declaring anything."""
+    import pulumi.runtime
+
+    adoption = Adoption(settings.stack, settings.imports)
+    pulumi.runtime.register_stack_transformation(adoption.transform)
+    return adoption
