@@ -139,10 +139,11 @@ def check_stack_file(path: Path, declared: DeclaredKeys, project: str) -> list[H
     return problems
 
 
-def check_stack_files(project_dir: Path = PROJECT_DIR) -> list[HygieneProblem]:
-    """The plaintext secrets of every ``Pulumi.<stack>.yaml`` of the project, all at once."""
+def check_stack_files(project_dir: Path | None = None) -> list[HygieneProblem]:
+    """The plaintext secrets of every ``Pulumi.<stack>.yaml`` of the project (default: this one), all at once."""
     import yaml
 
+    project_dir = project_dir or PROJECT_DIR
     document = yaml.safe_load((project_dir / "Pulumi.yaml").read_text()) or {}
     project = str(document.get("name", ""))
     declared = declared_keys(project_dir)
