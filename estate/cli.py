@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "doctor",
     "import_file",
     "backend",
+    "alerts",
 )
 
 

@@ -79,6 +79,41 @@ def _supabase_api_keys(args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict
     }
 
 
+def _sentry_project(args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+    slug = str(args.inputs.get("slug") or args.inputs["name"])
+    internal_id = str(int(_digest("sentry-project", args.name, length=8), 16))
+    return slug, {**args.inputs, "slug": slug, "internalId": internal_id, "projectId": internal_id, "status": "active"}
+
+
+def _sentry_key(args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+    public = _digest("sentry-key", args.name)
+    project_id = str(int(_digest("sentry-project-of", args.name, length=8), 16))
+    host = f"o{int(_digest('sentry-org', str(args.inputs.get('organization')), length=6), 16)}.ingest.sentry.io"
+    return public, {
+        **args.inputs,
+        "public": public,
+        "secret": _digest("sentry-key-secret", args.name),
+        "projectId": project_id,
+        "isActive": True,
+        "dsnPublic": f"https://{public}@{host}/{project_id}",
+        "dsnCsp": f"https://{host}/api/{project_id}/csp-report/?sentry_key={public}",
+    }
+
+
+def _vercel_webhook(args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+    # Vercel generates each webhook's signing secret and returns it once, at creation.
+    return f"hook_{_digest('webhook', args.name, length=24)}", {
+        **args.inputs,
+        "secret": _digest("webhook-secret", args.name, length=24),
+    }
+
+
+def _notification_webhooks(args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+    url = str(args.inputs.get("url", ""))
+    kind = "slack" if url.startswith("https://hooks.slack.com/") else "generic"
+    return _uuid("notification-webhooks", args.name), {**args.inputs, "type": kind}
+
+
 def _echo(id_key: str) -> Callable[[pulumi.runtime.MockResourceArgs], tuple[str, dict[str, Any]]]:
     def new(args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         return str(args.inputs.get(id_key, args.name)), dict(args.inputs)
@@ -98,6 +133,16 @@ _COMPUTED: dict[str, Callable[[pulumi.runtime.MockResourceArgs], tuple[str, dict
     "pulumi-python:dynamic/supabase:ProjectApiKeys": _supabase_api_keys,
     "pulumi-python:dynamic/supabase:AuthSettings": _echo("project_ref"),
     "pulumi-python:dynamic/supabase:PointInTimeRecovery": _echo("project_ref"),
+    # Alerting (components/alert_relay, cloudflare_notifications, vercel_alerts, error_tracking).
+    "sentry:index/sentryProject:SentryProject": _sentry_project,
+    "sentry:index/sentryKey:SentryKey": _sentry_key,
+    "vercel:index/webhook:Webhook": _vercel_webhook,
+    "vercel:index/alertRule:AlertRule": lambda args: (f"ar_{_uuid('alert-rule', args.name)}", dict(args.inputs)),
+    "cloudflare:index/notificationPolicyWebhooks:NotificationPolicyWebhooks": _notification_webhooks,
+    "cloudflare:index/notificationPolicy:NotificationPolicy": lambda args: (_uuid("policy", args.name), dict(args.inputs)),
+    "cloudflare:index/healthcheck:Healthcheck": lambda args: (
+        _digest("healthcheck", args.name), {**args.inputs, "status": "unknown"}),
+    "cloudflare:index/workersScript:WorkersScript": _echo("scriptName"),
 }
 
 

@@ -124,6 +124,9 @@ class App:
     more than one is switchable with ``estate:hosting``.
     ``database``: whether it has its own Supabase project per environment.
     ``staging_branch``: the branch that deploys to staging.
+    ``error_tracking``: gets a Sentry project per environment whose alerts reach
+    the stack's alert channel; its DSN is set as ``SENTRY_DSN`` and
+    ``NEXT_PUBLIC_SENTRY_DSN`` (Vercel apps only; see docs/alerting.md).
     ``env``: runtime environment variables. The workflows delivered to the
     repository live in ``app-workflows/<repository>/``.
     """
@@ -136,6 +139,7 @@ class App:
     database: bool = False
     staging_branch: str = "staging"
     env: tuple[EnvVar, ...] = ()
+    error_tracking: bool = False
 
 
 def _supabase_env() -> tuple[EnvVar, ...]:
@@ -240,6 +244,7 @@ APPS: tuple[App, ...] = (
         hosting=(VercelHosting(subdomain="talkline"),),
         database=True,
         staging_branch="develop",
+        error_tracking=True,
         env=(
             *_supabase_env(),
             EnvVar(

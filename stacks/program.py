@@ -21,6 +21,7 @@ from components.repository_governance import RepositoryGovernance, RepositoryGov
 from components.supabase_database import SupabaseDatabase, SupabaseDatabaseArgs
 from components.vercel_app import EnvironmentVariable, VercelApp, VercelAppArgs, VercelTarget
 from components.worker import Worker, WorkerArgs
+from stacks.alerting import alert_channel_secrets, build_alerting
 from stacks.catalog import (
     APPS,
     App,
@@ -78,7 +79,8 @@ def build_estate(settings: StackSettings) -> dict[str, Any]:
         )
         for app in APPS
     }
-    return {"environment": settings.environment, "apps": apps}
+    alerting = build_alerting(settings, providers, apps)
+    return {"environment": settings.environment, "apps": apps, "alerting": alerting}
 
 
 def _is_gated(settings: StackSettings, app: App) -> bool:
@@ -168,7 +170,12 @@ def _build_app(
             ),
             opts=pulumi.ResourceOptions(parent=group, providers=[providers.vercel, providers.cloudflare]),
         )
-        hosting_outputs = {"kind": "vercel", "project": vercel_app.project_name, "urls": vercel_app.urls}
+        hosting_outputs = {
+            "kind": "vercel",
+            "project": vercel_app.project_name,
+            "project_id": vercel_app.project_id,
+            "urls": vercel_app.urls,
+        }
     elif isinstance(hosting, PagesHosting):
         sites = {
             site.project_name: PagesSite(
@@ -234,6 +241,8 @@ def _build_app(
             "SUPABASE_PROJECT_REF": database.project_ref,
             "SUPABASE_DB_PASSWORD": database.db_password,
         }
+    # The repository's workflows post their failures to the stack's alert channel.
+    secrets |= alert_channel_secrets(settings)
 
     governance = RepositoryGovernance(
         f"{app.key}-repository",
@@ -256,6 +265,8 @@ def _build_app(
         "url": primary_url,
         "hosting": hosting_outputs,
         "database": database.project_ref if database is not None else None,
+        # The public anon key, kept secret: the alerting health probe of the database sends it.
+        "database_api_key": pulumi.Output.secret(database.anon_key) if database is not None else None,
     }
 
 

@@ -33,6 +33,12 @@ _ZONE = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{
 _GITHUB_OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?$")
 _CHECK_NAME = re.compile(r"^[^\s].{0,254}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Alerting: one Slack incoming webhook per stack (#alerts in prod, its own channel in staging).
+ALERTS_WEBHOOK_KEY = f"{NAMESPACE}:alertsSlackWebhookUrl"
+SENTRY_TOKEN_KEY = f"{NAMESPACE}:sentryAuthToken"
+_SLACK_WEBHOOK = re.compile(r"^https://hooks\.slack\.com/services/[A-Za-z0-9_-]+/[A-Za-z0-9_-]+/[A-Za-z0-9_-]+$")
+_SENTRY_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
+_WORKERS_DEV_SUBDOMAIN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
 
 class SecretValue:
@@ -104,6 +110,30 @@ class AccessAllowList:
 
 
 @dataclass(frozen=True)
+class ErrorTrackingSettings:
+    """The Sentry organization and team owning the apps' error-tracking projects."""
+
+    organization: str
+    team: str
+    auth_token: SecretValue
+
+
+@dataclass(frozen=True)
+class AlertingSettings:
+    """Where every system of the stack posts its alerts (see docs/alerting.md).
+
+    ``slack_webhook_url``: the stack's Slack incoming webhook, the one
+    destination. ``relay_subdomain``: the workers.dev subdomain of the account
+    running the alert relay. ``error_tracking``: the Sentry account, when an app
+    of the catalog has ``error_tracking``.
+    """
+
+    slack_webhook_url: SecretValue
+    relay_subdomain: str
+    error_tracking: ErrorTrackingSettings | None
+
+
+@dataclass(frozen=True)
 class StackSettings:
     """Everything one stack needs, validated."""
 
@@ -120,6 +150,8 @@ class StackSettings:
     hosting: Mapping[str, Hosting]
     values: Mapping[str, str]
     secrets: Mapping[str, SecretValue]
+    # Always set by load_settings; None only in settings built by hand.
+    alerting: AlertingSettings | None = None
     # Pulumi resource name → ID of an existing resource to adopt (estate:imports; estate/adoption.py).
     imports: Mapping[str, str] = field(default_factory=dict)
 
@@ -157,6 +189,9 @@ def secret_config_keys() -> list[str]:
     for org in ORGANIZATIONS:
         keys += [f"{NAMESPACE}:{org}{suffix}" for suffix in _ORG_SECRET_SUFFIXES]
     keys += [f"{NAMESPACE}:{source.config_key}" for source in _sources(Secret)]
+    keys.append(ALERTS_WEBHOOK_KEY)
+    if any(app.error_tracking for app in APPS):
+        keys.append(SENTRY_TOKEN_KEY)
     return keys
 
 
@@ -316,7 +351,9 @@ def load_settings(stack: str, config: Mapping[str, str], secret_keys: Collection
             secrets[source.config_key] = value
             _check_pattern(reader, key, value.reveal(), source.patterns, environment, secret=True)
 
-    if reader.problems or environment is None:
+    alerting = _load_alerting(reader)
+
+    if reader.problems or environment is None or alerting is None:
         raise SettingsError(stack, reader.problems)
     return StackSettings(
         stack=stack,
@@ -331,6 +368,7 @@ def load_settings(stack: str, config: Mapping[str, str], secret_keys: Collection
         hosting=hosting,
         values=values,
         secrets=secrets,
+        alerting=alerting,
         imports=imports,
     )
 
@@ -497,6 +535,57 @@ def _load_hosting(reader: _Reader) -> dict[str, Hosting]:
     return chosen
 
 
+def _load_alerting(reader: _Reader) -> AlertingSettings | None:
+    """The stack's Slack webhook and, when an app tracks errors, the Sentry account."""
+    ns = NAMESPACE
+    webhook = reader.secret(ALERTS_WEBHOOK_KEY, "Slack incoming-webhook URL of this stack's alerts channel")
+    if webhook is not None:
+        value = webhook.reveal()
+        if value != OFFLINE_SECRET_PLACEHOLDER and not _SLACK_WEBHOOK.match(value):
+            # Never shown: the URL is the credential.
+            reader.problem(ALERTS_WEBHOOK_KEY, "[secret]",
+                           "must be a Slack incoming-webhook URL, https://hooks.slack.com/services/T…/B…/…",
+                           config_set(ALERTS_WEBHOOK_KEY, "'https://hooks.slack.com/services/T…/B…/…'", secret=True))  # fmt: skip
+            webhook = None
+
+    subdomain = reader.plain("alertRelaySubdomain", "my-account")
+    if subdomain is not None and not _check(
+        reader, f"{ns}:alertRelaySubdomain", subdomain, lambda v: bool(_WORKERS_DEV_SUBDOMAIN.match(v)),
+        "must be the account's workers.dev subdomain (the part before .workers.dev)", "my-account", path=False,
+    ):  # fmt: skip
+        subdomain = None
+
+    error_tracking: ErrorTrackingSettings | None = None
+    tracked = [app.key for app in APPS if app.error_tracking]
+    if tracked:
+        example = {"organization": "my-org", "team": "my-team"}
+        raw = reader.structured("sentry", example)
+        token = reader.secret(SENTRY_TOKEN_KEY, f"Sentry auth token (project:admin, alerts:write) for {tracked}")
+        fields: dict[str, str] = {}
+        if raw is not None and not isinstance(raw, dict):
+            reader.problem(f"{ns}:sentry", json.dumps(raw), "must be an object with organization and team",
+                           config_set(f"{ns}:sentry.organization", "my-org", path=True))  # fmt: skip
+        elif isinstance(raw, dict):
+            raw = cast(dict[str, Any], raw)
+            for field_name in ("organization", "team"):
+                key = f"{ns}:sentry.{field_name}"
+                value = raw.get(field_name)
+                if value is None:
+                    reader.problem(key, "(missing)", f"required: the Sentry {field_name} slug",
+                                   config_set(key, example[field_name], path=True))  # fmt: skip
+                elif _check(reader, key, value, lambda v: isinstance(v, str) and bool(_SENTRY_SLUG.match(v)),
+                            f"must be a Sentry {field_name} slug (lowercase letters, digits, - and _)",
+                            example[field_name]):  # fmt: skip
+                    fields[field_name] = value
+        if token is not None and len(fields) == 2:
+            error_tracking = ErrorTrackingSettings(fields["organization"], fields["team"], token)
+        if error_tracking is None:
+            return None
+    if webhook is None or subdomain is None:
+        return None
+    return AlertingSettings(slack_webhook_url=webhook, relay_subdomain=subdomain, error_tracking=error_tracking)
+
+
 def _load_imports(reader: _Reader) -> dict[str, str]:
     """``estate:imports``: optional object, Pulumi resource name → ID of an existing resource to adopt.
 
@@ -528,7 +617,7 @@ def known_config_keys() -> list[str]:
         f"{NAMESPACE}:{name}"
         for name in ("environment", "organizations", "supabase", "access", "requiredStatusChecks",
                      "requiredApprovals", "hosting", "imports")
-    ] + [f"{NAMESPACE}:{source.config_key}" for source in _sources(Plain)] + secret_config_keys()  # fmt: skip
+    ] + [f"{NAMESPACE}:alertRelaySubdomain"] + ([f"{NAMESPACE}:sentry"] if any(app.error_tracking for app in APPS) else []) + [f"{NAMESPACE}:{source.config_key}" for source in _sources(Plain)] + secret_config_keys()  # fmt: skip
 
 
 def load_from_pulumi() -> StackSettings:

@@ -1,0 +1,140 @@
+"""The alert relay: a Worker from this repository that turns provider webhooks into Slack messages."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pulumi
+import pulumi_cloudflare as cloudflare
+import pulumi_random as random
+
+ALERT_RELAY_TYPE = "estate:alerting:AlertRelay"
+
+# The Worker's code, tested by alerting/relay/test with `node --test`.
+RELAY_SOURCE = Path(__file__).resolve().parent.parent / "alerting" / "relay" / "src" / "relay.js"
+RELAY_MODULE_NAME = "relay.js"
+# Pinned: a runtime change reaches the relay only through a reviewed commit.
+COMPATIBILITY_DATE = "2025-09-01"
+
+
+def relay_hostname(script_name: str, workers_dev_subdomain: str) -> str:
+    """Where a Worker answers on workers.dev: ``<script>.<account subdomain>.workers.dev``."""
+    return f"{script_name}.{workers_dev_subdomain}.workers.dev"
+
+
+def relay_endpoint(hostname: str, route: str) -> str:
+    """The URL of one of the relay's routes (``cloudflare``, ``vercel``), known before it exists."""
+    return f"https://{hostname}/{route}"
+
+
+@dataclass(frozen=True)
+class AlertRelayArgs:
+    """Inputs of :class:`AlertRelay`.
+
+    ``account_id``: the Cloudflare account running the Worker. ``script_name``:
+    the Worker's name. ``workers_dev_subdomain``: the account's workers.dev
+    subdomain; the relay answers on ``relay_hostname(...)``, not on a host of
+    the estate's zones. ``environment``: the label on every message, e.g.
+    ``production``. ``slack_webhook_url``: the channel's incoming webhook
+    (secret). ``vercel_webhook_secrets``: the signing secrets of the Vercel
+    webhooks posting to ``/vercel`` (secret). ``projects``: the Pages and Vercel
+    project names of this stack; account-wide events about other projects are
+    dropped (the other stack's relay posts them).
+    """
+
+    account_id: pulumi.Input[str]
+    script_name: str
+    workers_dev_subdomain: str
+    environment: str
+    slack_webhook_url: pulumi.Input[str]
+    vercel_webhook_secrets: Sequence[pulumi.Input[str]] = field(default_factory=tuple)
+    projects: Sequence[str] = field(default_factory=tuple)
+
+
+class AlertRelay(pulumi.ComponentResource):
+    """The relay Worker, its secrets and its workers.dev address.
+
+    The stack uploads the code (``alerting/relay/src/relay.js``) itself with a
+    ``WorkersScript``, so the relay changes only through this repository. It
+    generates the shared secrets its senders must present: the
+    ``cf-webhook-auth`` value of Cloudflare's notification webhooks and the path
+    token of Sentry's webhooks plugin. Secrets reach the Worker as
+    ``secret_text`` bindings; nothing secret is in its code or plain bindings.
+
+    Outputs: ``url``, ``script_name``, ``cloudflare_endpoint``,
+    ``cloudflare_webhook_secret`` (secret), ``sentry_endpoint`` (secret: the
+    path holds the token).
+    """
+
+    url: pulumi.Output[str]
+    script_name: pulumi.Output[str]
+    cloudflare_endpoint: pulumi.Output[str]
+    cloudflare_webhook_secret: pulumi.Output[str]
+    sentry_endpoint: pulumi.Output[str]
+
+    def __init__(self, name: str, args: AlertRelayArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        projects = sorted(set(args.projects))
+        hostname = relay_hostname(args.script_name, args.workers_dev_subdomain)
+        # Declared on the component too: the Worker's bindings are one secret as a whole,
+        # and `python -m estate alerts` reads where this relay answers and for which projects.
+        super().__init__(ALERT_RELAY_TYPE, name, {"hostname": hostname, "projects": projects}, opts)
+        child = pulumi.ResourceOptions(parent=self)
+
+        # Letters and digits only: both travel in a header and a URL path unescaped.
+        cloudflare_secret = random.RandomPassword(f"{name}-cloudflare-secret", length=48, special=False, opts=child)
+        sentry_token = random.RandomPassword(f"{name}-sentry-token", length=48, special=False, opts=child)
+
+        vercel_secrets = pulumi.Output.secret(
+            pulumi.Output.all(*args.vercel_webhook_secrets).apply(lambda secrets: json.dumps(list(secrets)))
+        )
+        script = cloudflare.WorkersScript(
+            f"{name}-script",
+            account_id=args.account_id,
+            script_name=args.script_name,
+            content=RELAY_SOURCE.read_text(),
+            main_module=RELAY_MODULE_NAME,
+            compatibility_date=COMPATIBILITY_DATE,
+            bindings=[
+                {"name": "SLACK_WEBHOOK_URL", "type": "secret_text",
+                 "text": pulumi.Output.secret(args.slack_webhook_url)},
+                {"name": "CLOUDFLARE_WEBHOOK_SECRET", "type": "secret_text",
+                 "text": pulumi.Output.secret(cloudflare_secret.result)},
+                {"name": "SENTRY_WEBHOOK_TOKEN", "type": "secret_text",
+                 "text": pulumi.Output.secret(sentry_token.result)},
+                {"name": "VERCEL_WEBHOOK_SECRETS", "type": "secret_text", "text": vercel_secrets},
+                {"name": "ENVIRONMENT", "type": "plain_text", "text": args.environment},
+                {"name": "PROJECTS", "type": "plain_text", "text": json.dumps(projects)},
+            ],  # fmt: skip
+            # Workers Logs: the relay logs no payloads and no secrets, only failures.
+            observability={"enabled": True},
+            opts=child,
+        )
+        # workers.dev rather than a custom domain: the zones serve the apps' hosts only.
+        cloudflare.WorkersScriptSubdomain(
+            f"{name}-workers-dev",
+            account_id=args.account_id,
+            script_name=script.script_name,
+            enabled=True,
+            previews_enabled=False,
+            opts=child,
+        )
+
+        self.url = pulumi.Output.from_input(f"https://{hostname}")
+        self.script_name = script.script_name
+        self.cloudflare_endpoint = pulumi.Output.from_input(relay_endpoint(hostname, "cloudflare"))
+        self.cloudflare_webhook_secret = pulumi.Output.secret(cloudflare_secret.result)
+        self.sentry_endpoint = pulumi.Output.secret(
+            sentry_token.result.apply(lambda token: relay_endpoint(hostname, f"sentry/{token}"))
+        )
+        self.register_outputs(
+            {
+                "url": self.url,
+                "script_name": self.script_name,
+                "cloudflare_endpoint": self.cloudflare_endpoint,
+                "cloudflare_webhook_secret": self.cloudflare_webhook_secret,
+                "sentry_endpoint": self.sentry_endpoint,
+            }
+        )

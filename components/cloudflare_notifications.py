@@ -1,0 +1,200 @@
+"""Cloudflare notification policies of one account, delivered to the stack's alert channel."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_cloudflare as cloudflare
+
+CLOUDFLARE_NOTIFICATIONS_TYPE = "estate:alerting:CloudflareNotifications"
+
+# Pages' own environment names: "production" is each project's production branch,
+# which is the deploy branch of the stack that owns the project.
+PAGES_PRODUCTION = "ENVIRONMENT_PRODUCTION"
+PAGES_DEPLOYMENT_FAILED = "EVENT_DEPLOYMENT_FAILED"
+# Account- and zone-wide alert types: certificates, origin reachability, HTTP DDoS,
+# Cloudflare's own incidents. Every plan has them (docs/alerting.md).
+ZONE_ALERT_TYPES = ("universal_ssl_event_type", "real_origin_monitoring", "dos_attack_l7")
+ACCOUNT_ALERT_TYPES = ("incident_alert",)
+_HEALTH_CHECK_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class HealthCheckTarget:
+    """One HTTPS endpoint Cloudflare probes from its edge.
+
+    ``name``: letters, digits, ``-`` and ``_`` (Cloudflare's rule). ``system``:
+    what it watches, shown in the description. ``address``: the hostname.
+    ``path``: the probed path. ``expected_codes``: answers that count as
+    healthy, e.g. ``("2xx",)``; anything else, or no answer, counts as a
+    failure. ``headers``: request headers (values may be secrets).
+    """
+
+    name: str
+    system: str
+    address: pulumi.Input[str]
+    path: str = "/"
+    expected_codes: Sequence[str] = ("2xx",)
+    headers: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CloudflareNotificationsArgs:
+    """Inputs of :class:`CloudflareNotifications`.
+
+    ``account_id`` / ``zone_id``: the organization's account and zone.
+    ``environment``: suffix of every name, so both stacks' policies can share
+    the account. ``slack_webhook_url``: the alert channel (secret); Cloudflare
+    formats messages for Slack itself. ``relay_endpoint`` / ``relay_secret``:
+    the relay's ``/cloudflare`` route and its ``cf-webhook-auth`` secret, for
+    the alerts that need the relay (Pages deployments: see the class).
+    ``pages_projects``: this stack's Pages projects in the account.
+    ``health_checks``: endpoints to probe. ``account_alerts``: declare the
+    account- and zone-wide policies; exactly one stack per account does
+    (production), or every alert would reach both channels.
+    """
+
+    account_id: pulumi.Input[str]
+    zone_id: pulumi.Input[str]
+    environment: str
+    slack_webhook_url: pulumi.Input[str]
+    relay_endpoint: pulumi.Input[str] | None = None
+    relay_secret: pulumi.Input[str] | None = None
+    pages_projects: Sequence[str] = field(default_factory=tuple)
+    health_checks: Sequence[HealthCheckTarget] = field(default_factory=tuple)
+    account_alerts: bool = False
+
+
+class CloudflareNotifications(pulumi.ComponentResource):
+    """Notification destinations, policies and health checks of one Cloudflare account.
+
+    * Slack destination: a notification webhook whose URL is the channel's
+      incoming webhook; Cloudflare recognises Slack and formats for it.
+    * Pages deployment failures (``pages_event_alert``, production
+      environment, failed deployments) go through the relay: the policy's
+      project filter takes project UUIDs, which the provider does not expose,
+      so the policy covers the account and the relay keeps this stack's
+      projects (``pages_projects``).
+    * Health checks (Workers, databases) with a
+      ``health_check_status_notification`` policy limited to their IDs, posting
+      both Unhealthy and Healthy so recovery is seen too.
+    * With ``account_alerts``: Universal SSL, passive origin monitoring and
+      HTTP DDoS for the zone, and Cloudflare incidents (major, critical).
+
+    Needs a paid plan on the account: notification webhooks and standalone
+    health checks are not on Free (docs/alerting.md).
+
+    Outputs: ``alert_types`` (the policies' alert types), ``health_check_ids``.
+    """
+
+    alert_types: pulumi.Output[list[str]]
+    health_check_ids: pulumi.Output[list[str]]
+
+    def __init__(
+        self, name: str, args: CloudflareNotificationsArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        bad_names = [check.name for check in args.health_checks if not _HEALTH_CHECK_NAME.match(check.name)]
+        if bad_names:
+            raise ValueError(f"CloudflareNotifications {name}: health check names {bad_names} need [A-Za-z0-9_-]")
+        if args.pages_projects and (args.relay_endpoint is None or args.relay_secret is None):
+            raise ValueError(f"CloudflareNotifications {name}: Pages alerts need relay_endpoint and relay_secret")
+        super().__init__(CLOUDFLARE_NOTIFICATIONS_TYPE, name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        label = f"estate {args.environment}"
+
+        slack = cloudflare.NotificationPolicyWebhooks(
+            f"{name}-slack",
+            account_id=args.account_id,
+            name=f"{label}: Slack alert channel",
+            url=pulumi.Output.secret(args.slack_webhook_url),
+            # The provider does not treat the URL as secret; for Slack it is the credential.
+            opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["url"]),
+        )
+        to_slack: cloudflare.NotificationPolicyMechanismsArgsDict = {"webhooks": [{"id": slack.id}]}
+        alert_types: list[str] = []
+
+        def policy(
+            suffix: str,
+            alert_type: str,
+            title: str,
+            mechanisms: cloudflare.NotificationPolicyMechanismsArgsDict,
+            filters: cloudflare.NotificationPolicyFiltersArgsDict | None = None,
+        ) -> None:
+            cloudflare.NotificationPolicy(
+                f"{name}-{suffix}",
+                account_id=args.account_id,
+                name=f"{label}: {title}",
+                description="Managed by the estate stack (docs/alerting.md).",
+                alert_type=alert_type,
+                enabled=True,
+                mechanisms=mechanisms,
+                filters=filters,
+                opts=child,
+            )
+            alert_types.append(alert_type)
+
+        if args.pages_projects and args.relay_endpoint is not None and args.relay_secret is not None:
+            relay = cloudflare.NotificationPolicyWebhooks(
+                f"{name}-relay",
+                account_id=args.account_id,
+                name=f"{label}: alert relay",
+                url=args.relay_endpoint,
+                secret=pulumi.Output.secret(args.relay_secret),
+                opts=child,
+            )
+            policy(
+                "pages-failed",
+                "pages_event_alert",
+                f"Pages deployment failed ({', '.join(sorted(args.pages_projects))})",
+                {"webhooks": [{"id": relay.id}]},
+                {"environments": [PAGES_PRODUCTION], "events": [PAGES_DEPLOYMENT_FAILED]},
+            )
+
+        health_check_ids: list[pulumi.Output[str]] = []
+        for check in args.health_checks:
+            health_check = cloudflare.Healthcheck(
+                f"{name}-health-{check.name}",
+                zone_id=args.zone_id,
+                name=check.name,
+                description=f"{check.system}; managed by the estate stack",
+                address=check.address,
+                type="HTTPS",
+                http_config={
+                    "method": "GET",
+                    "path": check.path,
+                    "expected_codes": list(check.expected_codes),
+                    "follow_redirects": False,
+                    "header": {key: [value] for key, value in check.headers.items()},
+                },
+                interval=60,
+                timeout=10,
+                retries=2,
+                # Three failed rounds before alerting: one slow answer is not an outage.
+                consecutive_fails=3,
+                consecutive_successes=2,
+                opts=child,
+            )
+            health_check_ids.append(health_check.id)
+        if health_check_ids:
+            policy(
+                "health",
+                "health_check_status_notification",
+                "health checks",
+                to_slack,
+                {"health_check_ids": health_check_ids, "statuses": ["Unhealthy", "Healthy"]},
+            )
+
+        if args.account_alerts:
+            zone: cloudflare.NotificationPolicyFiltersArgsDict = {"zones": [args.zone_id]}
+            policy("ssl", "universal_ssl_event_type", "Universal SSL certificates", to_slack, zone)
+            policy("origin", "real_origin_monitoring", "origin unreachable", to_slack, zone)
+            policy("ddos", "dos_attack_l7", "HTTP DDoS attack", to_slack, zone)
+            policy("incident", "incident_alert", "Cloudflare incident", to_slack,
+                   {"incident_impacts": ["INCIDENT_IMPACT_MAJOR", "INCIDENT_IMPACT_CRITICAL"]})  # fmt: skip
+
+        self.alert_types = pulumi.Output.from_input(alert_types)
+        self.health_check_ids = pulumi.Output.all(*health_check_ids).apply(list)
+        self.register_outputs({"alert_types": self.alert_types, "health_check_ids": self.health_check_ids})

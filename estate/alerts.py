@@ -1,0 +1,340 @@
+"""``python -m estate alerts``: every system of a stack and the alert routes that reach its channel.
+
+Read from the offline plan (the real program under mocks), by following what
+the resources declare and depend on, not from a list kept by hand:
+
+* Vercel project: the account webhooks and alert rules scoped to it, and
+  Sentry issue alerts of the Sentry project whose DSN it receives;
+* Pages project: a ``pages_event_alert`` policy of its account delivered to a
+  relay that keeps this project;
+* Worker (custom domain) and database: a Cloudflare health check on it with a
+  ``health_check_status_notification`` policy;
+* repository CI: the ``SLACK_ALERTS_WEBHOOK_URL`` environment secret, and
+  which delivered workflows post with it;
+* estate pipelines (``.github/workflows``, not in the plan): failure steps that
+  post to Slack or open an issue.
+
+Exit code 1 when a system has no route at all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, cast
+
+ESTATE_WORKFLOWS_DIR = Path(__file__).resolve().parent.parent / ".github" / "workflows"
+# The estate's own workflows that change or check a stack: each must report failures.
+ESTATE_PIPELINES = ("apply-prod.yml", "apply-staging.yml", "drift.yml")
+CI_WEBHOOK_SECRET = "SLACK_ALERTS_WEBHOOK_URL"
+
+VERCEL_PROJECT = "vercel:index/project:Project"
+VERCEL_WEBHOOK = "vercel:index/webhook:Webhook"
+VERCEL_ALERT_RULE = "vercel:index/alertRule:AlertRule"
+VERCEL_ALERT_LINK = "vercel:index/alertRuleWebhookNotification:AlertRuleWebhookNotification"
+VERCEL_ENV = "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable"
+PAGES_PROJECT = "cloudflare:index/pagesProject:PagesProject"
+WORKERS_DOMAIN = "cloudflare:index/workersCustomDomain:WorkersCustomDomain"
+WORKERS_SCRIPT = "cloudflare:index/workersScript:WorkersScript"
+WORKERS_SUBDOMAIN = "cloudflare:index/workersScriptSubdomain:WorkersScriptSubdomain"
+NOTIFICATION_POLICY = "cloudflare:index/notificationPolicy:NotificationPolicy"
+NOTIFICATION_WEBHOOKS = "cloudflare:index/notificationPolicyWebhooks:NotificationPolicyWebhooks"
+HEALTH_CHECK = "cloudflare:index/healthcheck:Healthcheck"
+SUPABASE_PROJECT = "supabase:index:Project"
+SENTRY_PROJECT = "sentry:index/sentryProject:SentryProject"
+SENTRY_KEY = "sentry:index/sentryKey:SentryKey"
+SENTRY_ISSUE_ALERT = "sentry:index/sentryIssueAlert:SentryIssueAlert"
+SENTRY_PLUGIN = "sentry:index/sentryPlugin:SentryPlugin"
+GOVERNANCE = "estate:delivery:RepositoryGovernance"
+ENVIRONMENT_SECRET = "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret"
+REPOSITORY_FILE = "github:index/repositoryFile:RepositoryFile"
+APPLICATION = "estate:app:Application"
+RELAY = "estate:alerting:AlertRelay"
+
+Resource = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class System:
+    """One system of the estate and the routes by which its failures reach the channel."""
+
+    kind: str
+    name: str
+    app: str | None
+    routes: tuple[str, ...]
+
+
+class _Plan:
+    """Lookups over a plan document: by type, by URN, dependents, ancestors."""
+
+    def __init__(self, plan: dict[str, Any]) -> None:
+        self.resources: list[Resource] = list(plan["resources"])
+        self.by_urn: dict[str, Resource] = {r["urn"]: r for r in self.resources}
+        self.by_type: dict[str, list[Resource]] = defaultdict(list)
+        self.dependents: dict[str, list[Resource]] = defaultdict(list)
+        for resource in self.resources:
+            self.by_type[resource["type"]].append(resource)
+            for dependency in resource["options"]["depends_on"]:
+                self.dependents[dependency].append(resource)
+
+    def of_type(self, type_token: str) -> list[Resource]:
+        return self.by_type.get(type_token, [])
+
+    def depending_on(self, resource: Resource, type_token: str) -> list[Resource]:
+        return [r for r in self.dependents.get(resource["urn"], []) if r["type"] == type_token]
+
+    def dependencies(self, resource: Resource, type_token: str) -> list[Resource]:
+        found = (self.by_urn.get(urn) for urn in resource["options"]["depends_on"])
+        return [r for r in found if r is not None and r["type"] == type_token]
+
+    def ancestor(self, resource: Resource, type_token: str) -> Resource | None:
+        parent = resource.get("parent")
+        while parent in self.by_urn:
+            current = self.by_urn[parent]
+            if current["type"] == type_token:
+                return current
+            parent = current.get("parent")
+        return None
+
+    def app_of(self, resource: Resource) -> str | None:
+        application = self.ancestor(resource, APPLICATION)
+        return str(application["name"]) if application else None
+
+
+@dataclass(frozen=True)
+class _Relay:
+    """A relay of the plan (components/alert_relay.py): where it answers, which projects it posts for."""
+
+    component: Resource
+    script_name: str
+    hosts: frozenset[str]
+    projects: frozenset[str]
+
+    def receives(self, url: object) -> bool:
+        return isinstance(url, str) and any(url.startswith(f"https://{host}/") for host in self.hosts)
+
+
+def _relays(plan: _Plan) -> list[_Relay]:
+    relays: list[_Relay] = []
+    for component in plan.of_type(RELAY):
+        scripts = [s for s in plan.of_type(WORKERS_SCRIPT) if s.get("parent") == component["urn"]]
+        # A relay counts only if its Worker is enabled on the workers.dev host it declares.
+        served = any(
+            subdomain["inputs"].get("enabled") is True
+            for script in scripts
+            for subdomain in plan.depending_on(script, WORKERS_SUBDOMAIN)
+        )
+        hostname = component["inputs"].get("hostname")
+        hosts = frozenset({str(hostname)}) if served and hostname else frozenset()
+        projects = frozenset(str(p) for p in component["inputs"].get("projects") or [])
+        script_name = str(scripts[0]["inputs"].get("scriptName")) if scripts else str(component["name"])
+        relays.append(_Relay(component, script_name, hosts, projects))
+    return relays
+
+
+def _relay_for(relays: Iterable[_Relay], url: object) -> _Relay | None:
+    return next((relay for relay in relays if relay.receives(url)), None)
+
+
+def _health_routes(plan: _Plan, checks: Iterable[Resource]) -> list[str]:
+    routes: list[str] = []
+    for check in checks:
+        policies = [
+            p for p in plan.depending_on(check, NOTIFICATION_POLICY)
+            if p["inputs"].get("alertType") == "health_check_status_notification"
+        ]  # fmt: skip
+        if policies:
+            routes.append(f"Cloudflare health check {check['inputs'].get('name')} → Slack")
+    return routes
+
+
+def _vercel_routes(plan: _Plan, relays: list[_Relay], project: Resource) -> list[str]:
+    routes: list[str] = []
+    name = project["inputs"].get("name")
+    for webhook in plan.depending_on(project, VERCEL_WEBHOOK):
+        if _relay_for(relays, webhook["inputs"].get("endpoint")):
+            events = ", ".join(cast(list[str], webhook["inputs"].get("events") or []))
+            routes.append(f"Vercel webhook ({events}) → relay → Slack")
+    for rule in plan.depending_on(project, VERCEL_ALERT_RULE):
+        for link in plan.depending_on(rule, VERCEL_ALERT_LINK):
+            for webhook in plan.dependencies(link, VERCEL_WEBHOOK):
+                relay = _relay_for(relays, webhook["inputs"].get("endpoint"))
+                if relay and name in relay.projects:
+                    triggers = ", ".join(
+                        f"{t.get('type')} {t.get('filter', '')}".strip()
+                        for t in cast(list[dict[str, str]], rule["inputs"].get("triggers") or [])
+                    )
+                    routes.append(f"Vercel alert rule ({triggers}) → relay → Slack")
+    relay_parts = {r["urn"] for relay in relays for r in plan.resources if r.get("parent") == relay.component["urn"]}
+    for variable in plan.depending_on(project, VERCEL_ENV):
+        if variable["inputs"].get("key") != "SENTRY_DSN":
+            continue
+        for key in plan.dependencies(variable, SENTRY_KEY):
+            for sentry_project in plan.dependencies(key, SENTRY_PROJECT):
+                plugins = [
+                    p for p in plan.depending_on(sentry_project, SENTRY_PLUGIN)
+                    if p["inputs"].get("plugin") == "webhooks"
+                    and relay_parts & set(p["options"]["depends_on"])
+                ]  # fmt: skip
+                alerts = [
+                    a for a in plan.depending_on(sentry_project, SENTRY_ISSUE_ALERT)
+                    if any(action.get("service") == "webhooks" for action in a["inputs"].get("actions") or [])
+                ]  # fmt: skip
+                if plugins and alerts:
+                    routes.append(f"Sentry project {sentry_project['inputs'].get('slug')}: "
+                                  f"{len(alerts)} issue alerts → relay → Slack")  # fmt: skip
+    return routes
+
+
+def _pages_routes(plan: _Plan, relays: list[_Relay], project: Resource) -> list[str]:
+    name, account = project["inputs"].get("name"), project["inputs"].get("accountId")
+    routes: list[str] = []
+    for policy in plan.of_type(NOTIFICATION_POLICY):
+        inputs = policy["inputs"]
+        if inputs.get("alertType") != "pages_event_alert" or inputs.get("accountId") != account:
+            continue
+        for destination in plan.dependencies(policy, NOTIFICATION_WEBHOOKS):
+            relay = _relay_for(relays, destination["inputs"].get("url"))
+            if relay and name in relay.projects:
+                events = ", ".join(cast(list[str], (inputs.get("filters") or {}).get("events") or ["all events"]))
+                routes.append(f"Cloudflare pages_event_alert ({events}) → relay → Slack")
+    return routes
+
+
+def _repository_routes(plan: _Plan, governance: Resource) -> list[str]:
+    secrets = [
+        r for r in plan.resources
+        if r["type"] == ENVIRONMENT_SECRET and r.get("parent") == governance["urn"]
+        and r["inputs"].get("secretName") == CI_WEBHOOK_SECRET
+    ]  # fmt: skip
+    if not secrets:
+        return []
+    posting = sorted(
+        str(f["inputs"].get("file"))
+        for f in plan.resources
+        if f["type"] == REPOSITORY_FILE and f.get("parent") == governance["urn"]
+        and f"secrets.{CI_WEBHOOK_SECRET}" in str(f["inputs"].get("content", ""))
+    )  # fmt: skip
+    used = f"posted by {', '.join(posting)}" if posting else "no delivered workflow posts with it yet"
+    return [f"environment secret {CI_WEBHOOK_SECRET} for failure steps ({used}) → Slack"]
+
+
+def estate_pipeline_routes(workflows_dir: Path = ESTATE_WORKFLOWS_DIR) -> list[System]:
+    """The estate's own apply and drift workflows, and what their failure steps report to."""
+    import yaml
+
+    systems: list[System] = []
+    for file_name in ESTATE_PIPELINES:
+        path = workflows_dir / file_name
+        if not path.is_file():
+            continue
+        workflow = yaml.safe_load(path.read_text()) or {}
+        routes: list[str] = []
+        for job_id, job in (workflow.get("jobs") or {}).items():
+            for step in job.get("steps") or []:
+                condition = str(step.get("if", ""))
+                if "failure()" not in condition:
+                    continue
+                text = yaml.safe_dump(step)
+                if f"secrets.{CI_WEBHOOK_SECRET}" in text:
+                    routes.append(f"job {job_id}: failure step → Slack")
+                elif "gh issue" in text:
+                    routes.append(f"job {job_id}: failure step → GitHub issue")
+        systems.append(System("estate pipeline", file_name, None, tuple(routes)))
+    return systems
+
+
+def coverage(plan: dict[str, Any], workflows_dir: Path | None = ESTATE_WORKFLOWS_DIR) -> list[System]:
+    """Every system of the plan (and the estate pipelines) with its alert routes."""
+    index = _Plan(plan)
+    relays = _relays(index)
+    systems: list[System] = []
+    for project in index.of_type(VERCEL_PROJECT):
+        systems.append(System("Vercel project", str(project["inputs"].get("name")), index.app_of(project),
+                              tuple(_vercel_routes(index, relays, project))))  # fmt: skip
+    for project in index.of_type(PAGES_PROJECT):
+        systems.append(System("Pages project", str(project["inputs"].get("name")), index.app_of(project),
+                              tuple(_pages_routes(index, relays, project))))  # fmt: skip
+    workers = [(str(d["inputs"].get("service")), d["inputs"].get("hostname"), index.app_of(d))
+               for d in index.of_type(WORKERS_DOMAIN)]  # fmt: skip
+    workers += [(r.script_name, r.component["inputs"].get("hostname"), None) for r in relays]
+    for script, hostname, app in workers:
+        checks = [c for c in index.of_type(HEALTH_CHECK) if c["inputs"].get("address") == hostname]
+        systems.append(System("Worker", f"{script} ({hostname})", app, tuple(_health_routes(index, checks))))
+    for database in index.of_type(SUPABASE_PROJECT):
+        checks = index.depending_on(database, HEALTH_CHECK)
+        systems.append(System("database", str(database["inputs"].get("name")), index.app_of(database),
+                              tuple(_health_routes(index, checks))))  # fmt: skip
+    for governance in index.of_type(GOVERNANCE):
+        systems.append(System("repository CI", str(governance["name"]), index.app_of(governance),
+                              tuple(_repository_routes(index, governance))))  # fmt: skip
+    if workflows_dir is not None:
+        systems += estate_pipeline_routes(workflows_dir)
+    return systems
+
+
+def uncovered(systems: Iterable[System]) -> list[System]:
+    return [system for system in systems if not system.routes]
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "alerts",
+        help="alert coverage of a stack: each system and the routes that reach its channel",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--stack", required=True, help="stack name; reads Pulumi.<stack>.yaml")
+    parser.add_argument("--format", choices=("table", "json"), default="table", help="table for people, json for machines")
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    from estate.output import print_error_list
+    from estate.plan import StackFileError, run_plan
+    from stacks.settings import SettingsError
+
+    try:
+        plan = run_plan(args.stack)
+    except SettingsError as error:
+        print_error_list(f"stack {error.stack!r}: {len(error.problems)} config problem(s)", [str(p) for p in error.problems])
+        return 2
+    except StackFileError as error:
+        print_error_list("cannot plan", [str(error)])
+        return 2
+    systems = coverage(plan)
+    missing = uncovered(systems)
+    if args.format == "json":
+        document = {"stack": args.stack, "systems": [asdict(s) for s in systems], "uncovered": [s.name for s in missing]}
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+    else:
+        _print_table(args.stack, systems, missing)
+    return 1 if missing else 0
+
+
+def _print_table(stack: str, systems: list[System], missing: list[System]) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    from estate.output import console
+
+    table = Table(title=f"alert routes of stack {stack}", show_lines=True)
+    table.add_column("system")
+    table.add_column("kind")
+    table.add_column("app")
+    table.add_column("routes to the channel")
+    for system in systems:
+        routes = "\n".join(escape(route) for route in system.routes) or "[bold red]none[/]"
+        table.add_row(escape(system.name), system.kind, system.app or "-", routes)
+    out = console()
+    out.print(table)
+    if missing:
+        out.print(f"[bold red]{len(missing)} system(s) without any alert route:[/] "
+                  + ", ".join(escape(s.name) for s in missing) + " (see docs/alerting.md)")  # fmt: skip
+    else:
+        out.print(f"[green]every one of {len(systems)} systems has an alert route[/]")
