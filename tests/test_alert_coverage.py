@@ -130,11 +130,6 @@ def test_the_drift_check_reports_its_failures() -> None:
     assert routes["drift.yml"], "the drift workflow opens an issue on failure"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the apply workflows post no failure to the channel yet: their owner adds the `if: failure()` "
-    "step of docs/alerting.md (this marker goes when they do)",
-)
 def test_every_estate_pipeline_reports_its_failures() -> None:
     missing = [s.name for s in estate_pipeline_routes() if not s.routes]
     assert missing == []

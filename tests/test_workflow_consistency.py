@@ -29,8 +29,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 APP_WORKFLOWS_DIR = REPO_ROOT / "app-workflows"
 STACK_ENVIRONMENTS = {"prod": "production", "staging": "staging"}
 DEPLOY_JOB_BRANCH = re.compile(r"^github\.ref == 'refs/heads/(?P<branch>[^']+)'$")
-SECRET_REFERENCE = re.compile(r"\bsecrets\.([A-Za-z_][A-Za-z0-9_]*)")
-VARIABLE_REFERENCE = re.compile(r"\bvars\.([A-Za-z_][A-Za-z0-9_]*)")
+# Only inside ${{ }} expressions: `secrets.json` in a shell line is a file name.
+SECRET_REFERENCE = re.compile(r"\$\{\{[^}]*?\bsecrets\.([A-Za-z_][A-Za-z0-9_]*)")
+VARIABLE_REFERENCE = re.compile(r"\$\{\{[^}]*?\bvars\.([A-Za-z_][A-Za-z0-9_]*)")
 
 BRANCH_PROTECTION = "github:index/branchProtection:BranchProtection"
 ENVIRONMENT_SECRET = "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret"
