@@ -243,6 +243,30 @@ class _Reader:
             # Pulumi passes objects as JSON; a bare string here means a scalar was set.
             return raw
 
+    def mapping(
+        self, name: str, example: dict[str, Any], *, known: Collection[str] | None = None, optional: bool = False
+    ) -> dict[str, Any] | None:
+        """An object-valued key: a problem if it is not an object, one per entry outside ``known``.
+
+        ``optional`` keys that are absent read as ``{}``; a required absent key as None.
+        """
+        key = f"{NAMESPACE}:{name}"
+        if optional and key not in self.config:
+            return {}
+        raw = self.structured(name, example)
+        if raw is None:
+            return None
+        if not isinstance(raw, dict):
+            entry, value = next(iter(example.items()), ("<name>", "<value>"))
+            self.problem(key, json.dumps(raw), f"must be an object like {json.dumps(example)}",
+                         config_set(f"{key}.{entry}", json.dumps(value), path=True))  # fmt: skip
+            return None
+        mapping = cast(dict[str, Any], raw)
+        for unknown in sorted(set(mapping) - set(known)) if known is not None else ():
+            self.problem(f"{key}.{unknown}", json.dumps(mapping[unknown]), f"unknown entry; known: {sorted(known or ())}",
+                         f"pulumi config rm --path '{key}.{unknown}'")  # fmt: skip
+        return mapping
+
     def secret(self, key: str, description: str) -> SecretValue | None:
         raw = self.config.get(key)
         fix = config_set(key, f"<{description}>", secret=True)
@@ -293,11 +317,12 @@ def load_settings(stack: str, config: Mapping[str, str], secret_keys: Collection
 
     organizations = _load_organizations(reader)
 
-    supabase = reader.structured("supabase", {"region": "eu-central-1", "plan": "pro"})
+    supabase = reader.mapping(
+        "supabase", {"region": "eu-central-1", "plan": "pro"}, known=("region", "plan", "pointInTimeRecovery")
+    )
     region = plan = ""
     pitr: str | None = None
-    if isinstance(supabase, dict):
-        supabase = cast(dict[str, Any], supabase)
+    if supabase is not None:
         region, plan = supabase.get("region", ""), supabase.get("plan", "")
         pitr = supabase.get("pointInTimeRecovery")
         _check(reader, f"{ns}:supabase.region", region, lambda v: v in SUPABASE_REGIONS,
@@ -313,9 +338,6 @@ def load_settings(stack: str, config: Mapping[str, str], secret_keys: Collection
                         f"must be one of {list(PITR_VARIANTS)}", "pitr_7"):  # fmt: skip
                 _check(reader, f"{ns}:supabase.plan", plan, lambda v: v == "pro",
                        "point-in-time recovery needs the pro plan", "pro")  # fmt: skip
-    elif supabase is not None:
-        reader.problem(f"{ns}:supabase", json.dumps(supabase), "must be an object with region and plan",
-                       config_set(f"{ns}:supabase.region", "eu-central-1", path=True))  # fmt: skip
 
     access = _load_access(reader)
     checks = _load_required_checks(reader)
@@ -398,18 +420,10 @@ _ORG_FIELDS: Mapping[str, tuple[Callable[[str], bool], str, str]] = {
 def _load_organizations(reader: _Reader) -> dict[str, Organization]:
     ns = NAMESPACE
     example = {org: {name: spec[2] for name, spec in _ORG_FIELDS.items()} for org in ORGANIZATIONS}
-    raw = reader.structured("organizations", example)
+    raw = reader.mapping("organizations", example, known=ORGANIZATIONS)
     loaded: dict[str, Organization] = {}
     if raw is None:
         return loaded
-    if not isinstance(raw, dict):
-        reader.problem(f"{ns}:organizations", json.dumps(raw), "must be an object keyed by organization",
-                       config_set(f"{ns}:organizations.{ORGANIZATIONS[0]}.zone", "example.com", path=True))  # fmt: skip
-        return loaded
-    raw = cast(dict[str, Any], raw)
-    for unknown in sorted(set(raw) - set(ORGANIZATIONS)):
-        reader.problem(f"{ns}:organizations.{unknown}", "{…}", f"no app belongs to it; the catalog knows {list(ORGANIZATIONS)}",
-                       f"pulumi config rm --path '{ns}:organizations.{unknown}'")  # fmt: skip
     for org in ORGANIZATIONS:
         fields = raw.get(org)
         if not isinstance(fields, dict):
@@ -459,14 +473,9 @@ _TOKEN_DESCRIPTIONS = {
 def _load_access(reader: _Reader) -> AccessAllowList | None:
     ns = NAMESPACE
     example = {"emailDomains": ["example.com"], "emails": [], "groupIds": []}
-    raw = reader.structured("access", example)
+    raw = reader.mapping("access", example, known=example)
     if raw is None:
         return None
-    if not isinstance(raw, dict):
-        reader.problem(f"{ns}:access", json.dumps(raw), "must be an object with emails, emailDomains, groupIds",
-                       config_set(f"{ns}:access.emailDomains[0]", "example.com", path=True))  # fmt: skip
-        return None
-    raw = cast(dict[str, Any], raw)
     lists: dict[str, tuple[str, ...]] = {}
     for field_name, ok, message in (
         ("emails", lambda v: bool(_EMAIL.match(v)), "must be a list of email addresses"),
@@ -487,19 +496,10 @@ def _load_access(reader: _Reader) -> AccessAllowList | None:
 def _load_required_checks(reader: _Reader) -> dict[str, tuple[str, ...]]:
     ns = NAMESPACE
     repositories = [app.repository for app in APPS]
-    raw = reader.structured("requiredStatusChecks", {repo: ["ci"] for repo in repositories})
+    raw = reader.mapping("requiredStatusChecks", {repo: ["ci"] for repo in repositories}, known=repositories)
     checks: dict[str, tuple[str, ...]] = {}
     if raw is None:
         return checks
-    if not isinstance(raw, dict):
-        reader.problem(f"{ns}:requiredStatusChecks", json.dumps(raw), "must be an object: repository → check names",
-                       config_set(f"{ns}:requiredStatusChecks.{repositories[0]}[0]", "ci", path=True))  # fmt: skip
-        return checks
-    raw = cast(dict[str, Any], raw)
-    for unknown in sorted(set(raw) - set(repositories)):
-        reader.problem(f"{ns}:requiredStatusChecks.{unknown}", json.dumps(raw[unknown]),
-                       f"not a repository of the estate ({repositories})",
-                       f"pulumi config rm --path '{ns}:requiredStatusChecks.{unknown}'")  # fmt: skip
     for repo in repositories:
         key = f"{ns}:requiredStatusChecks.{repo}"
         value = raw.get(repo)
@@ -512,24 +512,17 @@ def _load_required_checks(reader: _Reader) -> dict[str, tuple[str, ...]]:
 
 def _load_hosting(reader: _Reader) -> dict[str, Hosting]:
     """Each app's hosting: the catalog's default unless ``estate:hosting`` picks another option."""
-    ns = NAMESPACE
-    key = f"{ns}:hosting"
-    raw: Any = {}
-    if key in reader.config:
-        raw = reader.structured("hosting", {})
-    chosen: dict[str, Hosting] = {app.key: app.hosting[0] for app in APPS}
-    if not isinstance(raw, dict):
-        reader.problem(key, json.dumps(raw), "must be an object: app → hosting kind",
-                       config_set(f"{key}.esim-hub", "pages", path=True))  # fmt: skip
-        return chosen
+    key = f"{NAMESPACE}:hosting"
     by_key = {app.key: app for app in APPS}
-    for app_key, kind in cast(dict[str, Any], raw).items():
-        app = by_key.get(app_key)
-        options = {option.kind: option for option in app.hosting} if app else {}
-        if app is None or kind not in options:
-            allowed = f"{sorted(options)}" if app else f"an app key of {sorted(by_key)}"
-            reader.problem(f"{key}.{app_key}", json.dumps(kind), f"must be {allowed}",
-                           config_set(f"{key}.{app_key}", next(iter(options), "vercel"), path=True))  # fmt: skip
+    chosen: dict[str, Hosting] = {app.key: app.hosting[0] for app in APPS}
+    raw = reader.mapping("hosting", {"esim-hub": "pages"}, known=by_key, optional=True) or {}
+    for app_key, kind in raw.items():
+        if app_key not in by_key:
+            continue  # reported by mapping()
+        options = {option.kind: option for option in by_key[app_key].hosting}
+        if kind not in options:
+            reader.problem(f"{key}.{app_key}", json.dumps(kind), f"must be {sorted(options)}",
+                           config_set(f"{key}.{app_key}", next(iter(options)), path=True))  # fmt: skip
             continue
         chosen[app_key] = options[kind]
     return chosen
@@ -559,14 +552,10 @@ def _load_alerting(reader: _Reader) -> AlertingSettings | None:
     tracked = [app.key for app in APPS if app.error_tracking]
     if tracked:
         example = {"organization": "my-org", "team": "my-team"}
-        raw = reader.structured("sentry", example)
+        raw = reader.mapping("sentry", example, known=example)
         token = reader.secret(SENTRY_TOKEN_KEY, f"Sentry auth token (project:admin, alerts:write) for {tracked}")
         fields: dict[str, str] = {}
-        if raw is not None and not isinstance(raw, dict):
-            reader.problem(f"{ns}:sentry", json.dumps(raw), "must be an object with organization and team",
-                           config_set(f"{ns}:sentry.organization", "my-org", path=True))  # fmt: skip
-        elif isinstance(raw, dict):
-            raw = cast(dict[str, Any], raw)
+        if raw is not None:
             for field_name in ("organization", "team"):
                 key = f"{ns}:sentry.{field_name}"
                 value = raw.get(field_name)
@@ -592,15 +581,9 @@ def _load_imports(reader: _Reader) -> dict[str, str]:
     Whether each name exists is known only once the estate is declared (estate/adoption.py).
     """
     key = f"{NAMESPACE}:imports"
-    if key not in reader.config:
-        return {}
-    raw = reader.structured("imports", {})
-    example = config_set(f"{key}.oms-vercel-project", "team_XXXXXXXX/prj_XXXXXXXX", path=True)
-    if not isinstance(raw, dict):
-        reader.problem(key, json.dumps(raw), "must be an object: Pulumi resource name → ID of the existing resource", example)
-        return {}
+    raw = reader.mapping("imports", {"oms-vercel-project": "team_XXXXXXXX/prj_XXXXXXXX"}, optional=True) or {}
     imports: dict[str, str] = {}
-    for name, resource_id in cast(dict[str, Any], raw).items():
+    for name, resource_id in raw.items():
         if not isinstance(resource_id, str) or not resource_id.strip() or resource_id != resource_id.strip():
             reader.problem(f"{key}.{name}", json.dumps(resource_id),
                            "must be the provider's ID of the existing resource: a non-empty string without "
@@ -613,11 +596,12 @@ def _load_imports(reader: _Reader) -> dict[str, str]:
 
 def known_config_keys() -> list[str]:
     """Every config key the estate reads, fully qualified."""
-    return [
-        f"{NAMESPACE}:{name}"
-        for name in ("environment", "organizations", "supabase", "access", "requiredStatusChecks",
-                     "requiredApprovals", "hosting", "imports")
-    ] + [f"{NAMESPACE}:alertRelaySubdomain"] + ([f"{NAMESPACE}:sentry"] if any(app.error_tracking for app in APPS) else []) + [f"{NAMESPACE}:{source.config_key}" for source in _sources(Plain)] + secret_config_keys()  # fmt: skip
+    names = ["environment", "organizations", "supabase", "access", "requiredStatusChecks", "requiredApprovals",
+             "hosting", "imports", "alertRelaySubdomain"]  # fmt: skip
+    if any(app.error_tracking for app in APPS):
+        names.append("sentry")
+    names += [source.config_key for source in _sources(Plain)]
+    return [f"{NAMESPACE}:{name}" for name in names] + secret_config_keys()
 
 
 def load_from_pulumi() -> StackSettings:
