@@ -129,6 +129,8 @@ IMPORT_FORMATS: Mapping[str, ImportFormat] = {
              "create a new destination, then delete the old one"),
     "cloudflare:index/workersScript:WorkersScript": ImportFormat(
         "{accountId}/{scriptName}", "<account_id>/<script_name>"),
+    "cloudflare:index/workersScriptSubdomain:WorkersScriptSubdomain": ImportFormat(
+        "{accountId}/{scriptName}", "<account_id>/<script_name>"),
     "vercel:index/alertRule:AlertRule": ImportFormat(
         "{teamId}/<ID ar_… of the alert rule {name}>", "team_xxxxxxxxxxxxxxxxxxxxxxxx/ar_xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"),
     "vercel:index/alertRuleWebhookNotification:AlertRuleWebhookNotification": ImportFormat(
@@ -204,17 +206,15 @@ class Adoption:
 
         custom = isinstance(args.resource, pulumi.CustomResource)
         provider = isinstance(args.resource, pulumi.ProviderResource)
-        known = import_format(args.type_)
-        self.seen[args.name].append(_Seen(args.type_, custom, provider, adoptable(known, args.props)))
+        may_adopt = adoptable(import_format(args.type_), args.props)
+        self.seen[args.name].append(_Seen(args.type_, custom, provider, may_adopt))
         self._name_of[id(args.resource)] = args.name
         parent = self._name_of.get(id(args.opts.parent)) if args.opts.parent is not None else None
         if parent is not None:
             self.children[parent].append(args.name)
         import_id = self.imports.get(args.name)
-        if import_id is None or not custom or provider:
-            return None
-        if not adoptable(import_format(args.type_), args.props):
-            return None
+        if import_id is None or not custom or provider or not may_adopt:
+            return None  # check() reports why
         return pulumi.ResourceTransformationResult(
             args.props, pulumi.ResourceOptions.merge(args.opts, pulumi.ResourceOptions(import_=import_id))
         )
@@ -223,7 +223,7 @@ class Adoption:
         """(key, value, message, fix) for every entry that adopted nothing."""
         from stacks.settings import config_set
 
-        adoptable = sorted(name for name, seen in self.seen.items() if any(s.custom and not s.provider for s in seen))
+        candidates = sorted(name for name, seen in self.seen.items() if any(s.custom and not s.provider for s in seen))
         found: list[tuple[str, str, str, str]] = []
         for name, import_id in sorted(self.imports.items()):
             key = f"{IMPORTS_KEY}.{name}"
@@ -231,7 +231,7 @@ class Adoption:
             seen = self.seen.get(name, [])
             value = json.dumps(import_id)
             if not seen:
-                close = difflib.get_close_matches(name, adoptable, n=3)
+                close = difflib.get_close_matches(name, candidates, n=3)
                 hint = f"; did you mean {', '.join(close)}?" if close else "; `python -m estate plan` lists the names"
                 fix = f"{remove} && {config_set(f'{IMPORTS_KEY}.{close[0]}', value, path=True)}" if close else remove
                 found.append((key, value, f"no resource of the {self.stack} stack is named {name!r}{hint}", fix))
