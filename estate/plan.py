@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import runpy
 import sys
@@ -154,7 +155,17 @@ def run_program(
 
         return pulumi.Output.from_input(asyncio.ensure_future(collect()))
 
-    program()
+    # The provider SDKs are large and live for the whole run; full collections that
+    # walk them again and again cost ~40% of a plan. Freeze what exists, collect
+    # young objects less often, and restore both afterwards.
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(20_000, 50, 50)
+    try:
+        program()
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
     return {
         "stack": stack,
         "project": project,
