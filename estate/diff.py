@@ -73,9 +73,12 @@ ASPECTS = (
 # Inputs whose differences are not worth a line: file bodies and PR texts
 # repeat what other aspects show.
 _IGNORED_INPUTS = {"content", "body", "title", "commitMessage", "comment"}
-# Inputs that carry another resource's ID, which differs per stack by nature;
-# what they point at is compared through its own role.
-_REFERENCE_INPUTS = {"projectId", "project_ref", "policies[].id", "policies[].permissionGroups[].id"}
+# Inputs that carry another resource's ID differ per stack by nature (what they point at is
+# compared through its own role); they are recognised by the key's last part (projectId,
+# projectIds[], alertRuleId, project_ref, id). Account, zone and team IDs and repository
+# names come from config, so they stay compared.
+_CONFIG_ID_INPUTS = {"accountId", "zoneId", "teamId", "organization_id", "organizationId", "repositoryId"}
+
 # Inputs an aspect of their own already compares.
 _ASPECT_INPUTS: Mapping[str, tuple[str, ...]] = {
     "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable": ("key", "targets", "sensitive"),
@@ -140,6 +143,11 @@ def logical_role(resource: Resource, environment: str) -> str:
     """A resource's role across stacks: its type and its environment-neutral name."""
     return f"{resource['type']}::{neutral(resource['name'], environment)}"
 
+
+def _is_reference(generic_key: str) -> bool:
+    """Whether an input key (``[n]`` already made ``[]``) holds another resource's ID."""
+    last = generic_key.split(".")[-1].replace("[]", "")
+    return last not in _CONFIG_ID_INPUTS and bool(re.search(r"(?:Ids?|_ref|_id)$|^id$", last))
 
 def get_path(inputs: Mapping[str, Any], dotted: str) -> Any:
     """``inputs['a']['b']`` for ``"a.b"``; None if any step is missing."""
@@ -357,7 +365,7 @@ def _setting_differences(
     for key in sorted(set(a) | set(b)):
         generic = re.sub(r"\[\d+\]", "[]", key)
         top = generic.split(".")[0].split("[")[0]
-        if top in _IGNORED_INPUTS or generic in _REFERENCE_INPUTS or top in _ASPECT_INPUTS.get(left["type"], ()):
+        if top in _IGNORED_INPUTS or _is_reference(generic) or top in _ASPECT_INPUTS.get(left["type"], ()):
             continue
         if left_normal(a.get(key)) != right_normal(b.get(key)):
             if hide_values:
