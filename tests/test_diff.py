@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -175,3 +176,17 @@ def test_cli_refuses_the_same_stack_twice(capsys: pytest.CaptureFixture[str]) ->
 def test_cli_reports_a_missing_stack(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["diff", "prod", "qa", "--quiet"]) == 2
     assert "Pulumi.qa.yaml" in capsys.readouterr().err
+
+
+def test_references_to_other_resources_are_not_reported_as_settings() -> None:
+    document = compare(plan_of("prod"), plan_of("staging"))
+    lines = [line for a in document["aspects"] if a["aspect"] == "other settings" for line in a["left"] + a["right"]]
+    assert lines, "the stacks do differ in some settings"
+    for line in lines:
+        assert not re.search(r"\b(prj|hook|ar)_[0-9a-f]", line), line
+    # Config-given IDs still count: a stack on another Cloudflare account shows.
+    staging = plan_of("staging")
+    named(staging, "handbook-handbook-project")["inputs"]["accountId"] = "0" * 32
+    moved = compare(plan_of("prod"), staging)
+    settings = aspect(moved, "handbook", "other settings")
+    assert any("handbook-handbook-project accountId" in line for line in settings["right"])
