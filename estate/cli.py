@@ -33,13 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module_name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"estate.{module_name}")
-        except ModuleNotFoundError as error:
-            if error.name == f"estate.{module_name}":
-                continue  # command not built yet
-            raise
-        module.register(subparsers)
+        importlib.import_module(f"estate.{module_name}").register(subparsers)
     return parser
 
 
