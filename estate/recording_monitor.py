@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import pulumi
 from pulumi.runtime.mocks import MockMonitor, MockResourceArgs, Mocks
 
 
@@ -75,10 +76,16 @@ class RecordingMonitor(MockMonitor):
         return response
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
-        # As the engine does: the root stack's type is not part of its children's URNs.
-        if parent.split("::")[-2:-1] == ["pulumi:pulumi:Stack"]:
-            parent = ""
-        return super().make_urn(parent, type_, name)
+        """As the engine builds URNs: the parent's whole qualified type chain, then the type.
+
+        (Pulumi's mock keeps only the nearest parent's type.) The root stack's type
+        is not part of its children's URNs.
+        """
+        if parent:
+            qualified_parent = parent.split("::")[2]
+            if qualified_parent != "pulumi:pulumi:Stack":
+                type_ = f"{qualified_parent}${type_}"
+        return "urn:pulumi:" + "::".join([pulumi.get_stack(), pulumi.get_project(), type_, name])
 
     def plan_resources(self) -> list[dict[str, Any]]:
         """The registrations, ordered by URN: registration order varies run to run (threads)."""
