@@ -2,7 +2,7 @@
 
 import pulumi
 
-from estate.adoption import adopt_existing_resources
+from stacks.adoption import adopt_existing_resources
 from stacks.program import build_estate
 from stacks.settings import load_from_pulumi
 

@@ -72,7 +72,7 @@ def repeat(command: Sequence[str], times: int) -> Timing:
 def sdk_modules() -> list[str]:
     """The Pulumi SDK and provider SDKs that the program imports, found by importing it."""
     probe = (
-        "import sys; sys.path.insert(0, '.'); import stacks.program, estate.adoption; "
+        "import sys; sys.path.insert(0, '.'); import stacks.program, stacks.adoption; "
         "print(' '.join(sorted({m.split('.')[0] for m in sys.modules "
         "if m.split('.')[0] == 'pulumi' or m.startswith(('pulumi_', 'pulumiverse_'))} - {'pulumi_policy'})))"
     )

@@ -3,7 +3,7 @@
 Covers the whole estate as the stack's offline plan declares it: every
 component (``"component": true``, so imported resources get the same parents,
 and so the same URNs, as the program gives them) and every custom resource
-with its provider's import ID (see ``estate.adoption.IMPORT_FORMATS``). An ID
+with its provider's import ID (see ``stacks.adoption.IMPORT_FORMATS``). An ID
 comes from ``estate:imports`` where the stack config gives one; otherwise it is
 built from the declared inputs, with ``<placeholders>`` naming what to look up
 in the provider's dashboard or API. Resources that cannot (or must not) be
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from estate.adoption import ImportFormat, import_format
+from stacks.adoption import ImportFormat, import_format
 
 Plan = dict[str, Any]
 Resource = dict[str, Any]
@@ -138,7 +138,7 @@ def import_document(plan: Plan, *, strict: bool = True) -> tuple[dict[str, Any],
 
     if unknown and strict:
         raise UnknownTypeError(
-            f"no import format for {sorted(unknown)}: describe each in estate.adoption.IMPORT_FORMATS "
+            f"no import format for {sorted(unknown)}: describe each in stacks.adoption.IMPORT_FORMATS "
             "from the `## Import` section of its SDK module"
         )
     return {"nameTable": dict(sorted(name_table.items())), "resources": entries}, skipped

@@ -152,7 +152,7 @@ class StackSettings:
     secrets: Mapping[str, SecretValue]
     # Always set by load_settings; None only in settings built by hand.
     alerting: AlertingSettings | None = None
-    # Pulumi resource name → ID of an existing resource to adopt (estate:imports; estate/adoption.py).
+    # Pulumi resource name → ID of an existing resource to adopt (estate:imports; stacks/adoption.py).
     imports: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -578,7 +578,7 @@ def _load_alerting(reader: _Reader) -> AlertingSettings | None:
 def _load_imports(reader: _Reader) -> dict[str, str]:
     """``estate:imports``: optional object, Pulumi resource name → ID of an existing resource to adopt.
 
-    Whether each name exists is known only once the estate is declared (estate/adoption.py).
+    Whether each name exists is known only once the estate is declared (stacks/adoption.py).
     """
     key = f"{NAMESPACE}:imports"
     raw = reader.mapping("imports", {"oms-vercel-project": "team_XXXXXXXX/prj_XXXXXXXX"}, optional=True) or {}

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from estate.adoption import IMPORT_FORMATS, import_format
+from stacks.adoption import IMPORT_FORMATS, import_format
 from estate.cli import main
 from estate.import_file import import_document, placeholders, render_id
 from estate.plan import load_stack_config, run_program
@@ -59,7 +59,7 @@ def custom_types(*stacks: str) -> set[str]:
 
 def test_every_resource_type_of_the_stacks_has_an_import_format() -> None:
     missing = sorted(t for t in custom_types("prod", "staging") if import_format(t) is None)
-    assert missing == [], f"describe these in estate.adoption.IMPORT_FORMATS: {missing}"
+    assert missing == [], f"describe these in stacks.adoption.IMPORT_FORMATS: {missing}"
     for stack in ("prod", "staging"):
         import_document(plan_of(stack), strict=True)  # raises on an unknown type
 
