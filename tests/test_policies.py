@@ -605,7 +605,7 @@ def test_each_wrong_dns_record_is_a_violation(
 @pytest.mark.parametrize(
     "value",
     [LIVE_KEY, "rk_live_" + "51abcdefgh", "whsec_" + "abcdefgh12", GITHUB_TOKEN, "github_pat_" + "1" * 30,
-     "xoxb-" + "1234567890-abc", "AKIA" + "ABCDEFGHIJKLMNOP", "-----BEGIN RSA PRIVATE KEY-----",
+     "xoxb-" + "1234567890-abc", "AKIA" + "ABCDEFGHIJKLMNOP", "-----BEGIN " + "RSA PRIVATE KEY-----",
      "eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoic2VydmljZV9yb2xlIn0.c2lnbmF0dXJlMTIz",
      "postgresql://postgres:hunter2@db.x.supabase.co:5432/postgres", "sbp_" + "0" * 40],
 )  # fmt: skip
