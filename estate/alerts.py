@@ -295,18 +295,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def handle(args: argparse.Namespace) -> int:
-    from estate.output import print_error_list
-    from estate.plan import StackFileError, run_plan
-    from stacks.settings import SettingsError
+    from estate.output import plan_stacks
 
-    try:
-        plan = run_plan(args.stack)
-    except SettingsError as error:
-        print_error_list(f"stack {error.stack!r}: {len(error.problems)} config problem(s)", [str(p) for p in error.problems])
+    plans = plan_stacks([args.stack], quiet=args.format == "json")
+    if plans is None:
         return 2
-    except StackFileError as error:
-        print_error_list("cannot plan", [str(error)])
-        return 2
+    [plan] = plans
     systems = coverage(plan)
     missing = uncovered(systems)
     if args.format == "json":

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import sys
 from collections import Counter, defaultdict
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
 from rich.console import Console
@@ -130,12 +132,7 @@ def write_json(document: Any) -> None:
     sys.stdout.write(json.dumps(document, indent=2) + "\n")
 
 
-# Helpers for the operator commands (diff, graph, doctor, import-file).
-from typing import TYPE_CHECKING  # noqa: E402
-
-if TYPE_CHECKING:
-    from collections.abc import Sequence
-    from contextlib import AbstractContextManager
+# Helpers for the operator commands.
 
 
 def progress(message: str, *, quiet: bool = False) -> AbstractContextManager[object]:

@@ -209,17 +209,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def handle(args: argparse.Namespace) -> int:
-    from estate.output import print_error_list, print_plan_tree
-    from stacks.settings import SettingsError
+    from estate.output import plan_stacks, print_plan_tree
 
-    try:
-        plan = run_plan(args.stack)
-    except SettingsError as error:
-        print_error_list(f"stack {error.stack!r}: {len(error.problems)} config problem(s)", [str(p) for p in error.problems])
+    plans = plan_stacks([args.stack], quiet=args.format == "json")
+    if plans is None:
         return 2
-    except StackFileError as error:
-        print_error_list("cannot plan", [str(error)])
-        return 2
+    [plan] = plans
     if args.format == "json":
         sys.stdout.write(json.dumps(plan, indent=2, sort_keys=False) + "\n")
     else:
