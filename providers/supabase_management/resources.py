@@ -35,10 +35,10 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
-from pulumi.runtime.rpc import UNKNOWN
 from typing_extensions import override
 
 from .client import PROJECT_REF_PATTERN, ApiKey, ManagementApiClient, UnexpectedResponseError
+from .wire import is_unknown, reveal, whole_number
 
 logger = logging.getLogger(__name__)
 
@@ -66,8 +66,13 @@ class InputProblem:
 
 
 def _is_unknown(value: object) -> bool:
-    """True for values not known yet: Outputs at construction, the engine's sentinel in preview."""
-    return isinstance(value, pulumi.Output) or value == UNKNOWN
+    """True for values not known yet: Outputs at construction, `Unknown` from the engine."""
+    return is_unknown(value)
+
+
+def plain_inputs(props: Mapping[str, object]) -> dict[str, object]:
+    """The inputs as the engine sent them, without secret wrappers (see wire.py)."""
+    return {key: reveal(value) for key, value in props.items()}
 
 
 def _problems_for_project_ref(value: object) -> list[InputProblem]:
@@ -135,11 +140,8 @@ def validate_auth_inputs(values: Mapping[str, object]) -> list[InputProblem]:
         if not _is_unknown(value) and not isinstance(value, bool):
             problems.append(InputProblem(flag, value, "use True or False"))
     length = values.get("password_min_length")
-    if not _is_unknown(length) and not (
-        isinstance(length, int)
-        and not isinstance(length, bool)
-        and MIN_PASSWORD_LENGTH <= length <= MAX_PASSWORD_LENGTH
-    ):
+    whole = whole_number(length)
+    if not _is_unknown(length) and not (whole is not None and MIN_PASSWORD_LENGTH <= whole <= MAX_PASSWORD_LENGTH):
         problems.append(
             InputProblem(
                 "password_min_length",
@@ -215,13 +217,13 @@ class AuthSettingsValues:
     def from_props(cls, props: Mapping[str, object]) -> AuthSettingsValues:
         """From validated resource inputs; duplicate redirect URLs are dropped, order kept."""
         url_list = [str(url) for url in _as_objects(props.get("additional_redirect_urls")) or []]
-        length = props.get("password_min_length")
+        length = whole_number(props.get("password_min_length"))
         return cls(
             site_url=_text(props, "site_url"),
             additional_redirect_urls=tuple(dict.fromkeys(url_list)),
             disable_signup=props.get("disable_signup") is True,
             mailer_autoconfirm=props.get("mailer_autoconfirm") is True,
-            password_min_length=length if isinstance(length, int) else DEFAULT_PASSWORD_MIN_LENGTH,
+            password_min_length=DEFAULT_PASSWORD_MIN_LENGTH if length is None else length,
         )
 
     @classmethod
@@ -306,10 +308,11 @@ class AuthSettingsProvider(ResourceProvider):
 
     @override
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:  # pyright: ignore[reportExplicitAny]
-        return CheckResult(news, _check_failures(validate_auth_inputs(news)))
+        return CheckResult(news, _check_failures(validate_auth_inputs(plain_inputs(news))))
 
     @override
     def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:  # pyright: ignore[reportExplicitAny]
+        _olds, _news = plain_inputs(_olds), plain_inputs(_news)
         replaces = _replace_if_project_changes(_olds, _news)
         changed = _changed_keys(_olds, _news, AUTH_MANAGED_KEYS)
         return DiffResult(changes=bool(replaces or changed), replaces=replaces, delete_before_replace=False)
@@ -338,6 +341,7 @@ class AuthSettingsProvider(ResourceProvider):
     def _apply(self, props: Mapping[str, object]) -> dict[str, object]:
         """PATCHes the managed fields and returns the outputs as Supabase now reports them.
         (No state on `self`: one cached provider instance serves concurrent operations.)"""
+        props = plain_inputs(props)
         problems = validate_auth_inputs(props)
         if problems:
             raise _invalid_inputs_error("SupabaseAuthSettings", str(props.get("project_ref")), problems)
@@ -364,10 +368,11 @@ class PointInTimeRecoveryProvider(ResourceProvider):
 
     @override
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:  # pyright: ignore[reportExplicitAny]
-        return CheckResult(news, _check_failures(validate_pitr_inputs(news)))
+        return CheckResult(news, _check_failures(validate_pitr_inputs(plain_inputs(news))))
 
     @override
     def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:  # pyright: ignore[reportExplicitAny]
+        _olds, _news = plain_inputs(_olds), plain_inputs(_news)
         replaces = _replace_if_project_changes(_olds, _news)
         changed = _changed_keys(_olds, _news, ("variant",))
         return DiffResult(changes=bool(replaces or changed), replaces=replaces, delete_before_replace=False)
@@ -400,6 +405,7 @@ class PointInTimeRecoveryProvider(ResourceProvider):
             client.remove_addon(_id, variant)
 
     def _apply(self, props: Mapping[str, object]) -> tuple[str, str]:
+        props = plain_inputs(props)
         problems = validate_pitr_inputs(props)
         if problems:
             raise _invalid_inputs_error("SupabasePointInTimeRecovery", str(props.get("project_ref")), problems)
@@ -453,16 +459,18 @@ class ProjectApiKeysProvider(ResourceProvider):
 
     @override
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:  # pyright: ignore[reportExplicitAny]
-        return CheckResult(news, _check_failures(validate_api_keys_inputs(news)))
+        return CheckResult(news, _check_failures(validate_api_keys_inputs(plain_inputs(news))))
 
     @override
     def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:  # pyright: ignore[reportExplicitAny]
+        _olds, _news = plain_inputs(_olds), plain_inputs(_news)
         # Rotated keys show up on refresh; only another project makes a different resource.
         replaces = _replace_if_project_changes(_olds, _news)
         return DiffResult(changes=bool(replaces), replaces=replaces, delete_before_replace=False)
 
     @override
     def create(self, props: dict[str, Any]) -> CreateResult:  # pyright: ignore[reportExplicitAny]
+        props = plain_inputs(props)
         problems = validate_api_keys_inputs(props)
         if problems:
             raise _invalid_inputs_error("SupabaseProjectApiKeys", str(props.get("project_ref")), problems)
@@ -475,7 +483,7 @@ class ProjectApiKeysProvider(ResourceProvider):
 
     @override
     def update(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> UpdateResult:  # pyright: ignore[reportExplicitAny]
-        return UpdateResult(_api_key_outputs(_text(_news, "project_ref")))
+        return UpdateResult(_api_key_outputs(_text(plain_inputs(_news), "project_ref")))
 
     @override
     def delete(self, _id: str, _props: dict[str, Any]) -> None:  # pyright: ignore[reportExplicitAny]
