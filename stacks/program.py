@@ -22,6 +22,7 @@ from components.supabase_database import SupabaseDatabase, SupabaseDatabaseArgs
 from components.vercel_app import EnvironmentVariable, VercelApp, VercelAppArgs, VercelTarget
 from components.worker import Worker, WorkerArgs
 from stacks.alerting import alert_channel_secrets, build_alerting
+from stacks.app_checks import checklist_files
 from stacks.catalog import (
     APPS,
     App,
@@ -254,7 +255,7 @@ def _build_app(
             required_approvals=settings.required_approvals,
             secrets=secrets,
             variables=variables,
-            workflow_files=_workflow_files(app.repository),
+            workflow_files=_workflow_files(app.repository) | checklist_files(app),
         ),
         opts=pulumi.ResourceOptions(parent=group, provider=providers.github),
     )

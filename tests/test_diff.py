@@ -62,7 +62,7 @@ def test_aspects_per_app() -> None:
     branches = aspect(document, "talkline", "deploy branches")
     assert (branches["left"], branches["right"], branches["status"]) == (["main"], ["develop"], "differs")
     checks = aspect(document, "handbook", "required checks")
-    assert checks["status"] == "same" and checks["left"] == ["build-internal", "build-public"]
+    assert checks["status"] == "same" and checks["left"] == ["build-internal", "build-public", "changelog-or-adr", "env-vars"]
     assert aspect(document, "handbook", "access coverage")["status"] == "environment names"
     secrets = aspect(document, "oms", "workflow secret names")
     assert "SUPABASE_DB_PASSWORD" in secrets["left"] and secrets["status"] == "same"

@@ -79,8 +79,8 @@ def test_databases_show_which_variables_they_feed() -> None:
 def test_protections_show_branch_reviews_and_checks() -> None:
     graph = build_graph(plan_of("staging"))
     labels = {node.label for node in graph.nodes.values() if node.kind == "protection"}
-    assert "protects develop\n1 review(s)\nchecks: lint-test-build, migrations-additive" in labels
-    assert "protects staging\n1 review(s)\nchecks: build-internal, build-public" in labels
+    assert "protects develop\n1 review(s)\nchecks: lint-test-build, migrations-additive, env-vars, changelog-or-adr" in labels
+    assert "protects staging\n1 review(s)\nchecks: build-internal, build-public, env-vars, changelog-or-adr" in labels
 
 
 def test_dot_and_mermaid_sources_are_complete_and_never_show_values() -> None:

@@ -236,5 +236,10 @@ def test_stack_delivers_exactly_the_templates(stack: str) -> None:
         for repository in app_repositories()
         for path in sorted(APP_WORKFLOWS_DIR.joinpath(repository).glob("*.yml"))
     }
+    # The checklist's scripts, manifest and pull-request template (tests/test_pr_checklist.py checks their content).
+    from stacks.app_checks import checklist_files
+    from stacks.catalog import APPS
+
+    templates |= {(app.repository, path): content for app in APPS for path, content in checklist_files(app).items()}
     assert sorted(delivered) == sorted(templates)
     assert [key for key in templates if delivered[key] != templates[key]] == []
