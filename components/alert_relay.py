@@ -66,7 +66,9 @@ class AlertRelay(pulumi.ComponentResource):
 
     Outputs: ``url``, ``script_name``, ``cloudflare_endpoint``,
     ``cloudflare_webhook_secret`` (secret), ``sentry_endpoint`` (secret: the
-    path holds the token).
+    path holds the token). Handle: ``live``, the resources that make the relay
+    answer on its endpoints (the script and its workers.dev route), for senders
+    that test their endpoint when they are created to depend on.
     """
 
     url: pulumi.Output[str]
@@ -74,6 +76,7 @@ class AlertRelay(pulumi.ComponentResource):
     cloudflare_endpoint: pulumi.Output[str]
     cloudflare_webhook_secret: pulumi.Output[str]
     sentry_endpoint: pulumi.Output[str]
+    live: list[pulumi.Resource]
 
     def __init__(self, name: str, args: AlertRelayArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         projects = sorted(set(args.projects))
@@ -113,7 +116,7 @@ class AlertRelay(pulumi.ComponentResource):
             opts=child,
         )
         # workers.dev rather than a custom domain: the zones serve the apps' hosts only.
-        cloudflare.WorkersScriptSubdomain(
+        workers_dev = cloudflare.WorkersScriptSubdomain(
             f"{name}-workers-dev",
             account_id=args.account_id,
             script_name=script.script_name,
@@ -122,6 +125,7 @@ class AlertRelay(pulumi.ComponentResource):
             opts=child,
         )
 
+        self.live = [script, workers_dev]
         self.url = pulumi.Output.from_input(f"https://{hostname}")
         self.script_name = script.script_name
         self.cloudflare_endpoint = pulumi.Output.from_input(relay_endpoint(hostname, "cloudflare"))

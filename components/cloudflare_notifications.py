@@ -15,11 +15,34 @@ CLOUDFLARE_NOTIFICATIONS_TYPE = "estate:alerting:CloudflareNotifications"
 # which is the deploy branch of the stack that owns the project.
 PAGES_PRODUCTION = "ENVIRONMENT_PRODUCTION"
 PAGES_DEPLOYMENT_FAILED = "EVENT_DEPLOYMENT_FAILED"
-# Account- and zone-wide alert types: certificates, origin reachability, HTTP DDoS,
-# Cloudflare's own incidents. Every plan has them (docs/alerting.md).
-ZONE_ALERT_TYPES = ("universal_ssl_event_type", "real_origin_monitoring", "dos_attack_l7")
+# Account-wide alert types: certificates, HTTP DDoS, Cloudflare's own incidents.
+# Every plan has them (docs/alerting.md). Universal SSL and HTTP DDoS take no
+# filter ("Other options / filters: None" in Cloudflare's notification list), so
+# they cover every zone of the account. Passive origin monitoring is left out: it
+# watches proxied origins, and every proxied host here is served by Cloudflare
+# itself (Pages, Workers), so it could never fire.
+ZONE_ALERT_TYPES = ("universal_ssl_event_type", "dos_attack_l7")
 ACCOUNT_ALERT_TYPES = ("incident_alert",)
+# The health checks probe HTTPS; the provider defaults http_config.port to 80
+# whatever the type (healthcheck schema.go at v5.19.1; terraform-provider-cloudflare#6800).
+HTTPS_PORT = 443
 _HEALTH_CHECK_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_SLACK_WEBHOOK = re.compile(r"^(https://hooks\.slack\.com/services/[^/]+/[^/]+)/([^/]+)$")
+
+
+def split_slack_webhook(url: str) -> tuple[str, str]:
+    """A Slack incoming-webhook URL as Cloudflare's webhook destination wants it: (URL, secret).
+
+    Cloudflare takes the last path segment of a Slack URL out of ``url`` and
+    keeps it as the destination's ``secret``; through the API it must be sent
+    that way, or the stored URL differs from the declared one on every refresh
+    (Cloudflare's "Configure webhooks" docs, cloudflare/cloudflare-docs#10832).
+    """
+    match = _SLACK_WEBHOOK.match(url)
+    if match is None:
+        # The value is a credential: never show it.
+        raise ValueError("the Slack webhook URL must be https://hooks.slack.com/services/<team>/<channel>/<secret>")
+    return match.group(1), match.group(2)
 
 
 @dataclass(frozen=True)
@@ -51,6 +74,10 @@ class CloudflareNotificationsArgs:
     formats messages for Slack itself. ``relay_endpoint`` / ``relay_secret``:
     the relay's ``/cloudflare`` route and its ``cf-webhook-auth`` secret, for
     the alerts that need the relay (Pages deployments: see the class).
+    ``relay_live``: the resources that make the relay answer at
+    ``relay_endpoint`` (its script and its workers.dev route); Cloudflare sends
+    a test POST when it creates a webhook destination, so the relay's
+    destination is created after them.
     ``pages_projects``: this stack's Pages projects in the account.
     ``health_checks``: endpoints to probe. ``account_alerts``: declare the
     account- and zone-wide policies; exactly one stack per account does
@@ -63,6 +90,7 @@ class CloudflareNotificationsArgs:
     slack_webhook_url: pulumi.Input[str]
     relay_endpoint: pulumi.Input[str] | None = None
     relay_secret: pulumi.Input[str] | None = None
+    relay_live: Sequence[pulumi.Resource] = field(default_factory=tuple)
     pages_projects: Sequence[str] = field(default_factory=tuple)
     health_checks: Sequence[HealthCheckTarget] = field(default_factory=tuple)
     account_alerts: bool = False
@@ -71,8 +99,10 @@ class CloudflareNotificationsArgs:
 class CloudflareNotifications(pulumi.ComponentResource):
     """Notification destinations, policies and health checks of one Cloudflare account.
 
-    * Slack destination: a notification webhook whose URL is the channel's
-      incoming webhook; Cloudflare recognises Slack and formats for it.
+    * Slack destination: a notification webhook with the channel's incoming
+      webhook, its secret last segment in ``secret`` and the URL without it
+      (as Cloudflare stores a Slack destination); Cloudflare recognises Slack
+      and formats for it.
     * Pages deployment failures (``pages_event_alert``, production
       environment, failed deployments) go through the relay: the policy's
       project filter takes project UUIDs, which the provider does not expose,
@@ -81,8 +111,9 @@ class CloudflareNotifications(pulumi.ComponentResource):
     * Health checks (Workers, databases) with a
       ``health_check_status_notification`` policy limited to their IDs, posting
       both Unhealthy and Healthy so recovery is seen too.
-    * With ``account_alerts``: Universal SSL, passive origin monitoring and
-      HTTP DDoS for the zone, and Cloudflare incidents (major, critical).
+    * With ``account_alerts``: Universal SSL and HTTP DDoS (no filters: these
+      types take none, so they cover every zone of the account), and
+      Cloudflare incidents (major, critical).
 
     Needs a paid plan on the account: notification webhooks and standalone
     health checks are not on Free (docs/alerting.md).
@@ -105,12 +136,14 @@ class CloudflareNotifications(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         label = f"estate {args.environment}"
 
+        slack_parts = pulumi.Output.secret(args.slack_webhook_url).apply(split_slack_webhook)
         slack = cloudflare.NotificationPolicyWebhooks(
             f"{name}-slack",
             account_id=args.account_id,
             name=f"{label}: Slack alert channel",
-            url=pulumi.Output.secret(args.slack_webhook_url),
-            # The provider does not treat the URL as secret; for Slack it is the credential.
+            url=pulumi.Output.secret(slack_parts.apply(lambda parts: parts[0])),
+            secret=pulumi.Output.secret(slack_parts.apply(lambda parts: parts[1])),
+            # Kept secret as a whole: the URL names the workspace and channel.
             opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["url"]),
         )
         to_slack: cloudflare.NotificationPolicyMechanismsArgsDict = {"webhooks": [{"id": slack.id}]}
@@ -143,7 +176,7 @@ class CloudflareNotifications(pulumi.ComponentResource):
                 name=f"{label}: alert relay",
                 url=args.relay_endpoint,
                 secret=pulumi.Output.secret(args.relay_secret),
-                opts=child,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.relay_live)),
             )
             policy(
                 "pages-failed",
@@ -164,6 +197,7 @@ class CloudflareNotifications(pulumi.ComponentResource):
                 type="HTTPS",
                 http_config={
                     "method": "GET",
+                    "port": HTTPS_PORT,
                     "path": check.path,
                     "expected_codes": list(check.expected_codes),
                     "follow_redirects": False,
@@ -188,10 +222,8 @@ class CloudflareNotifications(pulumi.ComponentResource):
             )
 
         if args.account_alerts:
-            zone: cloudflare.NotificationPolicyFiltersArgsDict = {"zones": [args.zone_id]}
-            policy("ssl", "universal_ssl_event_type", "Universal SSL certificates", to_slack, zone)
-            policy("origin", "real_origin_monitoring", "origin unreachable", to_slack, zone)
-            policy("ddos", "dos_attack_l7", "HTTP DDoS attack", to_slack, zone)
+            policy("ssl", "universal_ssl_event_type", "Universal SSL certificates", to_slack)
+            policy("ddos", "dos_attack_l7", "HTTP DDoS attack", to_slack)
             policy("incident", "incident_alert", "Cloudflare incident", to_slack,
                    {"incident_impacts": ["INCIDENT_IMPACT_MAJOR", "INCIDENT_IMPACT_CRITICAL"]})  # fmt: skip
 

@@ -33,7 +33,7 @@ from components.cloudflare_notifications import (
 from components.error_tracking import ErrorTracking, ErrorTrackingArgs
 from components.vercel_alerts import VercelAlerts, VercelAlertsArgs
 from stacks.catalog import APPS, App, PagesHosting, VercelHosting, WorkerHosting
-from stacks.settings import AlertingSettings, StackSettings
+from stacks.settings import OFFLINE_SECRET_PLACEHOLDER, AlertingSettings, StackSettings
 
 if TYPE_CHECKING:
     from stacks.program import OrganizationProviders
@@ -43,6 +43,9 @@ RELAY_ORGANIZATION = "gstarlink"
 RELAY_SCRIPT = "estate-alert-relay"
 # The Actions environment secret app workflows post their failures with.
 CI_WEBHOOK_SECRET = "SLACK_ALERTS_WEBHOOK_URL"
+# Offline, secrets are placeholders; the Slack URL must still have a Slack URL's
+# shape, because the notification component splits it into URL and secret.
+OFFLINE_SLACK_WEBHOOK_URL = "https://hooks.slack.com/services/T0OFFLINE/B0OFFLINE/offlineplaceholder"
 # A Worker counts as down when it answers 5xx or not at all: 2xx-4xx means the
 # script ran (a 404 on "/" is the app's business, not an outage).
 WORKER_HEALTHY_CODES = ("2xx", "3xx", "4xx")
@@ -54,9 +57,15 @@ def alerting_of(settings: StackSettings) -> AlertingSettings:
     return settings.alerting
 
 
+def slack_webhook_url(settings: StackSettings) -> pulumi.Output[str]:
+    """The stack's alert channel (secret)."""
+    url = alerting_of(settings).slack_webhook_url.reveal()
+    return pulumi.Output.secret(OFFLINE_SLACK_WEBHOOK_URL if url == OFFLINE_SECRET_PLACEHOLDER else url)
+
+
 def alert_channel_secrets(settings: StackSettings) -> dict[str, pulumi.Input[str]]:
     """The Actions environment secrets every app repository gets for its failure steps."""
-    return {CI_WEBHOOK_SECRET: pulumi.Output.secret(alerting_of(settings).slack_webhook_url.reveal())}
+    return {CI_WEBHOOK_SECRET: slack_webhook_url(settings)}
 
 
 def stack_relay_hostname(settings: StackSettings) -> str:
@@ -88,7 +97,7 @@ def build_alerting(
     ``database_api_key`` (the anon key, for the health probe).
     """
     alerting = alerting_of(settings)
-    slack = pulumi.Output.secret(alerting.slack_webhook_url.reveal())
+    slack = slack_webhook_url(settings)
     hostname = stack_relay_hostname(settings)
     environment = settings.environment
 
@@ -144,6 +153,7 @@ def build_alerting(
                 slack_webhook_url=slack,
                 relay_endpoint=relay.cloudflare_endpoint,
                 relay_secret=relay.cloudflare_webhook_secret,
+                relay_live=relay.live,
                 pages_projects=pages_projects,
                 health_checks=_health_checks(settings, org.name, apps, hostname),
                 account_alerts=settings.is_production,

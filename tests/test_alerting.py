@@ -266,7 +266,7 @@ def test_every_app_repository_gets_the_channel_for_its_workflows(stack: str) -> 
 @pytest.mark.parametrize("stack", STACKS)
 def test_the_relay_runs_the_repository_code_with_secret_bindings(stack: str) -> None:
     plan = plan_of(stack)
-    [script] = of_type(plan, WORKERS_SCRIPT)
+    [script] = [r for r in of_type(plan, WORKERS_SCRIPT) if r["name"] == "alert-relay-script"]
     assert script["inputs"]["content"] == RELAY_SOURCE.read_text()
     assert script["inputs"]["mainModule"] == "relay.js"
     assert script["inputs"]["bindings"] == "[secret]"
