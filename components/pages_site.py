@@ -10,51 +10,55 @@ import pulumi_cloudflare as cloudflare
 PAGES_SITE_TYPE = "estate:hosting:PagesSite"
 
 
-def pages_dev_hosts(project_name: str) -> tuple[str, str]:
-    """The hostnames Cloudflare gives every Pages project: production and previews."""
-    return f"{project_name}.pages.dev", f"*.{project_name}.pages.dev"
+def preview_hosts(pages_dev_host: str) -> str:
+    """Every preview deployment of a project answers on ``<hash or branch>.<its pages.dev host>``."""
+    return f"*.{pages_dev_host}"
 
 
 @dataclass(frozen=True)
 class PagesSiteArgs:
     """Inputs of :class:`PagesSite`.
 
-    ``account_id`` / ``zone_id``: the Cloudflare account and the zone of
-    ``domain``. ``project_name``: the Pages project (also its ``*.pages.dev``
-    name). ``production_branch``: deployments of this branch are production.
-    ``build_command`` / ``destination_dir`` / ``root_dir``: how the site is
-    built. ``domain``: the custom hostname. ``access_policy_id``: a reusable
-    Access policy; when given, the site is gated on every hostname that serves
-    it (the custom domain, ``<project>.pages.dev`` and ``*.<project>.pages.dev``);
-    when None the site is public.
+    ``account_id`` / ``zone_id``: the Cloudflare account holding the project and
+    the zone of ``domain`` (they may belong to different accounts).
+    ``project_name``: the Pages project. ``production_branch``: deployments of
+    this branch are production. ``domain``: the custom hostname.
+    ``access_policy_id``: a reusable Access policy; when given, the site is
+    gated on every hostname that serves it (the custom domain, the project's
+    pages.dev host and its previews); when None the site is public.
     """
 
     account_id: pulumi.Input[str]
     zone_id: pulumi.Input[str]
     project_name: str
     production_branch: str
-    build_command: str
-    destination_dir: str
     domain: str
     access_policy_id: pulumi.Input[str] | None = None
-    root_dir: str = ""
 
 
 class PagesSite(pulumi.ComponentResource):
-    """A Pages project, its custom domain with a proxied CNAME, and its Access gate.
+    """A direct-upload Pages project, its custom domain with a proxied CNAME, and its Access gate.
 
-    Deployments are uploaded by the repository's workflow (``wrangler pages
-    deploy``), so the project's ``deployment_configs``, which deploys and the
-    dashboard change out of band, are ignored (pulumi-cloudflare#925).
+    Nothing builds on Cloudflare: the repository's workflow builds and uploads
+    (``wrangler pages deploy``), so the project declares no ``build_config``
+    (it would be dead, and a perpetual diff: terraform-provider-cloudflare#7288),
+    and its ``deployment_configs``, which deploys and the dashboard change out
+    of band, are ignored (pulumi-cloudflare#925).
+
+    The pages.dev host is the project's ``subdomain`` as Cloudflare assigned it:
+    the pages.dev namespace is global and a taken name gets a suffix, so the
+    CNAME target and the Access destinations follow that output, never the
+    project name.
 
     A gated site gets one Access application covering all three hostnames
     (Cloudflare's own "enable access policy" covers only the previews) and a
     bypass for ``/.well-known/acme-challenge/*`` on the custom domain, so the
     certificate for it can still be validated. The domain is attached before
-    the gate: adding a custom domain that Access already covers can fail.
+    the gate and before its CNAME: adding a custom domain that Access already
+    covers can fail, and Pages validates the domain it was told about.
 
-    Outputs: ``project_name``, ``url``, ``pages_dev_host``, ``gated_hosts``
-    (empty for a public site).
+    Outputs: ``project_name``, ``url``, ``pages_dev_host`` (the project's
+    ``subdomain``), ``gated_hosts`` (empty for a public site).
     """
 
     project_name: pulumi.Output[str]
@@ -65,20 +69,15 @@ class PagesSite(pulumi.ComponentResource):
     def __init__(self, name: str, args: PagesSiteArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(PAGES_SITE_TYPE, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        production_host, preview_hosts = pages_dev_hosts(args.project_name)
 
         project = cloudflare.PagesProject(
             f"{name}-project",
             account_id=args.account_id,
             name=args.project_name,
             production_branch=args.production_branch,
-            build_config={
-                "build_command": args.build_command,
-                "destination_dir": args.destination_dir,
-                "root_dir": args.root_dir,
-            },
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["deploymentConfigs"]),
         )
+        production_host: pulumi.Output[str] = project.subdomain
         domain = cloudflare.PagesDomain(
             f"{name}-domain",
             account_id=args.account_id,
@@ -86,6 +85,7 @@ class PagesSite(pulumi.ComponentResource):
             name=args.domain,
             opts=child,
         )
+        after_domain = pulumi.ResourceOptions(parent=self, depends_on=[domain])
         cloudflare.DnsRecord(
             f"{name}-dns",
             zone_id=args.zone_id,
@@ -95,19 +95,23 @@ class PagesSite(pulumi.ComponentResource):
             proxied=True,
             ttl=1,
             comment=f"Pages project {args.project_name}; managed by Pulumi",
-            opts=child,
+            opts=after_domain,
         )
 
-        gated_hosts: list[str] = []
+        gated_hosts: pulumi.Output[list[str]] = pulumi.Output.from_input([])
         if args.access_policy_id is not None:
-            gated_hosts = [args.domain, production_host, preview_hosts]
-            after_domain = pulumi.ResourceOptions(parent=self, depends_on=[domain])
+            hosts: list[pulumi.Output[str]] = [
+                pulumi.Output.from_input(args.domain),
+                production_host,
+                production_host.apply(preview_hosts),
+            ]
+            gated_hosts = pulumi.Output.all(*hosts).apply(list)
             cloudflare.ZeroTrustAccessApplication(
                 f"{name}-access",
                 account_id=args.account_id,
                 name=f"{args.project_name} (all hostnames)",
                 type="self_hosted",
-                destinations=[{"type": "public", "uri": host} for host in gated_hosts],
+                destinations=[{"type": "public", "uri": host} for host in hosts],
                 policies=[{"id": args.access_policy_id, "precedence": 1}],
                 session_duration="24h",
                 app_launcher_visible=True,
@@ -135,8 +139,8 @@ class PagesSite(pulumi.ComponentResource):
 
         self.project_name = project.name
         self.url = pulumi.Output.from_input(f"https://{args.domain}")
-        self.pages_dev_host = pulumi.Output.from_input(production_host)
-        self.gated_hosts = pulumi.Output.from_input(gated_hosts)
+        self.pages_dev_host = production_host
+        self.gated_hosts = gated_hosts
         self.register_outputs(
             {
                 "project_name": self.project_name,

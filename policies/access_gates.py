@@ -1,7 +1,10 @@
 """Internal Pages sites are behind Cloudflare Access on every hostname; public ones are not.
 
-A Pages project answers on its custom domain(s), on ``<project>.pages.dev``
-and on ``*.<project>.pages.dev`` (every preview deployment). Gating only the
+A Pages project answers on its custom domain(s), on its pages.dev host and on
+every preview under it (``*.<host>``). The pages.dev host is the project's
+``subdomain`` as Cloudflare assigned it (a taken name gets a suffix); while a
+project is being created the engine does not know it yet, and the policy
+judges ``<project>.pages.dev``, the host Cloudflare assigns a free name. Gating only the
 custom domain leaves the same content open on ``pages.dev``; Cloudflare's own
 "enable access policy" switch gates only the previews. So a site is judged on
 all of its hostnames.
@@ -38,14 +41,20 @@ class PagesSiteView:
 
     project: str
     urn: str
+    pages_dev: str
     custom_domains: list[tuple[str, str]] = dataclass_field(default_factory=list)
 
     def hostnames(self) -> list[tuple[str, str]]:
         return [
             *self.custom_domains,
-            (f"{self.project}.pages.dev", self.urn),
-            (f"*.{self.project}.pages.dev", self.urn),
+            (self.pages_dev, self.urn),
+            (f"*.{self.pages_dev}", self.urn),
         ]
+
+
+def pages_dev_host(props: Any, project: str) -> str:
+    """The project's ``subdomain`` when known; before creation, the host a free name gets."""
+    return host_of(text(props, "subdomain") or f"{project}.pages.dev")
 
 
 @dataclass(frozen=True)
@@ -75,7 +84,8 @@ def pages_sites(resources: Sequence[PolicyResource]) -> list[PagesSiteView]:
         if resource.resource_type == PAGES_PROJECT:
             name = text(resource.props, "name")
             if name:
-                sites.setdefault(name, PagesSiteView(name, resource.urn)).urn = resource.urn
+                site = sites.setdefault(name, PagesSiteView(name, resource.urn, pages_dev_host(resource.props, name)))
+                site.urn, site.pages_dev = resource.urn, pages_dev_host(resource.props, name)
     for resource in resources:
         if resource.resource_type == PAGES_DOMAIN:
             project, domain = text(resource.props, "projectName"), text(resource.props, "name")
@@ -138,7 +148,7 @@ def validate_internal_sites_gated(args: StackValidationArgs, report_violation: R
                         "gates it: anyone on the internet can read the site there",
                         f"add the destination {{type: public, uri: {host}}} to the site's ZeroTrustAccessApplication "
                         "(with an allow policy, not a bypass); the PagesSite component does this for the custom "
-                        "domain, <project>.pages.dev and *.<project>.pages.dev when the site is gated",
+                        "domain, the project's subdomain and its previews when the site is gated",
                     ),
                     urn,
                 )

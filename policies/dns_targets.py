@@ -4,8 +4,9 @@ Matched through the domain resources of the same stack:
 
 - a Vercel ``ProjectDomain``: a ``CNAME`` to ``cname.vercel-dns.com``, *not*
   proxied: Vercel must see its own record to issue and renew the certificate;
-- a Pages ``PagesDomain`` of project ``P``: a ``CNAME`` to ``P.pages.dev``,
-  proxied: Cloudflare serves it, and Access can only gate proxied traffic.
+- a Pages ``PagesDomain`` of project ``P``: a ``CNAME`` to P's ``subdomain``
+  (``P.pages.dev`` while P is being created), proxied: Cloudflare serves it,
+  and Access can only gate proxied traffic.
 
 Records are matched by their fully qualified ``name``.
 """
@@ -18,8 +19,9 @@ from dataclasses import dataclass
 
 from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
+from policies.access_gates import pages_dev_host
 from policies.engine_view import UNKNOWN, field, flag, host_of, text, violation
-from policies.resource_types import DNS_RECORD, PAGES_DOMAIN, VERCEL_PROJECT_DOMAIN
+from policies.resource_types import DNS_RECORD, PAGES_DOMAIN, PAGES_PROJECT, VERCEL_PROJECT_DOMAIN
 
 VERCEL_CNAME_TARGET = "cname.vercel-dns.com"
 
@@ -36,6 +38,11 @@ class ExpectedRecord:
 
 
 def expected_records(resources: list[PolicyResource]) -> Iterator[ExpectedRecord]:
+    subdomains = {
+        name: pages_dev_host(resource.props, name)
+        for resource in resources
+        if resource.resource_type == PAGES_PROJECT and (name := text(resource.props, "name"))
+    }
     for resource in resources:
         props = resource.props
         if resource.resource_type == VERCEL_PROJECT_DOMAIN and (domain := text(props, "domain")):
@@ -43,12 +50,12 @@ def expected_records(resources: list[PolicyResource]) -> Iterator[ExpectedRecord
         elif resource.resource_type == PAGES_DOMAIN:
             domain, project = text(props, "name"), text(props, "projectName")
             if domain and project:
-                yield ExpectedRecord(host_of(domain), f"{project}.pages.dev", True, f"Pages project {project}",
-                                     resource.urn)  # fmt: skip
+                target = subdomains.get(project) or f"{project}.pages.dev"
+                yield ExpectedRecord(host_of(domain), target, True, f"Pages project {project}", resource.urn)
 
 
 def validate_dns_targets(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    """Vercel domains: CNAME cname.vercel-dns.com, DNS only; Pages domains: CNAME <project>.pages.dev, proxied."""
+    """Vercel domains: CNAME cname.vercel-dns.com, DNS only; Pages domains: CNAME the project's subdomain, proxied."""
     records: dict[str, list[PolicyResource]] = defaultdict(list)
     for resource in args.resources:
         if resource.resource_type == DNS_RECORD and (name := text(resource.props, "name")):

@@ -82,12 +82,17 @@ class VercelHosting:
 
 @dataclass(frozen=True)
 class PagesSiteSpec:
-    """One Cloudflare Pages project of an app."""
+    """One Cloudflare Pages project of an app (direct upload: nothing builds on Cloudflare).
+
+    ``build_command`` / ``output_dir``: what the repository's deploy workflow
+    runs and uploads with ``wrangler pages deploy`` (tests hold the delivered
+    workflow to them).
+    """
 
     project_name: str
     subdomain: str
     build_command: str
-    destination_dir: str
+    output_dir: str
     gated: bool
     # The GitHub Actions variable holding this project's name for the deploy workflow.
     workflow_variable: str
@@ -182,21 +187,9 @@ APPS: tuple[App, ...] = (
         title="eSIM Hub (WIP)",
         organization="gstarlink",
         repository="esim-hub",
-        hosting=(
-            VercelHosting(subdomain="esim"),
-            PagesHosting(
-                sites=(
-                    PagesSiteSpec(
-                        project_name="esim-hub",
-                        subdomain="esim",
-                        build_command="npx @cloudflare/next-on-pages@1",
-                        destination_dir=".vercel/output/static",
-                        gated=False,
-                        workflow_variable="PAGES_PROJECT",
-                    ),
-                )
-            ),
-        ),
+        # Vercel only, like OMS ("will follow the same pattern as OMS"). The Pages
+        # option was dropped: see the README ("eSIM Hub: why not Pages").
+        hosting=(VercelHosting(subdomain="esim"),),
         database=True,
         env=_supabase_env(),
     ),
@@ -212,7 +205,7 @@ APPS: tuple[App, ...] = (
                         project_name="gstarlink-handbook-internal",
                         subdomain="handbook",
                         build_command="npm run build:internal",
-                        destination_dir="dist",
+                        output_dir="dist-internal",
                         gated=True,
                         workflow_variable="PAGES_PROJECT_INTERNAL",
                     ),
@@ -220,7 +213,7 @@ APPS: tuple[App, ...] = (
                         project_name="gstarlink-handbook-public",
                         subdomain="docs",
                         build_command="npm run build:public",
-                        destination_dir="dist",
+                        output_dir="dist-public",
                         gated=False,
                         workflow_variable="PAGES_PROJECT_PUBLIC",
                     ),

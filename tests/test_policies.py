@@ -722,3 +722,29 @@ def test_a_malformed_plan_document_is_refused_with_every_problem(document: Any, 
     assert any(expected in p for p in problems), problems
     with pytest.raises(PlanDocumentError):
         run_policies(document)
+
+
+# --- a pages.dev name Cloudflare suffixed (issue 13, point 2) ------------------------------------------------------
+
+SUFFIXED = f"{INTERNAL}-5hx.pages.dev"
+
+
+def suffixed_handbook(hosts: Sequence[str]) -> list[PolicyResource]:
+    """The internal handbook whose name was taken on pages.dev: the engine knows its real subdomain."""
+    site = [resource(PAGES_PROJECT, f"{INTERNAL}-project", {"name": INTERNAL, "subdomain": SUFFIXED}),
+            resource(PAGES_DOMAIN, f"{INTERNAL}-domain", {"projectName": INTERNAL, "name": "handbook.gstarlink.com"})]
+    return [*site, access_app("handbook-access", hosts)]  # fmt: skip
+
+
+def test_the_gate_is_judged_on_the_subdomain_cloudflare_assigned() -> None:
+    assert run_stack("internal-sites-gated", suffixed_handbook(["handbook.gstarlink.com", SUFFIXED, f"*.{SUFFIXED}"])) == []
+    guessed = run_stack("internal-sites-gated", suffixed_handbook(INTERNAL_HOSTS))
+    assert sorted(m.split(" ")[0] for m, _ in guessed) == sorted([SUFFIXED, f"*.{SUFFIXED}"]), guessed
+
+
+def test_the_pages_cname_must_target_the_assigned_subdomain() -> None:
+    site = suffixed_handbook([])[:2]
+    record = {**PAGES_RECORD, "content": SUFFIXED}
+    assert run_stack("dns-targets", [*site, resource(DNS_RECORD, "handbook-dns", record)]) == []
+    found = run_stack("dns-targets", [*site, resource(DNS_RECORD, "handbook-dns", PAGES_RECORD)])
+    assert any(f"not {SUFFIXED}" in message for message, _ in found), found

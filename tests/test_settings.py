@@ -59,7 +59,7 @@ def test_committed_stacks_load(stack: str) -> None:
         (lambda c: set_object(c, "estate:requiredStatusChecks", ["esim-hub"], []),
          "estate:requiredStatusChecks.esim-hub = []: must be a non-empty list"),
         (lambda c: c.update({"estate:hosting": json.dumps({"esim-hub": "netlify"})}),
-         "estate:hosting.esim-hub = \"netlify\": must be ['pages', 'vercel']"),
+         "estate:hosting.esim-hub = \"netlify\": must be ['vercel']"),
         (lambda c: c.update({"estate:hosting": json.dumps({"oms": "pages"})}), "estate:hosting.oms = \"pages\": must be ['vercel']"),
         (lambda c: c.update({"estate:enviroment": "production"}), "estate:enviroment = \"production\": unknown key"),
         (lambda c: c.update({"estate:talklineStripePublishableKey": "pk_test_123"}),
