@@ -15,20 +15,60 @@ WORKER_TYPE = "estate:hosting:Worker"
 # Permission groups wrangler needs to upload a script and its secrets.
 WRANGLER_PERMISSION_GROUPS = ("Workers Scripts Write",)
 
+# What the Worker runs until its repository's first `wrangler deploy`: a custom
+# domain needs a Worker to invoke, and the token that deploy uses is created in
+# the same `pulumi up`. It answers 503, so health checks report "not deployed yet".
+PLACEHOLDER_MODULE_NAME = "placeholder.js"
+PLACEHOLDER_SOURCE = """export default {
+  async fetch() {
+    return new Response("Not deployed yet: this Worker's code ships with its repository's deploy workflow.", {
+      status: 503,
+      headers: { "content-type": "text/plain; charset=utf-8", "retry-after": "300" },
+    });
+  },
+};
+"""
+PLACEHOLDER_COMPATIBILITY_DATE = "2025-09-01"
+# Everything `wrangler deploy` writes. The provider reads the deployed code back
+# on refresh (workers_script Read fetches the script content), so without this
+# every `up` after a deploy would put the placeholder back.
+WRANGLER_OWNED = [
+    "content",
+    "mainModule",
+    "bodyPart",
+    "contentType",
+    "compatibilityDate",
+    "compatibilityFlags",
+    "bindings",
+    "keepBindings",
+    "migrations",
+    "assets",
+    "keepAssets",
+    "observability",
+    "placement",
+    "limits",
+    "logpush",
+    "tailConsumers",
+    "usageModel",
+    "annotations",
+]
+
 
 @dataclass(frozen=True)
 class WorkerArgs:
     """Inputs of :class:`Worker`.
 
-    ``account_id`` / ``zone_id``: the Cloudflare account and the zone of
-    ``hostname``. ``script_name``: the Worker's name as wrangler deploys it
-    (``name`` in ``wrangler.toml``, with ``-<env>`` for ``--env``).
+    ``account_id`` / ``zone_id``: the Cloudflare account of the Worker and the
+    zone of ``hostname``. ``script_name``: the Worker's name as wrangler deploys
+    it (``name`` in ``wrangler.toml``, with ``-<env>`` for ``--env``).
     ``hostname``: served through a Workers custom domain, which creates and
     owns its DNS record. ``route_pattern``: instead of a custom domain, a route
     such as ``example.com/chat/*`` on an existing proxied host.
     ``wrangler_environment``: the ``--env`` wrangler deploys with ("production"
-    deploys with no ``--env``). ``secrets``: runtime secrets of the Worker (names
-    to values). ``variables``: runtime plain-text variables.
+    deploys with no ``--env``). ``secrets``: runtime secrets of the Worker
+    (names to values), which the deploy workflow puts with ``wrangler secret
+    bulk``; the workflow must name each one (tests hold the delivered workflows
+    to this).
     """
 
     account_id: pulumi.Input[str]
@@ -38,26 +78,32 @@ class WorkerArgs:
     hostname: str | None = None
     route_pattern: str | None = None
     secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
-    variables: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
 
 
 class Worker(pulumi.ComponentResource):
     """Everything about a Worker except its code.
 
-    How it stays out of wrangler's way: the stack never declares the script
-    itself (no ``WorkersScript``), so ``wrangler deploy`` stays the only writer
-    of code, bindings and compatibility settings. The stack owns what wrangler
-    does not: the custom domain (or route), the deploy credential (a token
-    limited to Workers scripts on this account) and the runtime secrets and
-    variables. Secrets and variables are handed to the repository's deploy
-    workflow (outputs ``deploy_secrets`` / ``deploy_variables``, set as
-    GitHub environment secrets and variables by the stack), which passes them to
-    ``wrangler deploy`` (``secrets:`` / ``vars:`` of wrangler-action), so every
-    deploy carries the values the stack declares and nothing drifts.
+    How it stays out of wrangler's way: the stack creates the script once with
+    a placeholder (a 503 "not deployed yet" module), so the custom domain or
+    route has a Worker to invoke on the very first ``up`` of a fresh
+    environment, before the deploy workflow has the token this ``up`` creates.
+    Every property ``wrangler deploy`` writes (code, bindings, compatibility
+    settings...) is in ``ignore_changes``, so ``wrangler deploy`` stays the only
+    writer of the code and later ``up``s never put the placeholder back.
+
+    The stack owns what wrangler does not: the custom domain (or route), the
+    deploy credential (a token limited to Workers scripts on this account) and
+    the runtime secrets. The secrets are handed to the repository's deploy
+    workflow (output ``deploy_secrets``, set as GitHub environment secrets by
+    the stack); its ``wrangler secret bulk`` step puts them on the Worker after
+    each ``wrangler deploy``, so every deploy carries the values the stack
+    declares. Plain-text variables belong in the repository's
+    ``wrangler.toml`` (``[vars]``), which wrangler deploys with the code.
 
     Outputs: ``script_name``, ``url``, ``deploy_secrets`` (name → secret output:
     ``CLOUDFLARE_API_TOKEN``, ``CLOUDFLARE_ACCOUNT_ID`` and the runtime
-    secrets), ``deploy_variables`` (``WRANGLER_ENV`` and the runtime variables).
+    secrets), ``deploy_variables`` (``WRANGLER_ENV``, which the workflow checks
+    before it deploys).
     """
 
     script_name: pulumi.Output[str]
@@ -70,18 +116,27 @@ class Worker(pulumi.ComponentResource):
         if (args.hostname is None) == (args.route_pattern is None):
             raise ValueError(f"Worker {name}: give exactly one of hostname or route_pattern")
         reserved = {"CLOUDFLARE_API_TOKEN", "CLOUDFLARE_ACCOUNT_ID", "WRANGLER_ENV"}
-        clashes = sorted(reserved & (set(args.secrets) | set(args.variables)))
+        clashes = sorted(reserved & set(args.secrets))
         if clashes:
             raise ValueError(f"Worker {name}: {clashes} are reserved for the deploy workflow")
         child = pulumi.ResourceOptions(parent=self)
 
+        script = cloudflare.WorkersScript(
+            f"{name}-script",
+            account_id=args.account_id,
+            script_name=args.script_name,
+            content=PLACEHOLDER_SOURCE,
+            main_module=PLACEHOLDER_MODULE_NAME,
+            compatibility_date=PLACEHOLDER_COMPATIBILITY_DATE,
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=WRANGLER_OWNED),
+        )
         if args.hostname is not None:
             cloudflare.WorkersCustomDomain(
                 f"{name}-domain",
                 account_id=args.account_id,
                 zone_id=args.zone_id,
                 hostname=args.hostname,
-                service=args.script_name,
+                service=script.script_name,
                 opts=child,
             )
             url = f"https://{args.hostname}"
@@ -91,7 +146,7 @@ class Worker(pulumi.ComponentResource):
                 f"{name}-route",
                 zone_id=args.zone_id,
                 pattern=args.route_pattern,
-                script=args.script_name,
+                script=script.script_name,
                 opts=child,
             )
             url = f"https://{args.route_pattern.rstrip('*')}"
@@ -106,7 +161,7 @@ class Worker(pulumi.ComponentResource):
             opts=child,
         )
 
-        self.script_name = pulumi.Output.from_input(args.script_name)
+        self.script_name = script.script_name
         self.url = pulumi.Output.from_input(url)
         # Plain maps of outputs: the names must be known now, one Actions secret each.
         self.deploy_secrets = {
@@ -114,7 +169,7 @@ class Worker(pulumi.ComponentResource):
             "CLOUDFLARE_ACCOUNT_ID": pulumi.Output.secret(args.account_id),
             **{key: pulumi.Output.secret(value) for key, value in args.secrets.items()},
         }
-        self.deploy_variables = {"WRANGLER_ENV": args.wrangler_environment, **args.variables}
+        self.deploy_variables = {"WRANGLER_ENV": args.wrangler_environment}
         self.register_outputs(
             {
                 "script_name": self.script_name,

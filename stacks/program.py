@@ -186,8 +186,6 @@ def _build_app(
                     zone_id=org.cloudflare_zone_id,
                     project_name=settings.resource_name(site.project_name),
                     production_branch=deploy_branch,
-                    build_command=site.build_command,
-                    destination_dir=site.destination_dir,
                     domain=settings.hostname(app, site.subdomain),
                     access_policy_id=access_policy.policy_id if site.gated and access_policy else None,
                 ),
@@ -219,6 +217,10 @@ def _build_app(
         }
     else:
         assert isinstance(hosting, WorkerHosting)
+        plain = [v.key for v in app.env if not v.sensitive]
+        if plain:
+            raise ValueError(f"catalog: {app.key} runs on a Worker, whose plain variables belong in its "
+                             f"wrangler.toml [vars], not the stack: move {plain} there or make them secrets")  # fmt: skip
         worker = Worker(
             f"{app.key}-worker",
             WorkerArgs(
@@ -228,7 +230,6 @@ def _build_app(
                 wrangler_environment=settings.environment,
                 hostname=settings.hostname(app, hosting.subdomain),
                 secrets={v.key: value_of(v) for v in app.env if v.sensitive},
-                variables={v.key: value_of(v) for v in app.env if not v.sensitive},
             ),
             opts=pulumi.ResourceOptions(parent=group, provider=providers.cloudflare),
         )
