@@ -8,6 +8,8 @@ from the resource's name, so plans are reproducible run to run.
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -61,7 +63,22 @@ def _pages_project(args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str
 
 def _account_token(args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
     token_id = _digest("token", args.name)
-    return token_id, {**args.inputs, "value": _digest("token-value", args.name, length=40), "status": "active"}
+    # The provider stores each policy's `resources` as the API's raw JSON, which is compact
+    # (account_token/custom.go UnmarshalCustom at terraform-provider-cloudflare v5.19.1).
+    policies = [
+        {**policy, "resources": json.dumps(json.loads(policy["resources"]), separators=(",", ":"))}
+        if isinstance(policy, dict) and isinstance(policy.get("resources"), str) else policy
+        for policy in args.inputs.get("policies", [])
+    ]  # fmt: skip
+    return token_id, {**args.inputs, "policies": policies,
+                      "value": _digest("token-value", args.name, length=40), "status": "active"}  # fmt: skip
+
+
+def _healthcheck(args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+    # http_config.port defaults to 80 whatever the type (healthcheck/schema.go at v5.19.1;
+    # terraform-provider-cloudflare#6800).
+    http_config = {"port": 80, **dict(args.inputs.get("httpConfig") or {})}
+    return _digest("healthcheck", args.name), {**args.inputs, "httpConfig": http_config, "status": "unknown"}
 
 
 def _vercel_project(args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
@@ -108,10 +125,31 @@ def _vercel_webhook(args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[st
     }
 
 
+# How Pulumi's RPC layer marks a secret inside the inputs a mock receives.
+_SECRET_SIG_KEY, _SECRET_SIG = "4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270"
+
+
+def _unwrap_secret(value: Any) -> tuple[Any, bool]:
+    if isinstance(value, dict) and value.get(_SECRET_SIG_KEY) == _SECRET_SIG:
+        return value.get("value"), True
+    return value, False
+
+
+def _as_stored(value: Any, secret: bool) -> Any:
+    return {_SECRET_SIG_KEY: _SECRET_SIG, "value": value} if secret else value
+
+
+_SLACK_URL_SECRET = re.compile(r"^(https://hooks\.slack\.com/services/[^/]+/[^/]+)/[^/]+$")
+
+
 def _notification_webhooks(args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-    url = str(args.inputs.get("url", ""))
+    raw_url, secret = _unwrap_secret(args.inputs.get("url", ""))
+    url = str(raw_url)
     kind = "slack" if url.startswith("https://hooks.slack.com/") else "generic"
-    return _uuid("notification-webhooks", args.name), {**args.inputs, "type": kind}
+    # Cloudflare parses a Slack URL's secret last segment out of the URL and stores the
+    # URL without it (Cloudflare "Configure webhooks" docs; cloudflare/cloudflare-docs#11053).
+    stored_url = match.group(1) if kind == "slack" and (match := _SLACK_URL_SECRET.match(url)) else url
+    return _uuid("notification-webhooks", args.name), {**args.inputs, "url": _as_stored(stored_url, secret), "type": kind}
 
 
 def _echo(id_key: str) -> Callable[[pulumi.runtime.MockResourceArgs], tuple[str, dict[str, Any]]]:
@@ -140,8 +178,7 @@ _COMPUTED: dict[str, Callable[[pulumi.runtime.MockResourceArgs], tuple[str, dict
     "vercel:index/alertRule:AlertRule": lambda args: (f"ar_{_uuid('alert-rule', args.name)}", dict(args.inputs)),
     "cloudflare:index/notificationPolicyWebhooks:NotificationPolicyWebhooks": _notification_webhooks,
     "cloudflare:index/notificationPolicy:NotificationPolicy": lambda args: (_uuid("policy", args.name), dict(args.inputs)),
-    "cloudflare:index/healthcheck:Healthcheck": lambda args: (
-        _digest("healthcheck", args.name), {**args.inputs, "status": "unknown"}),
+    "cloudflare:index/healthcheck:Healthcheck": _healthcheck,
     "cloudflare:index/workersScript:WorkersScript": _echo("scriptName"),
 }
 
