@@ -59,15 +59,11 @@ class Diagnosis:
                 f"({missing} missing, {len(self.findings) - missing} invalid); {self.settings_present} present")  # fmt: skip
 
 
-_SECRET_PLACEHOLDER_VALUE = re.compile(r"\s+<[^>]*>$")
-
-
 def exact_fix(fix: str, stack: str) -> str:
-    """The settings' fix, made exact for this stack; a secret is prompted for, never typed inline."""
-    fix = re.sub(r"^pulumi config (set|rm)\b", rf"pulumi config \1 --stack {stack}", fix)
-    if " --secret" in fix:
-        fix = _SECRET_PLACEHOLDER_VALUE.sub("", fix)
-    return fix
+    """The settings' fix with ``--stack`` on every command (the settings already prompt for secrets)."""
+    from stacks.settings import with_stack
+
+    return with_stack(fix, stack)
 
 
 def diagnose(stack: str, project_dir: Path = PROJECT_DIR) -> Diagnosis:

@@ -18,16 +18,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from stacks.stack_files import StackFileError  # re-exported: the tooling's callers import it from here
+
+__all__ = ["StackFileError", "load_stack_config", "run_plan", "run_program"]
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SECRET = "[secret]"
 # How Pulumi's RPC layer marks a secret value inside deserialized properties.
 _SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
 _SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 _RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
-
-
-class StackFileError(Exception):
-    """The stack file is missing or unreadable."""
 
 
 def project_name(project_dir: Path = PROJECT_DIR) -> str:
@@ -43,22 +43,13 @@ def load_stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> tuple[dict
     given an offline placeholder). Encrypted values and secret keys the estate
     needs but the file lacks get the placeholder: offline, nothing can be decrypted.
     """
-    import yaml
-
     from stacks.settings import OFFLINE_SECRET_PLACEHOLDER, secret_config_keys
+    from stacks.stack_files import stack_file_config
 
     path = project_dir / f"Pulumi.{stack}.yaml"
     if not path.is_file():
-        known = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
-        raise StackFileError(f"no stack file {path.name}; stacks with a file: {known}. "
-                             f"Create one with `pulumi stack init {stack}` or pick one of those.")  # fmt: skip
-    try:
-        document = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as error:
-        raise StackFileError(f"{path.name} is not valid YAML: {error}") from None
-    raw_config = document.get("config") or {}
-    if not isinstance(raw_config, dict):
-        raise StackFileError(f"{path.name}: `config` must be a mapping of keys to values")
+        raise StackFileError(missing_stack_message(stack, project_dir))
+    raw_config = stack_file_config(path)
 
     config: dict[str, str] = {}
     secret_keys: list[str] = []
@@ -77,6 +68,24 @@ def load_stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> tuple[dict
             secret_keys.append(key)
             placeholders.append(key)
     return config, secret_keys, placeholders
+
+
+def stacks_with_files(project_dir: Path = PROJECT_DIR) -> list[str]:
+    return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
+
+
+def missing_stack_message(stack: str, project_dir: Path = PROJECT_DIR) -> str:
+    """Why ``stack`` has no file: a close stack name is suggested, and a misspelling is never `stack init`-ed."""
+    import difflib
+
+    known = stacks_with_files(project_dir)
+    by_lower = {name.lower(): name for name in known}
+    close = difflib.get_close_matches(stack.lower(), list(by_lower), n=1, cutoff=0.6)
+    if close:
+        return (f"no stack file Pulumi.{stack}.yaml; did you mean --stack {by_lower[close[0]]}? "
+                f"(stacks with a file: {known})")  # fmt: skip
+    return (f"no stack file Pulumi.{stack}.yaml; stacks with a file: {known}. For a new stack: "
+            f"`pulumi stack init {stack}`, then copy Pulumi.staging.yaml to Pulumi.{stack}.yaml and adapt it.")
 
 
 def _is_encrypted(value: Any) -> bool:
@@ -129,10 +138,10 @@ def run_program(
 
     from estate.mocks import ProviderMocks
     from estate.recording_monitor import RecordingMonitor
-    from stacks.settings import load_settings
+    from stacks.settings import load_settings, production_stack_config
 
     # Validate first, exactly as the program will: bad config registers nothing.
-    load_settings(stack, config, secret_keys)
+    load_settings(stack, config, secret_keys, production_config=production_stack_config(project_dir))
 
     if str(project_dir) not in sys.path:
         sys.path.insert(0, str(project_dir))

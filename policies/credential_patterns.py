@@ -74,6 +74,15 @@ CREDENTIAL_SHAPES: tuple[CredentialShape, ...] = (
     CredentialShape("Supabase access token", "sbp_…", re.compile(r"\bsbp_[0-9a-f]{40}\b")),
     CredentialShape("Supabase secret API key", "sb_secret_…", re.compile(r"\bsb_secret_[0-9A-Za-z_-]{16,}")),
     CredentialShape("API key of an LLM provider", "sk-…", re.compile(r"\bsk-(?:ant-|proj-)?[0-9A-Za-z_-]{20,}")),
+    # Webhook URLs are credentials: whoever holds one can post to the channel.
+    CredentialShape("Slack webhook URL", "https://hooks.slack.com/…",
+                    re.compile(r"https?://hooks\.slack(?:-gov)?\.com/(?:services|workflows|triggers)/\S+")),  # fmt: skip
+    CredentialShape("Discord webhook URL", "https://discord.com/api/webhooks/…",
+                    re.compile(r"https?://(?:\w+\.)?discord(?:app)?\.com/api/webhooks/\d+/\S+")),  # fmt: skip
+    CredentialShape("URL carrying a token", "https://…?token=…",
+                    re.compile(r"https?://\S+[?&#](?:token|access_token|api_key|apikey|key|secret|sig|signature|code"
+                               r"|auth|password)=[^&\s]{6,}", re.IGNORECASE)),  # fmt: skip
+    CredentialShape("URL with a password", "https://user:…@host", re.compile(r"https?://[^:/@\s]+:[^@/\s]+@")),
     CredentialShape("connection URL with a password", "scheme://user:…@host",
                     re.compile(r"\b(?:postgres(?:ql)?|mysql|mongodb(?:\+srv)?|rediss?|amqps?)://[^:/@\s]+:[^@\s]+@")),  # fmt: skip
 )

@@ -233,7 +233,7 @@ class Adoption:
             if not seen:
                 close = difflib.get_close_matches(name, candidates, n=3)
                 hint = f"; did you mean {', '.join(close)}?" if close else "; `python -m estate plan` lists the names"
-                fix = f"{remove} && {config_set(f'{IMPORTS_KEY}.{close[0]}', value, path=True)}" if close else remove
+                fix = f"{remove} && {config_set(f'{IMPORTS_KEY}.{close[0]}', import_id, path=True)}" if close else remove
                 found.append((key, value, f"no resource of the {self.stack} stack is named {name!r}{hint}", fix))
             elif len(seen) > 1:
                 types = sorted(s.type_token for s in seen)

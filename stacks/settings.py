@@ -1,44 +1,309 @@
 """Typed, validated settings of one stack, loaded from its Pulumi config.
 
-Every problem is collected and reported at once, each naming the key, the bad
-value (never a secret's) and the exact command that fixes it. Nothing is
-registered with Pulumi before the settings load cleanly.
+``StackConfig`` is the one pydantic model of a stack file (``Pulumi.<stack>.yaml``):
+strict types, a validator for every domain, ID and key shape, and no field the
+program does not read (``extra="forbid"``: a misspelled key is an error, not a
+silent default). :func:`load_settings` validates a stack's config against it and
+turns it into :class:`StackSettings`, the typed view the program uses.
+
+Every problem is collected and reported at once (:class:`SettingsError`), each
+naming the key, the value (only for a key known to be plain, and never a value
+shaped like a credential) and the exact ``pulumi config set --stack NAME …``
+command that fixes it, quoted so it pastes into a shell as it is. Nothing is
+registered with Pulumi before the settings load cleanly; importing this module
+reads nothing and registers nothing.
+
+The stack decides the environment: the stacks in ``PRODUCTION_STACKS`` serve
+production, every other stack serves staging. ``estate:environment`` must agree,
+and every environment-dependent check and fix (Stripe key modes, point-in-time
+recovery) follows the stack, not the value that may be wrong.
+
+Adding a setting
+----------------
+1. Add a field to :class:`StackConfig` (or to one of its sub-models) with its
+   type: a plain ``str``-based type such as ``Domain`` or ``HexId``, or
+   ``SecretField`` for a secret. The field name is the key in snake case
+   (``talkline_vapi_api_key`` → ``estate:talklineVapiApiKey``). Give plain
+   fields ``examples=[…]`` (the first example is the value the fix proposes)
+   and every field a ``description`` (shown in "required" problems).
+   Per-environment values go in a sub-model with one field per environment,
+   like :class:`SupabaseConfig`.
+2. Declare the key in ``Pulumi.yaml`` (``secret: true`` for secrets); a test
+   checks that ``Pulumi.yaml`` and this model agree.
+3. Set it in ``Pulumi.prod.yaml`` and ``Pulumi.staging.yaml`` (secrets: add the
+   ``pulumi config set --secret`` line to the README instead).
+4. Read it in :func:`_settings_from` into :class:`StackSettings` if the program
+   needs it in another shape; otherwise ``settings.config.<field>`` is typed.
+Keys of a catalog ``Secret``/``Plain`` source are checked against the
+source's per-environment ``patterns`` automatically.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, cast, get_args
+from pathlib import Path
+from typing import Annotated, Any, Literal, LiteralString, TypeVar, cast, get_args
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic.alias_generators import to_camel
+from pydantic.fields import FieldInfo
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 from stacks.catalog import APPS, ORGANIZATIONS, App, Environment, Hosting, Plain, Secret
 
 NAMESPACE = "estate"
 ENVIRONMENTS: tuple[Environment, ...] = get_args(Environment)
-SUPABASE_REGIONS = (
+# The stacks that serve production; every other stack serves staging.
+PRODUCTION_STACKS: tuple[str, ...] = ("prod",)
+SupabaseRegion = Literal[
     "us-east-1", "us-west-1", "ap-southeast-1", "ap-northeast-1", "ap-northeast-2", "ap-southeast-2",
     "eu-west-1", "eu-west-2", "eu-central-1", "ca-central-1", "ap-south-1", "sa-east-1",
-)  # fmt: skip
-SUPABASE_PLANS = ("free", "pro")
-PITR_VARIANTS = ("pitr_7", "pitr_14", "pitr_28")
+]  # fmt: skip
+SupabasePlan = Literal["free", "pro"]
+PitrVariant = Literal["pitr_7", "pitr_14", "pitr_28"]
+SUPABASE_REGIONS: tuple[str, ...] = get_args(SupabaseRegion)
+SUPABASE_PLANS: tuple[str, ...] = get_args(SupabasePlan)
+PITR_VARIANTS: tuple[str, ...] = get_args(PitrVariant)
 # The Supabase provider reads its token from its own namespace.
 SUPABASE_TOKEN_KEY = "supabase:token"
 # What the offline plan puts in place of every secret; format checks cannot judge it.
 OFFLINE_SECRET_PLACEHOLDER = "[offline placeholder]"
+# Alerting: one Slack incoming webhook per stack (#alerts in prod, its own channel in staging).
+ALERTS_WEBHOOK_KEY = f"{NAMESPACE}:alertsSlackWebhookUrl"
+SENTRY_TOKEN_KEY = f"{NAMESPACE}:sentryAuthToken"
+
+# The project: Pulumi.yaml and every Pulumi.<stack>.yaml.
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+# How a value is shown in a problem when it may not be shown.
+MISSING = "(missing)"
+SECRET_SHOWN = "[secret]"
+HIDDEN_SHOWN = "[hidden]"
 
 _HEX32 = re.compile(r"^[0-9a-f]{32}$")
 _ZONE = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _GITHUB_OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?$")
-_CHECK_NAME = re.compile(r"^[^\s].{0,254}$")
+_VERCEL_TEAM = re.compile(r"^team_[A-Za-z0-9]{6,}$")
+_SUPABASE_ORG = re.compile(r"^[a-z0-9-]{8,}$")
+_CHECK_NAME = re.compile(r"^\S.{0,254}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-# Alerting: one Slack incoming webhook per stack (#alerts in prod, its own channel in staging).
-ALERTS_WEBHOOK_KEY = f"{NAMESPACE}:alertsSlackWebhookUrl"
-SENTRY_TOKEN_KEY = f"{NAMESPACE}:sentryAuthToken"
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _SLACK_WEBHOOK = re.compile(r"^https://hooks\.slack\.com/services/[A-Za-z0-9_-]+/[A-Za-z0-9_-]+/[A-Za-z0-9_-]+$")
 _SENTRY_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
 _WORKERS_DEV_SUBDOMAIN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+# --- shapes -------------------------------------------------------------------------------------------------------
+
+
+def _shape(pattern: re.Pattern[str], message: LiteralString) -> AfterValidator:
+    def check(value: str) -> str:
+        if not pattern.match(value):
+            raise PydanticCustomError("shape", message)
+        return value
+
+    return AfterValidator(check)
+
+
+HexId = Annotated[str, _shape(_HEX32, "must be a 32-character lowercase hex Cloudflare ID")]
+Domain = Annotated[str, _shape(_ZONE, "must be a DNS name such as example.com (lowercase, no scheme or path)")]
+VercelTeamId = Annotated[str, _shape(_VERCEL_TEAM, "must be a Vercel team ID (team_ and letters or digits)")]
+GithubOwner = Annotated[str, _shape(_GITHUB_OWNER, "must be a GitHub user or organization name")]
+SupabaseOrganizationId = Annotated[str, _shape(_SUPABASE_ORG, "must be a Supabase organization ID (slug)")]
+Email = Annotated[str, _shape(_EMAIL, "must be an email address")]
+AccessGroupId = Annotated[str, _shape(_UUID, "must be an Access group UUID")]
+SentrySlug = Annotated[str, _shape(_SENTRY_SLUG, "must be a Sentry slug (lowercase letters, digits, - and _)")]
+WorkersDevSubdomain = Annotated[
+    str, _shape(_WORKERS_DEV_SUBDOMAIN, "must be the account's workers.dev subdomain (the part before .workers.dev)")
+]
+CheckName = Annotated[str, _shape(_CHECK_NAME, "must be a check name as the repository's workflows report it")]
+
+
+def _provider_id(value: str) -> str:
+    if not value.strip() or value != value.strip():
+        raise PydanticCustomError(
+            "shape",
+            "must be the provider's ID of the existing resource: a non-empty string without surrounding spaces "
+            "(`python -m estate import-file` shows each type's format)",
+        )
+    return value
+
+
+ProviderId = Annotated[str, AfterValidator(_provider_id)]
+
+
+def _secret(description: str, **extra: Any) -> Any:
+    """A secret field: never shown, only ever set with ``pulumi config set --secret``."""
+    return Field(description=description, json_schema_extra={"secret": True, **extra})
+
+
+_STRICT = ConfigDict(strict=True, extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True)
+
+
+class OrganizationConfig(BaseModel):
+    """One organization's accounts: Cloudflare, Vercel, GitHub and Supabase."""
+
+    model_config = _STRICT
+
+    cloudflare_account_id: HexId = Field(description="Cloudflare account ID", examples=["0123456789abcdef0123456789abcdef"])
+    cloudflare_zone_id: HexId = Field(description="Cloudflare zone ID", examples=["0123456789abcdef0123456789abcdef"])
+    zone: Domain = Field(description="DNS zone", examples=["example.com"])
+    vercel_team_id: VercelTeamId = Field(description="Vercel team ID", examples=["team_XXXXXXXXXXXXXXXXXXXXXXXX"])
+    github_owner: GithubOwner = Field(description="GitHub owner", examples=["my-org"])
+    supabase_organization_id: SupabaseOrganizationId = Field(
+        description="Supabase organization ID", examples=["abcdefghijklmnopqrst"]
+    )
+
+
+class OrganizationsConfig(BaseModel):
+    """One entry per organization of the catalog (``stacks.catalog.ORGANIZATIONS``)."""
+
+    model_config = _STRICT
+
+    gstarlink: OrganizationConfig = Field(description="gstarlink's accounts")
+    fancrush: OrganizationConfig = Field(description="Fancrush's accounts")
+
+
+class SupabaseConfig(BaseModel):
+    """Region, plan and (production only) point-in-time recovery of the stack's Supabase projects."""
+
+    model_config = _STRICT
+
+    region: SupabaseRegion = Field(description="Supabase region", examples=["eu-central-1"])
+    plan: SupabasePlan = Field(description="Supabase plan", examples=["pro"])
+    point_in_time_recovery: PitrVariant | None = Field(
+        default=None, description="PITR add-on variant (production only; needs pro)", examples=["pitr_7"]
+    )
+
+
+class AccessConfig(BaseModel):
+    """Who may open gated (internal) sites; at least one entry."""
+
+    model_config = _STRICT
+
+    emails: list[Email] = Field(default_factory=list, description="email addresses", examples=[["someone@example.com"]])
+    email_domains: list[Domain] = Field(default_factory=list, description="email domains", examples=[["example.com"]])
+    group_ids: list[AccessGroupId] = Field(default_factory=list, description="Access group UUIDs", examples=[[]])
+
+
+class SentryConfig(BaseModel):
+    """The Sentry organization and team owning the error-tracking projects."""
+
+    model_config = _STRICT
+
+    organization: SentrySlug = Field(description="the Sentry organization slug", examples=["my-org"])
+    team: SentrySlug = Field(description="the Sentry team slug", examples=["my-team"])
+
+
+class StackConfig(BaseModel):
+    """Everything in one ``Pulumi.<stack>.yaml``: the keys are ``estate:<camelCase field>``."""
+
+    model_config = ConfigDict(
+        strict=True, extra="forbid", frozen=True, populate_by_name=True,
+        alias_generator=lambda name: SUPABASE_TOKEN_KEY if name == "supabase_token" else f"{NAMESPACE}:{to_camel(name)}",
+    )  # fmt: skip
+
+    environment: Literal["production", "staging"] = Field(
+        description="which environment this stack serves", examples=["production"]
+    )
+    organizations: OrganizationsConfig = Field(description="each organization's accounts")
+    supabase: SupabaseConfig = Field(description="the stack's Supabase projects")
+    access: AccessConfig = Field(description="who may open internal sites")
+    required_status_checks: dict[str, list[CheckName]] = Field(
+        description="repository → checks that must pass before merging"
+    )
+    required_approvals: int = Field(ge=1, le=6, description="approving reviews a pull request needs", examples=[1])
+    hosting: dict[str, str] = Field(
+        default_factory=dict, description="hosting of apps with more than one option", examples=[{"esim-hub": "pages"}]
+    )
+    imports: dict[str, ProviderId] = Field(
+        default_factory=dict, description="Pulumi resource name → ID of an existing resource to adopt"
+    )
+    alert_relay_subdomain: WorkersDevSubdomain = Field(
+        description="the workers.dev subdomain of gstarlink's Cloudflare account", examples=["my-account"]
+    )
+    sentry: SentryConfig | None = Field(default=None, description="the Sentry account of apps with error tracking")
+    # Plain values of the catalog's apps.
+    oms_shopify_api_key: str = Field(description="OMS Shopify app client ID (Partner dashboard)")
+    talkline_stripe_publishable_key: str = Field(description="Talkline Stripe publishable key")
+    talkline_twilio_account_sid: str = Field(description="Talkline Twilio account SID")
+    # Secrets.
+    supabase_token: str = _secret("Supabase personal access token for the pulumi-supabase provider")
+    gstarlink_cloudflare_api_token: str = _secret("gstarlink Cloudflare API token for Pulumi")
+    gstarlink_vercel_api_token: str = _secret("gstarlink Vercel API token scoped to the team")
+    gstarlink_github_token: str = _secret("gstarlink GitHub token for Pulumi")
+    gstarlink_supabase_deploy_token: str = _secret("gstarlink Supabase access token for migration workflows")
+    fancrush_cloudflare_api_token: str = _secret("fancrush Cloudflare API token for Pulumi")
+    fancrush_vercel_api_token: str = _secret("fancrush Vercel API token scoped to the team")
+    fancrush_github_token: str = _secret("fancrush GitHub token for Pulumi")
+    fancrush_supabase_deploy_token: str = _secret("fancrush Supabase access token for migration workflows")
+    oms_shopify_api_secret: str = _secret("OMS Shopify app client secret")
+    oms_shopify_webhook_secret: str = _secret("OMS Shopify webhook signing secret")
+    chatbot_llm_api_key: str = _secret("API key of the chatbot's language-model provider")
+    talkline_stripe_secret_key: str = _secret("Talkline Stripe secret or restricted key")
+    talkline_stripe_webhook_secret: str = _secret("Talkline Stripe webhook signing secret")
+    talkline_twilio_auth_token: str = _secret("Talkline Twilio auth token")
+    talkline_vapi_api_key: str = _secret("Talkline Vapi private API key")
+    alerts_slack_webhook_url: str = _secret("Slack incoming-webhook URL of this stack's alerts channel")
+    sentry_auth_token: str | None = _secret("Sentry auth token (project:admin, alerts:write)", default=None)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _per_field(cls, value: Any, info: ValidationInfo) -> Any:
+        context = cast(Mapping[str, Any], info.context or {})
+        name = info.field_name or ""
+        key = _alias(name)
+        if _is_secret_field(name):
+            if key not in context.get("secret_keys", ()):
+                raise PydanticCustomError("plaintext_secret", "is stored in plaintext in the stack file; it must be encrypted")
+            if value == "":
+                raise PydanticCustomError("missing", "required")
+        elif key in context.get("secret_keys", ()):
+            # Plain settings are shown in plans and diffs; a secret here would hide them.
+            raise PydanticCustomError("secret_plain", "is a plain setting, not a secret")
+        environment = cast(Environment | None, context.get("environment"))
+        if isinstance(value, str) and environment is not None and value != OFFLINE_SECRET_PLACEHOLDER:
+            pattern = _PATTERNS.get(key, {}).get(environment)
+            if pattern is not None and not re.match(pattern, value):
+                kind = "a production" if environment == "production" else "a test-mode"
+                raise PydanticCustomError(
+                    "environment_shape", "the {environment} stack needs {kind} value matching /{pattern}/",
+                    {"environment": environment, "kind": kind, "pattern": pattern},
+                )
+        return value
+
+    @field_validator("alerts_slack_webhook_url", mode="after")
+    @classmethod
+    def _slack_webhook(cls, value: str) -> str:
+        if value != OFFLINE_SECRET_PLACEHOLDER and not _SLACK_WEBHOOK.match(value):
+            raise PydanticCustomError(
+                "shape", "must be a Slack incoming-webhook URL, https://hooks.slack.com/services/T…/B…/…"
+            )
+        return value
+
+
+def _alias(name: str) -> str:
+    generator = StackConfig.model_config.get("alias_generator")
+    return cast(Any, generator)(name)
+
+
+def _is_secret_field(name: str) -> bool:
+    extra = StackConfig.model_fields[name].json_schema_extra
+    return isinstance(extra, dict) and extra.get("secret") is True
+
+
+# --- what the program uses ------------------------------------------------------------------------------------------
 
 
 class SecretValue:
@@ -62,7 +327,11 @@ class SecretValue:
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with the config, and how to fix it."""
+    """One thing wrong with the config, and how to fix it.
+
+    ``value`` is what may be shown: the value of a plain key, or ``(missing)``,
+    ``[secret]``, ``[hidden]``; never a secret.
+    """
 
     key: str
     value: str
@@ -74,13 +343,13 @@ class Problem:
 
 
 class SettingsError(Exception):
-    """All the problems of a stack's config, reported together."""
+    """All the problems of a stack's config, reported together; every fix names ``--stack``."""
 
     def __init__(self, stack: str, problems: list[Problem]) -> None:
         self.stack = stack
-        self.problems = problems
-        lines = "\n".join(f"  - {problem}" for problem in problems)
-        super().__init__(f"stack {stack!r} has {len(problems)} config problem(s):\n{lines}")
+        self.problems = [Problem(p.key, p.value, p.message, with_stack(p.fix, stack)) for p in problems]
+        lines = "\n".join(f"  - {problem}" for problem in self.problems)
+        super().__init__(f"stack {stack!r} has {len(self.problems)} config problem(s):\n{lines}")
 
 
 @dataclass(frozen=True)
@@ -154,6 +423,8 @@ class StackSettings:
     alerting: AlertingSettings | None = None
     # Pulumi resource name → ID of an existing resource to adopt (estate:imports; stacks/adoption.py).
     imports: Mapping[str, str] = field(default_factory=dict)
+    # The validated stack file; None only in settings built by hand.
+    config: StackConfig | None = field(default=None, repr=False)
 
     @property
     def is_production(self) -> bool:
@@ -177,26 +448,50 @@ class StackSettings:
         return name if self.is_production else f"{name}-{self.environment}"
 
 
-def config_set(key: str, value: str, *, secret: bool = False, path: bool = False) -> str:
-    """The command that sets ``key``, shown in every fix."""
-    flags = (" --secret" if secret else "") + (" --path" if path else "")
-    return f"pulumi config set{flags} '{key}' {value}"
+# --- fixes ----------------------------------------------------------------------------------------------------------
 
 
-def secret_config_keys() -> list[str]:
-    """Every secret key the catalog needs, fully qualified."""
-    keys = [SUPABASE_TOKEN_KEY]
-    for org in ORGANIZATIONS:
-        keys += [f"{NAMESPACE}:{org}{suffix}" for suffix in _ORG_SECRET_SUFFIXES]
-    keys += [f"{NAMESPACE}:{source.config_key}" for source in _sources(Secret)]
-    keys.append(ALERTS_WEBHOOK_KEY)
-    if any(app.error_tracking for app in APPS):
-        keys.append(SENTRY_TOKEN_KEY)
-    return keys
+def shell_quote(text: str) -> str:
+    """Single-quoted for any POSIX shell, whatever ``text`` holds."""
+    return "'" + text.replace("'", "'\"'\"'") + "'"
 
+
+def _stack_arg(stack: str) -> str:
+    import shlex
+
+    return shlex.quote(stack)
+
+
+def config_set(
+    key: str, value: str | None = None, *, secret: bool = False, path: bool = False, stack: str | None = None
+) -> str:
+    """The command that sets ``key``, shown in every fix; pastes into a shell as it is.
+
+    Secrets (and plain values without a good example, ``value=None``) are left for
+    ``pulumi config set`` to prompt for, so they never land in the shell history.
+    """
+    flags = (f" --stack {_stack_arg(stack)}" if stack else "") + (" --secret" if secret else "") + (
+        " --path" if path else "")  # fmt: skip
+    shown = "" if secret or value is None else f" {shell_quote(value)}"
+    return f"pulumi config set{flags} {shell_quote(key)}{shown}"
+
+
+def config_rm(key: str, *, path: bool = False, stack: str | None = None) -> str:
+    flags = (f" --stack {_stack_arg(stack)}" if stack else "") + (" --path" if path else "")
+    return f"pulumi config rm{flags} {shell_quote(key)}"
+
+
+_PULUMI_CONFIG = re.compile(r"pulumi config (set|rm)\b(?! --stack)")
+
+
+def with_stack(fix: str, stack: str) -> str:
+    """Every ``pulumi config set|rm`` of ``fix`` with ``--stack`` (given first, so each paste is exact)."""
+    return _PULUMI_CONFIG.sub(lambda m: f"pulumi config {m.group(1)} --stack {_stack_arg(stack)}", fix)
+
+
+# --- catalog-derived keys -------------------------------------------------------------------------------------------
 
 _ORG_SECRET_SUFFIXES = ("CloudflareApiToken", "VercelApiToken", "GithubToken", "SupabaseDeployToken")
-
 
 _Source = TypeVar("_Source", Secret, Plain)
 
@@ -210,412 +505,546 @@ def _sources(kind: type[_Source]) -> list[_Source]:
     return list(seen.values())
 
 
-class _Reader:
-    """Reads raw config values and records problems instead of raising."""
-
-    def __init__(self, config: Mapping[str, str], secret_keys: Collection[str]) -> None:
-        self.config = config
-        self.secret_keys = set(secret_keys)
-        self.problems: list[Problem] = []
-
-    def problem(self, key: str, value: str, message: str, fix: str) -> None:
-        self.problems.append(Problem(key, value, message, fix))
-
-    def plain(self, name: str, example: str) -> str | None:
-        key = f"{NAMESPACE}:{name}"
-        raw = self.config.get(key)
-        if raw is None:
-            self.problem(key, "(missing)", "required", config_set(key, example))
-            return None
-        if key in self.secret_keys:
-            # Plain settings are shown in plans and diffs; a secret here would hide them.
-            self.problem(key, "[secret]", "is a plain setting, not a secret", config_set(key, example))
-            return None
-        return raw
-
-    def structured(self, name: str, example: Any) -> Any:
-        raw = self.plain(name, json.dumps(example))
-        if raw is None:
-            return None
-        try:
-            return json.loads(raw)
-        except json.JSONDecodeError:
-            # Pulumi passes objects as JSON; a bare string here means a scalar was set.
-            return raw
-
-    def mapping(
-        self, name: str, example: dict[str, Any], *, known: Collection[str] | None = None, optional: bool = False
-    ) -> dict[str, Any] | None:
-        """An object-valued key: a problem if it is not an object, one per entry outside ``known``.
-
-        ``optional`` keys that are absent read as ``{}``; a required absent key as None.
-        """
-        key = f"{NAMESPACE}:{name}"
-        if optional and key not in self.config:
-            return {}
-        raw = self.structured(name, example)
-        if raw is None:
-            return None
-        if not isinstance(raw, dict):
-            entry, value = next(iter(example.items()), ("<name>", "<value>"))
-            self.problem(key, json.dumps(raw), f"must be an object like {json.dumps(example)}",
-                         config_set(f"{key}.{entry}", json.dumps(value), path=True))  # fmt: skip
-            return None
-        mapping = cast(dict[str, Any], raw)
-        for unknown in sorted(set(mapping) - set(known)) if known is not None else ():
-            self.problem(f"{key}.{unknown}", json.dumps(mapping[unknown]), f"unknown entry; known: {sorted(known or ())}",
-                         f"pulumi config rm --path '{key}.{unknown}'")  # fmt: skip
-        return mapping
-
-    def secret(self, key: str, description: str) -> SecretValue | None:
-        raw = self.config.get(key)
-        fix = config_set(key, f"<{description}>", secret=True)
-        if raw is None or raw == "":
-            self.problem(key, "(missing)", f"required secret: {description}", fix)
-            return None
-        if key not in self.secret_keys:
-            self.problem(
-                key, "(plaintext, hidden)",
-                "is stored in plaintext in the stack file; it must be encrypted", fix,
-            )  # fmt: skip
-            return None
-        return SecretValue(key, raw)
-
-
-def _check(
-    reader: _Reader, key: str, value: Any, ok: Callable[[Any], bool], message: str, example: str, *, path: bool = True
-) -> bool:
-    if ok(value):
-        return True
-    reader.problem(key, json.dumps(value), message, config_set(key, example, path=path))
-    return False
-
-
-def _string_list(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(item, str) for item in cast(list[Any], value))
-
-
-def load_settings(stack: str, config: Mapping[str, str], secret_keys: Collection[str]) -> StackSettings:
-    """Validates a stack's config (full key → raw value, objects as JSON) into settings.
-
-    ``secret_keys``: the keys Pulumi holds encrypted. Raises :class:`SettingsError`
-    listing every problem.
-    """
-    reader = _Reader(config, secret_keys)
-    ns = NAMESPACE
-    known = set(known_config_keys())
-    for key in sorted(config):
-        if key.startswith(f"{ns}:") and key not in known:
-            reader.problem(key, "[secret]" if key in reader.secret_keys else json.dumps(config[key]),
-                           "unknown key (a typo?); the estate never reads it", f"pulumi config rm '{key}'")  # fmt: skip
-
-    environment = reader.plain("environment", "production")
-    if environment is not None and environment not in ENVIRONMENTS:
-        reader.problem(f"{ns}:environment", json.dumps(environment), f"must be one of {list(ENVIRONMENTS)}",
-                       config_set(f"{ns}:environment", "staging"))  # fmt: skip
-        environment = None
-
-    organizations = _load_organizations(reader)
-
-    supabase = reader.mapping(
-        "supabase", {"region": "eu-central-1", "plan": "pro"}, known=("region", "plan", "pointInTimeRecovery")
-    )
-    region = plan = ""
-    pitr: str | None = None
-    if supabase is not None:
-        region, plan = supabase.get("region", ""), supabase.get("plan", "")
-        pitr = supabase.get("pointInTimeRecovery")
-        _check(reader, f"{ns}:supabase.region", region, lambda v: v in SUPABASE_REGIONS,
-               f"must be one of {list(SUPABASE_REGIONS)}", "eu-central-1")  # fmt: skip
-        _check(reader, f"{ns}:supabase.plan", plan, lambda v: v in SUPABASE_PLANS,
-               f"must be one of {list(SUPABASE_PLANS)}", "pro")  # fmt: skip
-        pitr_key = f"{ns}:supabase.pointInTimeRecovery"
-        if pitr is not None:
-            if environment != "production":
-                reader.problem(pitr_key, json.dumps(pitr), "point-in-time recovery is for production only",
-                               f"pulumi config rm --path '{pitr_key}'")  # fmt: skip
-            elif _check(reader, pitr_key, pitr, lambda v: v in PITR_VARIANTS,
-                        f"must be one of {list(PITR_VARIANTS)}", "pitr_7"):  # fmt: skip
-                _check(reader, f"{ns}:supabase.plan", plan, lambda v: v == "pro",
-                       "point-in-time recovery needs the pro plan", "pro")  # fmt: skip
-
-    access = _load_access(reader)
-    checks = _load_required_checks(reader)
-
-    approvals_raw = reader.plain("requiredApprovals", "1")
-    approvals = 0
-    if approvals_raw is not None:
-        if approvals_raw.isdigit() and 1 <= int(approvals_raw) <= 6:
-            approvals = int(approvals_raw)
-        else:
-            reader.problem(f"{ns}:requiredApprovals", json.dumps(approvals_raw),
-                           "must be a whole number from 1 to 6 (the seeds require at least one review)",
-                           config_set(f"{ns}:requiredApprovals", "1"))  # fmt: skip
-
-    hosting = _load_hosting(reader)
-    imports = _load_imports(reader)
-
-    values: dict[str, str] = {}
-    for source in _sources(Plain):
-        value = reader.plain(source.config_key, f"<{source.description}>")
-        if value is not None:
-            values[source.config_key] = value
-            _check_pattern(reader, f"{ns}:{source.config_key}", value, source.patterns, environment, secret=False)
-
-    secrets: dict[str, SecretValue] = {}
-    token = reader.secret(SUPABASE_TOKEN_KEY, "Supabase personal access token for the pulumi-supabase provider")
-    if token is not None:
-        secrets[SUPABASE_TOKEN_KEY] = token
-    for source in _sources(Secret):
-        key = f"{ns}:{source.config_key}"
-        value = reader.secret(key, source.description)
-        if value is not None:
-            secrets[source.config_key] = value
-            _check_pattern(reader, key, value.reveal(), source.patterns, environment, secret=True)
-
-    alerting = _load_alerting(reader)
-
-    if reader.problems or environment is None or alerting is None:
-        raise SettingsError(stack, reader.problems)
-    return StackSettings(
-        stack=stack,
-        environment=cast(Environment, environment),
-        organizations=organizations,
-        supabase_region=region,
-        supabase_plan=plan,
-        point_in_time_recovery=pitr,
-        access=access or AccessAllowList((), (), ()),
-        required_status_checks=checks,
-        required_approvals=approvals,
-        hosting=hosting,
-        values=values,
-        secrets=secrets,
-        alerting=alerting,
-        imports=imports,
-    )
-
-
-def _check_pattern(
-    reader: _Reader, key: str, value: str, patterns: Mapping[Environment, str], environment: str | None, *, secret: bool
-) -> None:
-    pattern = patterns.get(cast(Environment, environment)) if environment else None
-    if pattern is None or value == OFFLINE_SECRET_PLACEHOLDER or re.match(pattern, value):
-        return
-    shown = "[secret]" if secret else json.dumps(value)
-    kind = "production" if environment == "production" else "test-mode"
-    reader.problem(key, shown, f"the {environment} stack needs a {kind} value matching /{pattern}/",
-                   config_set(key, f"<value matching {pattern}>", secret=secret))  # fmt: skip
-
-
-_ORG_FIELDS: Mapping[str, tuple[Callable[[str], bool], str, str]] = {
-    "cloudflareAccountId": (lambda v: bool(_HEX32.match(v)), "must be a 32-character hex Cloudflare account ID", "0123456789abcdef0123456789abcdef"),
-    "cloudflareZoneId": (lambda v: bool(_HEX32.match(v)), "must be a 32-character hex Cloudflare zone ID", "0123456789abcdef0123456789abcdef"),
-    "zone": (lambda v: bool(_ZONE.match(v)), "must be a DNS zone name such as example.com", "example.com"),
-    "vercelTeamId": (lambda v: v.startswith("team_") and len(v) > 5, "must be a Vercel team ID (team_…)", "team_XXXXXXXXXXXXXXXXXXXXXXXX"),
-    "githubOwner": (lambda v: bool(_GITHUB_OWNER.match(v)), "must be a GitHub user or organization name", "my-org"),
-    "supabaseOrganizationId": (lambda v: bool(re.match(r"^[a-z0-9-]{8,}$", v)), "must be a Supabase organization ID (slug)", "abcdefghijklmnopqrst"),
-}  # fmt: skip
-
-
-def _load_organizations(reader: _Reader) -> dict[str, Organization]:
-    ns = NAMESPACE
-    example = {org: {name: spec[2] for name, spec in _ORG_FIELDS.items()} for org in ORGANIZATIONS}
-    raw = reader.mapping("organizations", example, known=ORGANIZATIONS)
-    loaded: dict[str, Organization] = {}
-    if raw is None:
-        return loaded
-    for org in ORGANIZATIONS:
-        fields = raw.get(org)
-        if not isinstance(fields, dict):
-            reader.problem(f"{ns}:organizations.{org}", "(missing)", "required: this organization's accounts",
-                           config_set(f"{ns}:organizations.{org}.zone", "example.com", path=True))  # fmt: skip
-            fields = {}
-        fields = cast(dict[str, Any], fields)
-        good = True
-        for field_name, (ok, message, sample) in _ORG_FIELDS.items():
-            key = f"{ns}:organizations.{org}.{field_name}"
-            value = fields.get(field_name)
-            if value is None:
-                if raw.get(org) is not None:
-                    reader.problem(key, "(missing)", "required", config_set(key, sample, path=True))
-                good = False
-            elif not _check(reader, key, value, lambda v, ok=ok: isinstance(v, str) and ok(v), message, sample):
-                good = False
-        tokens = {
-            suffix: reader.secret(f"{ns}:{org}{suffix}", f"{org} {_TOKEN_DESCRIPTIONS[suffix]}")
-            for suffix in _ORG_SECRET_SUFFIXES
-        }
-        if good and all(tokens.values()):
-            loaded[org] = Organization(
-                name=org,
-                cloudflare_account_id=fields["cloudflareAccountId"],
-                cloudflare_zone_id=fields["cloudflareZoneId"],
-                zone=fields["zone"],
-                vercel_team_id=fields["vercelTeamId"],
-                github_owner=fields["githubOwner"],
-                supabase_organization_id=fields["supabaseOrganizationId"],
-                cloudflare_api_token=cast(SecretValue, tokens["CloudflareApiToken"]),
-                vercel_api_token=cast(SecretValue, tokens["VercelApiToken"]),
-                github_token=cast(SecretValue, tokens["GithubToken"]),
-                supabase_deploy_token=cast(SecretValue, tokens["SupabaseDeployToken"]),
-            )
-    return loaded
-
-
-_TOKEN_DESCRIPTIONS = {
-    "CloudflareApiToken": "Cloudflare API token for Pulumi (DNS, Pages, Workers, Access, API tokens)",
-    "VercelApiToken": "Vercel API token scoped to the team",
-    "GithubToken": "GitHub token for Pulumi (repo administration, environments, secrets, contents, pull requests)",
-    "SupabaseDeployToken": "Supabase access token the app repositories' migration workflows use",
+_PATTERNS: dict[str, Mapping[Environment, str]] = {
+    f"{NAMESPACE}:{source.config_key}": source.patterns for source in [*_sources(Secret), *_sources(Plain)]
 }
 
 
-def _load_access(reader: _Reader) -> AccessAllowList | None:
-    ns = NAMESPACE
-    example = {"emailDomains": ["example.com"], "emails": [], "groupIds": []}
-    raw = reader.mapping("access", example, known=example)
-    if raw is None:
-        return None
-    lists: dict[str, tuple[str, ...]] = {}
-    for field_name, ok, message in (
-        ("emails", lambda v: bool(_EMAIL.match(v)), "must be a list of email addresses"),
-        ("emailDomains", lambda v: bool(_ZONE.match(v)), "must be a list of domains such as example.com"),
-        ("groupIds", lambda v: bool(re.match(r"^[0-9a-f-]{36}$", v)), "must be a list of Access group UUIDs"),
-    ):
-        value = raw.get(field_name, [])
-        key = f"{ns}:access.{field_name}"
-        valid = _check(reader, key, value, lambda v, ok=ok: _string_list(v) and all(ok(item) for item in v),
-                       message, f"{example.get(field_name) or '[]'}")  # fmt: skip
-        lists[field_name] = tuple(cast(list[str], value)) if valid else ()
-    if not any(lists.values()):
-        reader.problem(f"{ns}:access", json.dumps(raw), "allows no one: internal sites would be unreachable",
-                       config_set(f"{ns}:access.emailDomains[0]", "example.com", path=True))  # fmt: skip
-    return AccessAllowList(lists["emails"], lists["emailDomains"], lists["groupIds"])
+def _fields() -> Iterator[tuple[str, str, FieldInfo]]:
+    for name, info in StackConfig.model_fields.items():
+        yield name, _alias(name), info
 
 
-def _load_required_checks(reader: _Reader) -> dict[str, tuple[str, ...]]:
-    ns = NAMESPACE
-    repositories = [app.repository for app in APPS]
-    raw = reader.mapping("requiredStatusChecks", {repo: ["ci"] for repo in repositories}, known=repositories)
-    checks: dict[str, tuple[str, ...]] = {}
-    if raw is None:
-        return checks
-    for repo in repositories:
-        key = f"{ns}:requiredStatusChecks.{repo}"
-        value = raw.get(repo)
-        if _check(reader, key, value, lambda v: _string_list(v) and bool(v) and all(_CHECK_NAME.match(c) for c in v),
-                  "must be a non-empty list of check names, exactly as the repository's workflows report them",
-                  "'[\"ci\"]'", path=False):  # fmt: skip
-            checks[repo] = tuple(cast(list[str], value))
-    return checks
-
-
-def _load_hosting(reader: _Reader) -> dict[str, Hosting]:
-    """Each app's hosting: the catalog's default unless ``estate:hosting`` picks another option."""
-    key = f"{NAMESPACE}:hosting"
-    by_key = {app.key: app for app in APPS}
-    chosen: dict[str, Hosting] = {app.key: app.hosting[0] for app in APPS}
-    raw = reader.mapping("hosting", {"esim-hub": "pages"}, known=by_key, optional=True) or {}
-    for app_key, kind in raw.items():
-        if app_key not in by_key:
-            continue  # reported by mapping()
-        options = {option.kind: option for option in by_key[app_key].hosting}
-        if kind not in options:
-            reader.problem(f"{key}.{app_key}", json.dumps(kind), f"must be {sorted(options)}",
-                           config_set(f"{key}.{app_key}", next(iter(options)), path=True))  # fmt: skip
-            continue
-        chosen[app_key] = options[kind]
-    return chosen
-
-
-def _load_alerting(reader: _Reader) -> AlertingSettings | None:
-    """The stack's Slack webhook and, when an app tracks errors, the Sentry account."""
-    ns = NAMESPACE
-    webhook = reader.secret(ALERTS_WEBHOOK_KEY, "Slack incoming-webhook URL of this stack's alerts channel")
-    if webhook is not None:
-        value = webhook.reveal()
-        if value != OFFLINE_SECRET_PLACEHOLDER and not _SLACK_WEBHOOK.match(value):
-            # Never shown: the URL is the credential.
-            reader.problem(ALERTS_WEBHOOK_KEY, "[secret]",
-                           "must be a Slack incoming-webhook URL, https://hooks.slack.com/services/T…/B…/…",
-                           config_set(ALERTS_WEBHOOK_KEY, "'https://hooks.slack.com/services/T…/B…/…'", secret=True))  # fmt: skip
-            webhook = None
-
-    subdomain = reader.plain("alertRelaySubdomain", "my-account")
-    if subdomain is not None and not _check(
-        reader, f"{ns}:alertRelaySubdomain", subdomain, lambda v: bool(_WORKERS_DEV_SUBDOMAIN.match(v)),
-        "must be the account's workers.dev subdomain (the part before .workers.dev)", "my-account", path=False,
-    ):  # fmt: skip
-        subdomain = None
-
-    error_tracking: ErrorTrackingSettings | None = None
-    tracked = [app.key for app in APPS if app.error_tracking]
-    if tracked:
-        example = {"organization": "my-org", "team": "my-team"}
-        raw = reader.mapping("sentry", example, known=example)
-        token = reader.secret(SENTRY_TOKEN_KEY, f"Sentry auth token (project:admin, alerts:write) for {tracked}")
-        fields: dict[str, str] = {}
-        if raw is not None:
-            for field_name in ("organization", "team"):
-                key = f"{ns}:sentry.{field_name}"
-                value = raw.get(field_name)
-                if value is None:
-                    reader.problem(key, "(missing)", f"required: the Sentry {field_name} slug",
-                                   config_set(key, example[field_name], path=True))  # fmt: skip
-                elif _check(reader, key, value, lambda v: isinstance(v, str) and bool(_SENTRY_SLUG.match(v)),
-                            f"must be a Sentry {field_name} slug (lowercase letters, digits, - and _)",
-                            example[field_name]):  # fmt: skip
-                    fields[field_name] = value
-        if token is not None and len(fields) == 2:
-            error_tracking = ErrorTrackingSettings(fields["organization"], fields["team"], token)
-        if error_tracking is None:
-            return None
-    if webhook is None or subdomain is None:
-        return None
-    return AlertingSettings(slack_webhook_url=webhook, relay_subdomain=subdomain, error_tracking=error_tracking)
-
-
-def _load_imports(reader: _Reader) -> dict[str, str]:
-    """``estate:imports``: optional object, Pulumi resource name → ID of an existing resource to adopt.
-
-    Whether each name exists is known only once the estate is declared (stacks/adoption.py).
-    """
-    key = f"{NAMESPACE}:imports"
-    raw = reader.mapping("imports", {"oms-vercel-project": "team_XXXXXXXX/prj_XXXXXXXX"}, optional=True) or {}
-    imports: dict[str, str] = {}
-    for name, resource_id in raw.items():
-        if not isinstance(resource_id, str) or not resource_id.strip() or resource_id != resource_id.strip():
-            reader.problem(f"{key}.{name}", json.dumps(resource_id),
-                           "must be the provider's ID of the existing resource: a non-empty string without "
-                           "surrounding spaces (`python -m estate import-file` shows each type's format)",
-                           config_set(f"{key}.{name}", "<ID>", path=True))  # fmt: skip
-            continue
-        imports[name] = resource_id
-    return imports
+def secret_config_keys() -> list[str]:
+    """Every secret key the estate needs, fully qualified."""
+    tracked = any(app.error_tracking for app in APPS)
+    return [key for name, key, _ in _fields() if _is_secret_field(name) and (tracked or key != SENTRY_TOKEN_KEY)]
 
 
 def known_config_keys() -> list[str]:
     """Every config key the estate reads, fully qualified."""
-    names = ["environment", "organizations", "supabase", "access", "requiredStatusChecks", "requiredApprovals",
-             "hosting", "imports", "alertRelaySubdomain"]  # fmt: skip
-    if any(app.error_tracking for app in APPS):
-        names.append("sentry")
-    names += [source.config_key for source in _sources(Plain)]
-    return [f"{NAMESPACE}:{name}" for name in names] + secret_config_keys()
+    tracked = any(app.error_tracking for app in APPS)
+    plain = [key for name, key, _ in _fields() if not _is_secret_field(name)]
+    return [key for key in plain if tracked or key != f"{NAMESPACE}:sentry"] + secret_config_keys()
+
+
+def production_stack_of(stack: str) -> bool:
+    """Whether ``stack`` serves production (only the ``PRODUCTION_STACKS`` do)."""
+    return stack in PRODUCTION_STACKS
+
+
+def environment_of(stack: str) -> Environment:
+    return "production" if production_stack_of(stack) else "staging"
+
+
+# --- loading --------------------------------------------------------------------------------------------------------
+
+
+def load_settings(
+    stack: str,
+    config: Mapping[str, str],
+    secret_keys: Collection[str],
+    *,
+    production_config: Mapping[str, str] | None = None,
+) -> StackSettings:
+    """Validates a stack's config (full key → raw value, objects as JSON) into settings.
+
+    ``secret_keys``: the keys Pulumi holds encrypted. ``production_config``: for
+    a staging stack, the production stack's config (plain values and ciphertexts,
+    as :func:`stacks.stack_files.read_stack_config` gives it), so that staging
+    reusing a production identifier is refused. Raises :class:`SettingsError`
+    listing every problem.
+    """
+    validated, problems = validate(stack, config, secret_keys, production_config=production_config)
+    if problems or validated is None:
+        raise SettingsError(stack, problems)
+    return _settings_from(stack, validated, config, secret_keys)
+
+
+def validate(
+    stack: str,
+    config: Mapping[str, str],
+    secret_keys: Collection[str],
+    *,
+    production_config: Mapping[str, str] | None = None,
+) -> tuple[StackConfig | None, list[Problem]]:
+    """The validated model (None when invalid) and every problem, the environment's first."""
+    environment = environment_of(stack)
+    secret_set = frozenset(secret_keys)
+    data = _model_input(config)
+    problems: list[Problem] = []
+    validated: StackConfig | None = None
+    try:
+        validated = StackConfig.model_validate(
+            data, context={"environment": environment, "secret_keys": secret_set, "stack": stack}
+        )
+    except ValidationError as error:
+        problems += [_problem(stack, environment, detail, data, secret_set) for detail in error.errors()]
+    problems += _environment_problem(stack, environment, data)
+    problems += _catalog_problems(stack, environment, data)
+    if production_config is not None and environment != "production":
+        problems += reused_production_identifiers(config, production_config)
+    first = f"{NAMESPACE}:environment"
+    problems.sort(key=lambda p: p.key != first)
+    return (validated if not problems else None), problems
+
+
+def _model_input(config: Mapping[str, str]) -> dict[str, Any]:
+    """The stack's keys for the model: objects and numbers parsed from the JSON Pulumi hands over."""
+    structured = {
+        key for name, key, info in _fields() if info.annotation is not str and info.annotation != (str | None)
+    } - {f"{NAMESPACE}:environment"}
+    data: dict[str, Any] = {}
+    for key, raw in config.items():
+        if not (key.startswith(f"{NAMESPACE}:") or key == SUPABASE_TOKEN_KEY):
+            continue
+        if key in structured:
+            try:
+                data[key] = json.loads(raw)
+            except (json.JSONDecodeError, TypeError):
+                data[key] = raw  # a scalar where an object belongs: the model says so
+        else:
+            data[key] = raw
+    return data
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    key = str(loc[0]) if loc else f"{NAMESPACE}:"
+    for part in loc[1:]:
+        key += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return key
+
+
+def _field_info(loc: tuple[int | str, ...]) -> FieldInfo | None:
+    """The model field at ``loc`` (by alias), or None for dict entries and list items."""
+    model: type[BaseModel] | None = StackConfig
+    info: FieldInfo | None = None
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if model is None:
+            return None
+        info = next((f for n, f in model.model_fields.items() if (f.alias or n) == part or _alias_in(model, n) == part), None)
+        if info is None:
+            return None
+        annotation = info.annotation
+        candidates = [annotation, *get_args(annotation)]
+        model = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
+    return info
+
+
+def _alias_in(model: type[BaseModel], name: str) -> str:
+    generator = model.model_config.get("alias_generator")
+    return cast(Any, generator)(name) if callable(generator) else name
+
+
+def _value_at(data: Mapping[str, Any], loc: tuple[int | str, ...]) -> tuple[bool, Any]:
+    current: Any = data
+    for part in loc:
+        if isinstance(part, int) and isinstance(current, list | tuple) and part < len(cast(list[Any], current)):
+            current = cast(list[Any], current)[part]
+        elif isinstance(part, str) and isinstance(current, dict) and part in current:
+            current = cast(dict[str, Any], current)[part]
+        else:
+            return False, None
+    return True, current
+
+
+def shown_value(key_path: str, value: Any, secret_keys: Collection[str] = ()) -> str:
+    """What a problem may show of ``value`` at ``key_path``: the value only if it is plainly not a secret."""
+    from policies.credential_patterns import credential_shape, looks_secret_name
+
+    top = key_path.split(".", 1)[0].split("[", 1)[0]
+    plain_keys = set(known_config_keys()) - set(secret_config_keys())
+    if top not in plain_keys or top in secret_keys:
+        return SECRET_SHOWN if top in set(secret_config_keys()) | set(secret_keys) else HIDDEN_SHOWN
+    text = json.dumps(value)
+    segments = re.split(r"[.\[\]]+", key_path.split(":", 1)[-1])[1:]
+    if credential_shape(text) is not None or any(looks_secret_name(s) for s in segments if s and not s.isdigit()):
+        return HIDDEN_SHOWN
+    return text
+
+
+def _problem(
+    stack: str, environment: Environment, detail: ErrorDetails, data: Mapping[str, Any], secret_keys: Collection[str]
+) -> Problem:
+    loc = tuple(detail["loc"])
+    key = _location(loc)
+    kind = detail["type"]
+    info = _field_info(loc)
+    top_secret = bool(loc) and str(loc[0]) in set(secret_config_keys())
+    present, value = _value_at(data, loc)
+    nested = len(loc) > 1
+    if kind == "extra_forbidden":
+        return _unknown(stack, environment, key, loc, data)
+    if kind == "missing" or not present:
+        description = info.description if info is not None and info.description else "required"
+        message = f"required secret: {description}" if top_secret else f"required: {description}"
+        return Problem(key, MISSING, message, _set_fix(stack, environment, key, loc, info, top_secret, nested))
+    shown = SECRET_SHOWN if top_secret else shown_value(key, value, secret_keys)
+    message = _message(detail)
+    if kind == "secret_plain":
+        return Problem(key, SECRET_SHOWN, message, _set_fix(stack, environment, key, loc, info, False, nested))
+    if kind == "plaintext_secret":
+        return Problem(key, "(plaintext, hidden)", message, config_set(key, secret=True, stack=stack))
+    return Problem(key, shown, message, _set_fix(stack, environment, key, loc, info, top_secret, nested))
+
+
+def _message(detail: ErrorDetails) -> str:
+    kind = detail["type"]
+    ctx = cast(Mapping[str, Any], detail.get("ctx") or {})
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return "must be an object (set its entries with `pulumi config set --path`)"
+    if kind in ("tuple_type", "list_type"):
+        return "must be a list"
+    if kind == "literal_error":
+        return f"must be one of [{ctx.get('expected', '')}]".replace(" or ", ", ")
+    if kind in ("greater_than_equal", "less_than_equal", "int_type", "int_parsing"):
+        return "must be a whole number from 1 to 6 (the seeds require at least one review)"
+    if kind == "string_type":
+        return "must be a string"
+    return detail["msg"]
+
+
+def _model_of(info: FieldInfo | None) -> type[BaseModel] | None:
+    if info is None:
+        return None
+    candidates = [info.annotation, *get_args(info.annotation)]
+    return next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
+
+
+def _set_fix(
+    stack: str,
+    environment: Environment,
+    key: str,
+    loc: tuple[int | str, ...],
+    info: FieldInfo | None,
+    secret: bool,
+    nested: bool,
+) -> str:
+    """The command that puts a right value at ``key``; objects and lists one ``--path`` leaf at a time."""
+    top = str(loc[0]) if loc else key
+    if secret:
+        return config_set(top, secret=True, stack=stack)
+    if top == f"{NAMESPACE}:environment":
+        return config_set(top, environment, stack=stack)
+    if top == f"{NAMESPACE}:requiredStatusChecks":
+        return _checks_fix(stack, loc)
+    if top == f"{NAMESPACE}:hosting" and len(loc) > 1:
+        app = next((a for a in APPS if a.key == loc[1]), None)
+        if app is not None:
+            return config_set(f"{top}.{app.key}", app.hosting[0].kind, path=True, stack=stack)
+    if top == f"{NAMESPACE}:imports" and len(loc) > 1:
+        return config_set(f"{top}.{loc[1]}", None, path=True, stack=stack)
+    example: Any = info.examples[0] if info is not None and info.examples else None
+    if loc and isinstance(loc[len(loc) - 1], int):  # one item of a list
+        items = cast(list[Any], example) if isinstance(example, list) else []
+        return config_set(key, str(items[0]) if items else None, path=True, stack=stack)
+    model = _model_of(info)
+    if example is None and model is not None:
+        example = _model_example(model)
+    if isinstance(example, dict | list):
+        return _object_fix(stack, key, example)
+    if environment != "production" and example is not None:
+        example = _STAGING_EXAMPLES.get(key, example)
+    return config_set(key, None if example is None else str(example), path=nested, stack=stack)
+
+
+def _model_example(model: type[BaseModel]) -> dict[str, Any]:
+    example: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        if not info.is_required():
+            continue
+        alias = _alias_in(model, name)
+        annotation = info.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            example[alias] = _model_example(annotation)
+        elif info.examples:
+            example[alias] = info.examples[0]
+    return example
+
+
+# Examples that depend on the environment (the field's own example is production's).
+_STAGING_EXAMPLES: Mapping[str, str] = {f"{NAMESPACE}:supabase.plan": "free"}
+
+
+def _object_fix(stack: str, key: str, example: Any) -> str:
+    """One ``--path`` command per leaf of ``example``, chained with ``&&``."""
+    commands: list[str] = []
+
+    def walk(path: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for child_key, child in cast(dict[str, Any], value).items():
+                walk(f"{path}.{child_key}", child)
+        elif isinstance(value, list | tuple):
+            for index, child in enumerate(cast(list[Any], list(cast(Any, value)))):
+                walk(f"{path}[{index}]", child)
+        else:
+            if environment_of(stack) != "production":
+                value = _STAGING_EXAMPLES.get(path, value)
+            commands.append(config_set(path, str(value), path=True, stack=stack))
+
+    walk(key, example)
+    return " && ".join(commands) if commands else config_rm(key, path=True, stack=stack)
+
+
+def _workflow_checks(repository: str) -> list[str]:
+    """The checks the repository's workflows (``app-workflows/<repository>/``) report on pull requests."""
+    import yaml
+
+    directory = PROJECT_DIR / "app-workflows" / repository
+    names: list[str] = []
+    for path in sorted(directory.glob("*.yml")):
+        try:
+            document = cast(dict[Any, Any], yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+        except (OSError, yaml.YAMLError):
+            continue
+        triggers = document.get("on", document.get(True))
+        if not (isinstance(triggers, dict) and "pull_request" in triggers):
+            continue
+        for job_id, body in cast(dict[str, Any], document.get("jobs") or {}).items():
+            name = cast(dict[str, Any], body).get("name") if isinstance(body, dict) else None
+            names.append(name if isinstance(name, str) else job_id)
+    return names
+
+
+def _checks_fix(stack: str, loc: tuple[int | str, ...]) -> str:
+    top = f"{NAMESPACE}:requiredStatusChecks"
+    repositories = [str(loc[1])] if len(loc) > 1 else [app.repository for app in APPS]
+    commands: list[str] = []
+    for repository in repositories:
+        checks = _workflow_checks(repository)
+        if not checks:
+            commands.append(config_rm(f"{top}.{repository}", path=True, stack=stack))
+            continue
+        commands.append(config_rm(f"{top}.{repository}", path=True, stack=stack) + " ;")
+        commands += [config_set(f"{top}.{repository}[{i}]", check, path=True, stack=stack) for i, check in enumerate(checks)]
+    return " ".join(commands[:1]) + (" " + " && ".join(commands[1:]) if len(commands) > 1 else "")
+
+
+def _unknown(
+    stack: str, environment: Environment, key: str, loc: tuple[int | str, ...], data: Mapping[str, Any]
+) -> Problem:
+    """A key or entry the estate never reads: its value is never shown; the fix removes it."""
+    nested = len(loc) > 1
+    remove = config_rm(key, path=nested, stack=stack)
+    if not nested:
+        known = [k for k in known_config_keys() if k.startswith(f"{NAMESPACE}:")]
+        by_lower = {k.lower(): k for k in known}
+        close = difflib.get_close_matches(key.lower(), list(by_lower), n=1, cutoff=0.75)
+        if close:
+            meant = by_lower[close[0]]
+            if meant in data:
+                return Problem(key, HIDDEN_SHOWN, f"unknown key; did you mean {meant}? That one is set; this one "
+                               "is never read", remove)  # fmt: skip
+            secret = meant in secret_config_keys()
+            value = environment if meant == f"{NAMESPACE}:environment" else None
+            return Problem(key, HIDDEN_SHOWN, f"unknown key; did you mean {meant}?",
+                           f"{remove} && {config_set(meant, value, secret=secret, stack=stack)}")  # fmt: skip
+        return Problem(key, HIDDEN_SHOWN, "unknown key (a typo?); the estate never reads it", remove)
+    parent = _field_info(loc[:-1])
+    known_entries: list[str] = []
+    if parent is not None:
+        models = [c for c in [parent.annotation, *get_args(parent.annotation)] if isinstance(c, type) and issubclass(c, BaseModel)]
+        if models:
+            known_entries = [_alias_in(models[0], n) for n in models[0].model_fields]
+    return Problem(key, HIDDEN_SHOWN, f"unknown entry; known: {known_entries}", remove)
+
+
+def _environment_problem(stack: str, environment: Environment, data: Mapping[str, Any]) -> list[Problem]:
+    key = f"{NAMESPACE}:environment"
+    value = data.get(key)
+    if value is None or value == environment or value not in ENVIRONMENTS:
+        return []  # absent or not an environment at all: the model reports it
+    why = (f"stack {stack!r} serves production" if environment == "production"
+           else f"stack {stack!r} is not a production stack ({', '.join(PRODUCTION_STACKS)}), so it serves staging")  # fmt: skip
+    return [Problem(key, json.dumps(value), f"the environment must match the stack: {why}",
+                    config_set(key, environment, stack=stack))]  # fmt: skip
+
+
+def _catalog_problems(stack: str, environment: Environment, data: Mapping[str, Any]) -> list[Problem]:
+    """What only the catalog knows: each repository's checks, each app's hosting options, PITR and Sentry."""
+    ns = NAMESPACE
+    problems: list[Problem] = []
+    checks = data.get(f"{ns}:requiredStatusChecks")
+    if isinstance(checks, dict):
+        for app in APPS:
+            key = f"{ns}:requiredStatusChecks.{app.repository}"
+            entry = cast(dict[str, Any], checks).get(app.repository)
+            if entry is None:
+                problems.append(Problem(key, MISSING, "required: the checks its workflows report", _checks_fix(stack, (f"{ns}:requiredStatusChecks", app.repository))))
+            elif isinstance(entry, list) and not entry:
+                problems.append(Problem(key, "[]", "must be a non-empty list of check names, exactly as the repository's workflows report them",
+                                        _checks_fix(stack, (f"{ns}:requiredStatusChecks", app.repository))))  # fmt: skip
+        for repository in sorted(set(cast(dict[str, Any], checks)) - {app.repository for app in APPS}):
+            problems.append(Problem(f"{ns}:requiredStatusChecks.{repository}", HIDDEN_SHOWN,
+                                    f"unknown repository; known: {[app.repository for app in APPS]}",
+                                    config_rm(f"{ns}:requiredStatusChecks.{repository}", path=True, stack=stack)))  # fmt: skip
+    hosting = data.get(f"{ns}:hosting")
+    if isinstance(hosting, dict):
+        by_key = {app.key: app for app in APPS}
+        for app_key, kind in cast(dict[str, Any], hosting).items():
+            key = f"{ns}:hosting.{app_key}"
+            app = by_key.get(app_key)
+            if app is None:
+                problems.append(Problem(key, HIDDEN_SHOWN, f"unknown app; known: {sorted(by_key)}",
+                                        config_rm(key, path=True, stack=stack)))  # fmt: skip
+                continue
+            options = sorted(option.kind for option in app.hosting)
+            if kind not in options:
+                problems.append(Problem(key, json.dumps(kind), f"must be {options}",
+                                        config_set(key, app.hosting[0].kind, path=True, stack=stack)))  # fmt: skip
+    supabase = data.get(f"{ns}:supabase")
+    if isinstance(supabase, dict):
+        pitr = cast(dict[str, Any], supabase).get("pointInTimeRecovery")
+        pitr_key = f"{ns}:supabase.pointInTimeRecovery"
+        if pitr is not None and environment != "production":
+            problems.append(Problem(pitr_key, json.dumps(pitr), "point-in-time recovery is for production only",
+                                    config_rm(pitr_key, path=True, stack=stack)))  # fmt: skip
+        elif pitr in PITR_VARIANTS and cast(dict[str, Any], supabase).get("plan") != "pro":
+            plan_key = f"{ns}:supabase.plan"
+            problems.append(Problem(plan_key, json.dumps(cast(dict[str, Any], supabase).get("plan")),
+                                    "point-in-time recovery needs the pro plan",
+                                    config_set(plan_key, "pro", path=True, stack=stack)))  # fmt: skip
+    access = data.get(f"{ns}:access")
+    if isinstance(access, dict) and not any(cast(dict[str, Any], access).get(k) for k in ("emails", "emailDomains", "groupIds")):
+        problems.append(Problem(f"{ns}:access", shown_value(f"{ns}:access", access),
+                                "allows no one: internal sites would be unreachable",
+                                config_set(f"{ns}:access.emailDomains[0]", "example.com", path=True, stack=stack)))  # fmt: skip
+    tracked = [app.key for app in APPS if app.error_tracking]
+    if tracked and f"{ns}:sentry" not in data:
+        problems.append(Problem(f"{ns}:sentry", MISSING, f"required: the Sentry account of {tracked}",
+                                _object_fix(stack, f"{ns}:sentry", _model_example(SentryConfig))))  # fmt: skip
+    if tracked and not data.get(SENTRY_TOKEN_KEY):
+        problems.append(Problem(SENTRY_TOKEN_KEY, MISSING,
+                                f"required secret: Sentry auth token (project:admin, alerts:write) for {tracked}",
+                                config_set(SENTRY_TOKEN_KEY, secret=True, stack=stack)))  # fmt: skip
+    return problems
+
+
+# Identifiers the Talkline document wants per environment (Twilio account, Vapi key, Stripe keys) and the
+# OMS Shopify app: staging must never reuse production's.
+PER_ENVIRONMENT_KEYS: tuple[str, ...] = tuple(
+    f"{NAMESPACE}:{name}"
+    for name in (
+        "talklineTwilioAccountSid", "talklineTwilioAuthToken", "talklineVapiApiKey", "talklineStripeSecretKey",
+        "talklineStripePublishableKey", "talklineStripeWebhookSecret", "omsShopifyApiKey", "omsShopifyApiSecret",
+        "omsShopifyWebhookSecret",
+    )
+)  # fmt: skip
+
+
+def reused_production_identifiers(
+    config: Mapping[str, str], production: Mapping[str, str], production_stack: str = PRODUCTION_STACKS[0]
+) -> list[Problem]:
+    """Staging keys whose value equals production's (compared, never shown; placeholders are not values)."""
+    problems: list[Problem] = []
+    for key in PER_ENVIRONMENT_KEYS:
+        mine, theirs = config.get(key), production.get(key)
+        if mine is None or theirs is None or mine != theirs or mine == OFFLINE_SECRET_PLACEHOLDER:
+            continue
+        secret = key in secret_config_keys()
+        problems.append(Problem(
+            key, SECRET_SHOWN if secret else HIDDEN_SHOWN,
+            f"equals {key} of stack {production_stack} (Pulumi.{production_stack}.yaml): staging needs its own "
+            "account or key (the Talkline document wants separate staging keys)",
+            config_set(key, secret=secret)))  # fmt: skip
+    return problems
+
+
+# --- settings for the program ----------------------------------------------------------------------------------------
+
+
+def _settings_from(
+    stack: str, validated: StackConfig, config: Mapping[str, str], secret_keys: Collection[str]
+) -> StackSettings:
+    def secret(name: str) -> SecretValue:
+        return SecretValue(_alias(name), cast(str, getattr(validated, name)))
+
+    organizations: dict[str, Organization] = {}
+    for org in ORGANIZATIONS:
+        accounts = cast(OrganizationConfig, getattr(validated.organizations, org))
+        organizations[org] = Organization(
+            name=org,
+            cloudflare_account_id=accounts.cloudflare_account_id,
+            cloudflare_zone_id=accounts.cloudflare_zone_id,
+            zone=accounts.zone,
+            vercel_team_id=accounts.vercel_team_id,
+            github_owner=accounts.github_owner,
+            supabase_organization_id=accounts.supabase_organization_id,
+            cloudflare_api_token=secret(f"{org}_cloudflare_api_token"),
+            vercel_api_token=secret(f"{org}_vercel_api_token"),
+            github_token=secret(f"{org}_github_token"),
+            supabase_deploy_token=secret(f"{org}_supabase_deploy_token"),
+        )
+    hosting: dict[str, Hosting] = {}
+    for app in APPS:
+        options = {option.kind: option for option in app.hosting}
+        hosting[app.key] = options[validated.hosting.get(app.key, app.hosting[0].kind)]
+    values = {source.config_key: config[f"{NAMESPACE}:{source.config_key}"] for source in _sources(Plain)}
+    secrets = {SUPABASE_TOKEN_KEY: secret("supabase_token")}
+    secrets |= {source.config_key: SecretValue(f"{NAMESPACE}:{source.config_key}", config[f"{NAMESPACE}:{source.config_key}"])
+                for source in _sources(Secret)}  # fmt: skip
+    error_tracking = None
+    if validated.sentry is not None and validated.sentry_auth_token is not None:
+        error_tracking = ErrorTrackingSettings(
+            validated.sentry.organization, validated.sentry.team, secret("sentry_auth_token")
+        )
+    return StackSettings(
+        stack=stack,
+        environment=validated.environment,
+        organizations=organizations,
+        supabase_region=validated.supabase.region,
+        supabase_plan=validated.supabase.plan,
+        point_in_time_recovery=validated.supabase.point_in_time_recovery,
+        access=AccessAllowList(
+            tuple(validated.access.emails), tuple(validated.access.email_domains), tuple(validated.access.group_ids)
+        ),
+        required_status_checks={repository: tuple(checks) for repository, checks in validated.required_status_checks.items()},
+        required_approvals=validated.required_approvals,
+        hosting=hosting,
+        values=values,
+        secrets=secrets,
+        alerting=AlertingSettings(secret("alerts_slack_webhook_url"), validated.alert_relay_subdomain, error_tracking),
+        imports=dict(validated.imports),
+        config=validated,
+    )
 
 
 def load_from_pulumi() -> StackSettings:
-    """Loads the running program's settings from Pulumi's config."""
+    """Loads the running program's settings from Pulumi's config.
+
+    A staging stack is also compared with the production stack's file next to
+    ``Pulumi.yaml`` (when there is one), so it never reuses production's identifiers.
+    """
     import pulumi
     import pulumi.runtime
 
-    keys = known_config_keys()
+    from pulumi.runtime.config import CONFIG, get_config_env
+
+    # Every key of the namespace, not only the known ones: a misspelled key is an error, not ignored.
+    keys = set(known_config_keys()) | {
+        key for key in [*CONFIG.get(), *get_config_env()] if key.startswith(f"{NAMESPACE}:")
+    }
     config: dict[str, str] = {}
     secret_keys: set[str] = set()
-    for key in keys:
+    for key in sorted(keys):
         value = pulumi.runtime.get_config(key)
         if value is not None:
             config[key] = value
             if pulumi.runtime.is_config_secret(key):
                 secret_keys.add(key)
-    return load_settings(pulumi.get_stack(), config, secret_keys)
+    stack = pulumi.get_stack()
+    return load_settings(stack, config, secret_keys, production_config=production_stack_config(PROJECT_DIR))
+
+
+def production_stack_config(project_dir: Path) -> dict[str, str] | None:
+    """The production stack's config as its file holds it (ciphertexts stay ciphertexts), if readable."""
+    from stacks.stack_files import StackFileError, read_stack_config
+
+    for stack in PRODUCTION_STACKS:
+        try:
+            return read_stack_config(project_dir / f"Pulumi.{stack}.yaml")
+        except (StackFileError, OSError):
+            continue
+    return None

@@ -173,7 +173,7 @@ def test_entries_that_adopt_nothing_are_config_errors_naming_the_key() -> None:
         "estate:imports.oms-vercel-env-SHOPIFY_API_KEY-production"}  # a plain variable can be adopted
     typo = problems["estate:imports.oms-vercel-projekt"]
     assert "did you mean oms-vercel-project" in typo.message
-    assert typo.fix.endswith("pulumi config set --path 'estate:imports.oms-vercel-project' \"team_x/prj_typo\"")
+    assert typo.fix.endswith("pulumi config set --stack prod --path 'estate:imports.oms-vercel-project' 'team_x/prj_typo'")
     assert "component" in problems["estate:imports.oms-vercel"].message
     assert "oms-vercel-project" in problems["estate:imports.oms-vercel"].message
     assert "provider" in problems["estate:imports.gstarlink-cloudflare"].message
@@ -182,7 +182,7 @@ def test_entries_that_adopt_nothing_are_config_errors_naming_the_key() -> None:
     assert password.value == "[secret]"
     assert CANARY not in str(raised.value)
     for problem in problems.values():
-        assert problem.fix.startswith("pulumi config rm --path 'estate:imports.")
+        assert problem.fix.startswith("pulumi config rm --stack prod --path 'estate:imports.")
 
 
 def test_the_shape_of_estate_imports_is_validated_with_the_other_settings() -> None:

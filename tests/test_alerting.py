@@ -158,7 +158,7 @@ def test_a_webhook_that_is_not_slack_is_refused_without_showing_it(bad: str) -> 
     [problem] = [p for p in problems if p.startswith(ALERTS_WEBHOOK_KEY)]
     assert "[secret]" in problem
     assert "https://hooks.slack.com/services/" in problem
-    assert f"pulumi config set --secret '{ALERTS_WEBHOOK_KEY}'" in problem
+    assert f"pulumi config set --stack prod --secret '{ALERTS_WEBHOOK_KEY}'" in problem
     assert bad not in "\n".join(problems)
 
 
@@ -168,7 +168,7 @@ def test_a_missing_webhook_names_its_set_command() -> None:
     problems = problems_of("staging", config, secret_keys)
     [problem] = [p for p in problems if p.startswith(ALERTS_WEBHOOK_KEY)]
     assert "(missing)" in problem
-    assert f"pulumi config set --secret '{ALERTS_WEBHOOK_KEY}'" in problem
+    assert f"pulumi config set --stack staging --secret '{ALERTS_WEBHOOK_KEY}'" in problem
 
 
 def test_a_webhook_stored_in_plaintext_is_refused_and_hidden() -> None:
@@ -196,9 +196,9 @@ def test_every_alerting_problem_is_reported_at_once() -> None:
         SENTRY_TOKEN_KEY,
     } <= keys
     slug = next(p for p in problems if p.startswith("estate:sentry.organization"))
-    assert "pulumi config set --path 'estate:sentry.organization'" in slug
+    assert "pulumi config set --stack prod --path 'estate:sentry.organization'" in slug
     token = next(p for p in problems if p.startswith(SENTRY_TOKEN_KEY))
-    assert f"pulumi config set --secret '{SENTRY_TOKEN_KEY}'" in token
+    assert f"pulumi config set --stack prod --secret '{SENTRY_TOKEN_KEY}'" in token
 
 
 def test_the_sentry_account_is_required_while_an_app_tracks_errors() -> None:

@@ -64,9 +64,10 @@ def test_every_problem_at_once_and_no_secret_value_shown(tmp_path: Path, capsys:
     by_key = {f.key: f for f in diagnosis.findings}
     assert by_key["estate:organizations.gstarlink.zone"].fix.startswith(
         "pulumi config set --stack prod --path 'estate:organizations.gstarlink.zone'")
-    assert by_key["estate:requiredApprovals"].fix == "pulumi config set --stack prod 'estate:requiredApprovals' 1"
+    assert by_key["estate:requiredApprovals"].fix == "pulumi config set --stack prod 'estate:requiredApprovals' '1'"
     assert by_key["estate:talklineStripeSecretKey"].fix == "pulumi config set --stack prod --secret 'estate:talklineStripeSecretKey'"
     assert by_key["estate:typoKey"].fix == "pulumi config rm --stack prod 'estate:typoKey'"
+    assert by_key["estate:typoKey"].value == "[hidden]"
     assert by_key["estate:environment"].value == "(missing)"
 
     assert main(["doctor", "--stack", "prod", "--project-dir", str(project)]) == 1
@@ -96,7 +97,8 @@ def test_the_real_stacks_lack_only_their_secrets(capsys: pytest.CaptureFixture[s
     assert {f["key"] for f in document["findings"]} == set(secret_config_keys())
 
 
-def test_exact_fix_keeps_plain_values_and_drops_secret_placeholders() -> None:
-    assert exact_fix("pulumi config set 'estate:zone' example.com", "qa") == "pulumi config set --stack qa 'estate:zone' example.com"
-    assert exact_fix("pulumi config set --secret 'estate:k' <Stripe key>", "qa") == "pulumi config set --stack qa --secret 'estate:k'"
-    assert exact_fix("pulumi config rm --path 'estate:hosting.x'", "qa") == "pulumi config rm --stack qa --path 'estate:hosting.x'"
+def test_exact_fix_adds_the_stack_to_every_command() -> None:
+    assert exact_fix("pulumi config set 'estate:zone' 'example.com'", "qa") == "pulumi config set --stack qa 'estate:zone' 'example.com'"
+    assert exact_fix("pulumi config rm --path 'estate:hosting.x' && pulumi config set 'estate:y'", "qa") == (
+        "pulumi config rm --stack qa --path 'estate:hosting.x' && pulumi config set --stack qa 'estate:y'")
+    assert exact_fix("pulumi config set --stack prod 'estate:zone'", "qa") == "pulumi config set --stack prod 'estate:zone'"

@@ -46,9 +46,9 @@ def test_committed_stacks_load(stack: str) -> None:
     ("mutate", "expected"),
     [
         (lambda c: set_object(c, "estate:organizations", ["gstarlink", "zone"], "not a zone"),
-         "estate:organizations.gstarlink.zone = \"not a zone\": must be a DNS zone"),
+         "estate:organizations.gstarlink.zone = \"not a zone\": must be a DNS name"),
         (lambda c: set_object(c, "estate:organizations", ["fancrush", "cloudflareAccountId"], "123"),
-         "estate:organizations.fancrush.cloudflareAccountId = \"123\": must be a 32-character hex"),
+         "estate:organizations.fancrush.cloudflareAccountId = \"123\": must be a 32-character lowercase hex"),
         (lambda c: set_object(c, "estate:organizations", ["gstarlink", "vercelTeamId"], "gstarlink"),
          "must be a Vercel team ID"),
         (lambda c: c.pop("estate:environment"), "estate:environment = (missing): required"),
@@ -61,7 +61,7 @@ def test_committed_stacks_load(stack: str) -> None:
         (lambda c: c.update({"estate:hosting": json.dumps({"esim-hub": "netlify"})}),
          "estate:hosting.esim-hub = \"netlify\": must be ['vercel']"),
         (lambda c: c.update({"estate:hosting": json.dumps({"oms": "pages"})}), "estate:hosting.oms = \"pages\": must be ['vercel']"),
-        (lambda c: c.update({"estate:enviroment": "production"}), "estate:enviroment = \"production\": unknown key"),
+        (lambda c: c.update({"estate:enviroment": "production"}), "estate:enviroment = [hidden]: unknown key; did you mean estate:environment?"),
         (lambda c: c.update({"estate:talklineStripePublishableKey": "pk_test_123"}),
          "the production stack needs a production value matching /pk_live_/"),
     ],
@@ -74,6 +74,7 @@ def test_each_bad_setting_is_named_with_its_fix(mutate, expected: str) -> None: 
     problems = problems_of("prod", config, secret_keys)
     assert any(expected in problem for problem in problems), f"expected {expected!r} in {problems}"
     assert all("fix: pulumi config" in problem for problem in problems), f"every problem says how to fix it: {problems}"
+    assert all("--stack prod" in problem for problem in problems), f"every fix names the stack: {problems}"
 
 
 def test_all_problems_are_reported_at_once() -> None:
@@ -94,7 +95,7 @@ def test_plaintext_secret_is_refused_without_showing_it() -> None:
         load_settings("staging", config, secret_keys)
     message = str(raised.value)
     assert CANARY not in message, "a secret value leaked into an error"
-    assert f"pulumi config set --secret '{key}'" in message, message
+    assert f"pulumi config set --stack staging --secret '{key}'" in message, message
 
 
 def test_live_stripe_key_refused_in_staging_without_showing_it() -> None:
@@ -122,7 +123,7 @@ def test_missing_secret_names_its_set_command() -> None:
     config, secret_keys = stack_config("prod")
     del config["estate:gstarlinkGithubToken"]
     problems = problems_of("prod", config, secret_keys)
-    assert any("pulumi config set --secret 'estate:gstarlinkGithubToken'" in p for p in problems), problems
+    assert any("pulumi config set --stack prod --secret 'estate:gstarlinkGithubToken'" in p for p in problems), problems
 
 
 def test_offline_plan_gives_every_secret_a_placeholder() -> None:
