@@ -38,6 +38,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--stack-files", action="store_true",
                         help="also check every Pulumi.<stack>.yaml for plaintext secrets")  # fmt: skip
     parser.add_argument("--format", choices=("text", "json"), default="text", help="text for people, json for machines")
+    parser.add_argument("--quiet", action="store_true", help="print only the summary lines")
     parser.set_defaults(handler=handle)
 
 
@@ -56,21 +57,24 @@ def handle(args: argparse.Namespace) -> int:
 
     plan: dict[str, Any] | None = None
     violations: list[Violation] = []
+    plan_errors: list[str] = []
+    plan_error_title = ""
     if args.plan or args.stack:
         loaded = _load_plan(args.plan) if args.plan else _plan_stack(args.stack)
         if isinstance(loaded, list):
-            print_error_list("check: cannot read the plan", loaded)
-            return 2
-        plan = loaded
-        from estate.policy_runner import PlanDocumentError, run_policies
+            plan_errors, plan_error_title = loaded, "check: cannot read the plan"
+        else:
+            from estate.policy_runner import PlanDocumentError, run_policies
 
-        try:
-            violations = run_policies(plan)
-        except PlanDocumentError as error:
-            source = "stdin" if args.plan == "-" else args.plan or f"the plan of stack {args.stack}"
-            print_error_list(f"check: {source} is not a plan document", error.problems)
-            return 2
+            try:
+                violations = run_policies(loaded)
+                plan = loaded
+            except PlanDocumentError as error:
+                source = "stdin" if args.plan == "-" else args.plan or f"the plan of stack {args.stack}"
+                plan_errors, plan_error_title = error.problems, f"check: {source} is not a plan document"
 
+    # The stack files are checked whether or not the plan loads: a plan that fails on a
+    # plaintext secret is exactly when this check matters.
     stack_file_problems: list[HygieneProblem] = []
     if args.stack_files:
         from estate.hygiene import check_stack_files
@@ -83,8 +87,9 @@ def handle(args: argparse.Namespace) -> int:
 
         document = {
             "pack": PACK_NAME,
-            "stack": plan.get("stack") if plan else None,
-            "passed": not failed,
+            "stack": plan.get("stack") if plan else args.stack,
+            "passed": not failed and not plan_errors,
+            "plan_errors": plan_errors,
             "violations": [v.to_json() for v in violations],
             "stack_files": [p.to_json() for p in stack_file_problems],
         }
@@ -93,10 +98,14 @@ def handle(args: argparse.Namespace) -> int:
         from estate.output import console
 
         out = console()
+        if plan_errors:
+            print_error_list(plan_error_title, plan_errors)
         if plan is not None:
-            print_violations(out, violations, str(plan.get("stack", "?")))
+            print_violations(out, violations, str(plan.get("stack", "?")), quiet=getattr(args, "quiet", False))
         if args.stack_files:
-            print_stack_file_problems(out, stack_file_problems)
+            print_stack_file_problems(out, stack_file_problems, quiet=getattr(args, "quiet", False))
+    if plan_errors:
+        return 2
     return 1 if failed else 0
 
 
@@ -125,16 +134,16 @@ def _plan_stack(stack: str) -> dict[str, Any] | list[str]:
     except SettingsError as error:
         return [str(problem) for problem in error.problems]
     except StackFileError as error:
-        return [str(error)]
+        return list(error.problems)
 
 
-def print_violations(out: Console, violations: Sequence[Violation], stack: str) -> None:
+def print_violations(out: Console, violations: Sequence[Violation], stack: str, *, quiet: bool = False) -> None:
     """Each violation (policy, level, resource URN, problem, fix), then one summary line."""
     from rich.markup import escape
 
     from policies.pack import PACK_NAME, POLICIES
 
-    for violation in violations:
+    for violation in [] if quiet else violations:
         colour, mark = ("red", "✗") if violation.mandatory else ("yellow", "!")
         out.print(f"[bold {colour}]{mark} {violation.enforcement_level}[/] [bold]{escape(violation.policy)}[/]")
         out.print(f"  [dim]resource[/] {escape(violation.urn or '(the stack)')}")
@@ -150,15 +159,16 @@ def print_violations(out: Console, violations: Sequence[Violation], stack: str) 
                   f"violation(s) of {PACK_NAME}[/]")  # fmt: skip
 
 
-def print_stack_file_problems(out: Console, problems: Sequence[HygieneProblem]) -> None:
+def print_stack_file_problems(out: Console, problems: Sequence[HygieneProblem], *, quiet: bool = False) -> None:
     from rich.markup import escape
 
-    for problem in problems:
+    for problem in [] if quiet else problems:
         out.print(f"[bold red]✗ stack file[/] [bold]{escape(problem.file)}[/] {escape(problem.key)}")
         out.print(f"  [dim]problem [/] {escape(problem.problem)}")
         out.print(f"  [dim]fix     [/] [green]{escape(problem.fix)}[/]")
     if problems:
-        out.print(f"[bold red]stack files: {len(problems)} plaintext secret(s)[/]")
+        out.print(f"[bold red]stack files: {len(problems)} problem(s) (plaintext secrets, unreadable files, "
+                  "identifiers shared with production)[/]")  # fmt: skip
     else:
         out.print("[bold green]✓[/] stack files: no plaintext secrets")
 

@@ -7,18 +7,24 @@ problem comes with the exact ``pulumi config set [--secret]`` (or ``rm``) line
 that fixes it; secrets are set without a value on the command line, so Pulumi
 prompts for it and it stays out of the shell history.
 
+Two lists, never mixed: *problems to fix* (invalid or missing settings, unknown
+keys, plaintext secrets, staging reusing production's identifiers) and
+*placeholders to replace before a real run* (the example values the committed
+stack files mark ``# placeholder``, and secrets not set yet). A fresh clone has
+only the second.
+
 Encrypted secrets cannot be decrypted offline: their presence is checked, their
 format only when the program runs with the real values (``pulumi preview``).
 
-Exit status: 0 when every setting is present and valid, 1 while anything is
-missing or invalid, 2 when the stack file is missing or unreadable.
+Exit status: 0 when every setting is present, real and valid; 1 while there is a
+problem to fix; 3 when only placeholders are left to replace; 2 when the stack
+file is missing or unreadable.
 """
 
 from __future__ import annotations
 
 import argparse
-import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,16 +43,23 @@ class Finding:
 
 @dataclass(frozen=True)
 class Diagnosis:
-    """A stack file's findings and what was checked."""
+    """A stack file's findings and what was checked.
+
+    ``findings``: real problems (invalid or missing plain settings, unknown keys,
+    plaintext secrets). ``to_replace``: what a fresh clone lacks before a real
+    run, and only that: example values marked ``# placeholder`` in the stack
+    file, and secrets not yet set (the offline plan's placeholders).
+    """
 
     stack: str
     findings: list[Finding]
     settings_present: int
     encrypted_secrets: list[str]
+    to_replace: list[Finding] = field(default_factory=lambda: list[Finding]())
 
     @property
     def ok(self) -> bool:
-        return not self.findings
+        return not self.findings and not self.to_replace
 
     @property
     def summary(self) -> str:
@@ -54,9 +67,14 @@ class Diagnosis:
             unverified = (f"; {len(self.encrypted_secrets)} encrypted secret(s): present, their format is checked "
                           "with the real values on `pulumi preview`") if self.encrypted_secrets else ""  # fmt: skip
             return f"{self.stack}: all {self.settings_present} settings present{unverified}"
+        secrets = sum(1 for f in self.to_replace if f.value == "(missing)")
+        examples = len(self.to_replace) - secrets
+        before = (f"before a real run: replace {examples} placeholder value(s), set {secrets} secret(s)"
+                  if self.to_replace else "nothing else to replace before a real run")  # fmt: skip
         missing = sum(1 for f in self.findings if f.value == "(missing)")
-        return (f"{self.stack}: {len(self.findings)} setting(s) to fix "
-                f"({missing} missing, {len(self.findings) - missing} invalid); {self.settings_present} present")  # fmt: skip
+        problems = (f"{len(self.findings)} problem(s) to fix ({missing} missing, {len(self.findings) - missing} invalid)"
+                    if self.findings else "no problems")  # fmt: skip
+        return f"{self.stack}: {problems}; {before}; {self.settings_present} present"
 
 
 def exact_fix(fix: str, stack: str) -> str:
@@ -68,29 +86,46 @@ def exact_fix(fix: str, stack: str) -> str:
 
 def diagnose(stack: str, project_dir: Path = PROJECT_DIR) -> Diagnosis:
     """Validates ``Pulumi.<stack>.yaml`` of ``project_dir``; raises ``StackFileError`` if unreadable."""
-    import yaml
-
     from estate.plan import load_stack_config
-    from stacks.settings import OFFLINE_SECRET_PLACEHOLDER, SettingsError, known_config_keys, load_settings
+    from stacks.settings import (
+        OFFLINE_SECRET_PLACEHOLDER,
+        SettingsError,
+        config_set,
+        known_config_keys,
+        load_settings,
+        production_stack_config,
+        secret_config_keys,
+    )
+    from stacks.stack_files import placeholder_keys, stack_file_config
 
+    path = project_dir / f"Pulumi.{stack}.yaml"
     config, secret_keys, placeholders = load_stack_config(stack, project_dir)
-    in_file = set((yaml.safe_load((project_dir / f"Pulumi.{stack}.yaml").read_text()) or {}).get("config") or {})
+    in_file = set(stack_file_config(path))
     # Offline the plan fills absent secrets with a placeholder; the doctor calls them missing.
     for key in placeholders:
         if key not in in_file:
             config.pop(key, None)
             secret_keys.remove(key)
 
-    findings: list[Finding] = []
+    problems: list[Finding] = []
     try:
-        load_settings(stack, config, secret_keys)
+        load_settings(stack, config, secret_keys, production_config=production_stack_config(project_dir))
     except SettingsError as error:
-        findings = [Finding(p.key, p.value, p.message, exact_fix(p.fix, stack)) for p in error.problems]
+        problems = [Finding(p.key, p.value, p.message, exact_fix(p.fix, stack)) for p in error.problems]
+
+    secrets = set(secret_config_keys())
+    to_replace = [f for f in problems if f.key in secrets and f.value == "(missing)"]
+    findings = [f for f in problems if f not in to_replace]
+    bad = {f.key for f in findings}
+    for key in placeholder_keys(path):
+        if key not in bad:
+            to_replace.append(Finding(key, "(placeholder)", "an example value committed to the repository; "
+                                      "replace it with yours", config_set(key, path="." in key, stack=stack)))  # fmt: skip
 
     known = set(known_config_keys())
     present = sum(1 for key in config if key in known)
     encrypted = sorted(key for key in placeholders if key in in_file and config.get(key) == OFFLINE_SECRET_PLACEHOLDER)
-    return Diagnosis(stack, findings, present, encrypted)
+    return Diagnosis(stack, findings, present, encrypted, to_replace)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -114,13 +149,15 @@ def handle(args: argparse.Namespace) -> int:
     try:
         diagnosis = diagnose(args.stack, args.project_dir)
     except StackFileError as error:
-        print_error_list("cannot read the stack file", [str(error)])
+        print_error_list("cannot read the stack file", list(error.problems))
         return 2
     if args.format == "json":
         write_json(document(diagnosis))
     else:
         print_diagnosis(diagnosis, quiet=args.quiet)
-    return 0 if diagnosis.ok else 1
+    if diagnosis.findings:
+        return 1
+    return 3 if diagnosis.to_replace else 0
 
 
 def document(diagnosis: Diagnosis) -> dict[str, Any]:
@@ -131,32 +168,41 @@ def document(diagnosis: Diagnosis) -> dict[str, Any]:
         "settings_present": diagnosis.settings_present,
         "encrypted_secrets": diagnosis.encrypted_secrets,
         "findings": [asdict(f) for f in diagnosis.findings],
+        "to_replace": [asdict(f) for f in diagnosis.to_replace],
         "summary": diagnosis.summary,
     }
 
 
 def print_diagnosis(diagnosis: Diagnosis, *, quiet: bool = False) -> None:
-    """The findings for people: a table of key, problem and fix, then the summary line."""
+    """Real problems first, then what to replace before a real run; each a table and its fixes, then the summary."""
     from rich.markup import escape
     from rich.table import Table
 
     from estate.output import console
 
     out = console()
-    if diagnosis.findings and not quiet:
-        table = Table(title=f"Stack {escape(diagnosis.stack)}: settings to fix", title_justify="left", show_lines=True)
+    sections = [
+        (f"Stack {diagnosis.stack}: problems to fix", diagnosis.findings),
+        (f"Stack {diagnosis.stack}: placeholders to replace before a real run", diagnosis.to_replace),
+    ]
+    for title, findings in sections if not quiet else []:
+        if not findings:
+            continue
+        table = Table(title=escape(title), title_justify="left", show_lines=True)
         table.add_column("setting", style="bold")
         table.add_column("problem")
         table.add_column("fix (run in the project directory)", style="cyan")
-        for finding in diagnosis.findings:
-            value = "" if finding.value == "(missing)" else f"\n[dim]now: {escape(finding.value)}[/]"
-            problem = "[red]missing[/]" if finding.value == "(missing)" else "[yellow]invalid[/]"
-            table.add_row(escape(finding.key), f"{problem}: {escape(finding.message)}{value}", escape(finding.fix))
+        for finding in findings:
+            shown = finding.value not in ("(missing)", "(placeholder)")
+            value = f"\n[dim]now: {escape(finding.value)}[/]" if shown else ""
+            label = {"(missing)": "[red]missing[/]", "(placeholder)": "[yellow]placeholder[/]"}.get(
+                finding.value, "[yellow]invalid[/]")  # fmt: skip
+            table.add_row(escape(finding.key), f"{label}: {escape(finding.message)}{value}", escape(finding.fix))
         out.print(table)
         out.print("[bold]All fixes, to paste:[/]")
-        for finding in diagnosis.findings:
+        for finding in findings:
             out.print(escape(finding.fix), soft_wrap=True)
-        if any("--secret" in f.fix for f in diagnosis.findings):
-            out.print("[dim]`pulumi config set --secret KEY` prompts for the value, so it stays out of your shell history.[/]")
-    colour = "green" if diagnosis.ok else "red"
+    if not quiet and any("--secret" in f.fix for f in [*diagnosis.findings, *diagnosis.to_replace]):
+        out.print("[dim]`pulumi config set --secret KEY` prompts for the value, so it stays out of your shell history.[/]")
+    colour = "green" if diagnosis.ok else ("red" if diagnosis.findings else "yellow")
     out.print(f"[bold {colour}]{escape(diagnosis.summary)}[/]")

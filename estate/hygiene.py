@@ -90,22 +90,22 @@ def _leaves(value: Any, path: str, segments: tuple[str, ...]) -> Iterator[tuple[
 
 
 def _fix(key: str, stack: str, *, nested: bool) -> str:
-    path = " --path" if nested else ""
-    return f"pulumi config set --secret{path} '{key}' --stack {stack}   (it prompts for the value)"
+    from stacks.settings import config_set
+
+    return config_set(key, secret=True, path=nested, stack=stack) + "   (it prompts for the value)"
 
 
 def check_stack_file(path: Path, declared: DeclaredKeys, project: str) -> list[HygieneProblem]:
     """The plaintext secrets of one stack file."""
-    import yaml
+    from stacks.stack_files import StackFileError, load_yaml
 
     stack = path.name.removeprefix("Pulumi.").removesuffix(".yaml")
     try:
-        document = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as error:
-        # Only the position: the parser's own message quotes the line, which may hold a secret.
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        return [HygieneProblem(path.name, "(file)", f"is not valid YAML{where}", "fix the YAML syntax there")]
+        document = load_yaml(path) or {}
+    except StackFileError as error:
+        # Positions and key names only: the parser's own message quotes the line, which may hold a secret.
+        return [HygieneProblem(path.name, "(file)", problem, "fix the file there, then run the check again")
+                for problem in error.problems]  # fmt: skip
     config = document.get("config") if isinstance(document, Mapping) else None
     if not isinstance(config, Mapping):
         return []
@@ -150,4 +150,48 @@ def check_stack_files(project_dir: Path | None = None) -> list[HygieneProblem]:
     problems: list[HygieneProblem] = []
     for path in sorted(project_dir.glob("Pulumi.*.yaml")):
         problems += check_stack_file(path, declared, project)
+    return problems + reused_production_identifiers(project_dir)
+
+
+def reused_production_identifiers(project_dir: Path) -> list[HygieneProblem]:
+    """Non-production stack files holding a production stack's per-environment identifier.
+
+    Compared as the files hold them: a plain value, or the very same ciphertext
+    (a copied ``secure:`` line). Both keys are named; neither value is shown.
+    """
+    from stacks.settings import (
+        PER_ENVIRONMENT_KEYS,
+        PRODUCTION_STACKS,
+        config_set,
+        production_stack_of,
+        secret_config_keys,
+    )
+    from stacks.stack_files import StackFileError, stack_file_config
+
+    def config_of(path: Path) -> dict[str, Any] | None:
+        try:
+            return stack_file_config(path)
+        except StackFileError:
+            return None  # reported by check_stack_file
+
+    production = {stack: config_of(project_dir / f"Pulumi.{stack}.yaml") for stack in PRODUCTION_STACKS
+                  if (project_dir / f"Pulumi.{stack}.yaml").is_file()}  # fmt: skip
+    problems: list[HygieneProblem] = []
+    for path in sorted(project_dir.glob("Pulumi.*.yaml")):
+        stack = path.name.removeprefix("Pulumi.").removesuffix(".yaml")
+        config = config_of(path) if not production_stack_of(stack) else None
+        for production_stack, production_config in production.items():
+            if config is None or production_config is None:
+                continue
+            for key in PER_ENVIRONMENT_KEYS:
+                mine, theirs = config.get(key), production_config.get(key)
+                if mine is None or mine != theirs:
+                    continue
+                secret = _is_encrypted(mine) or key in secret_config_keys()
+                problems.append(HygieneProblem(
+                    path.name, key,
+                    f"equals {key} of Pulumi.{production_stack}.yaml (the production stack): staging needs its own "
+                    "account or key, never production's",
+                    config_set(key, secret=secret, stack=stack)
+                    + "   (it prompts for the value)"))  # fmt: skip
     return problems

@@ -164,6 +164,6 @@ def plan_stacks(stacks: Sequence[str], *, quiet: bool = False) -> list[dict[str,
                              [str(problem) for problem in error.problems])  # fmt: skip
             return None
         except StackFileError as error:
-            print_error_list(f"cannot plan {stack!r}", [str(error)])
+            print_error_list(f"cannot plan {stack!r}", list(error.problems))
             return None
     return plans

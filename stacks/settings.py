@@ -143,9 +143,9 @@ def _provider_id(value: str) -> str:
 ProviderId = Annotated[str, AfterValidator(_provider_id)]
 
 
-def _secret(description: str, **extra: Any) -> Any:
+def _secret(description: str, **field_options: Any) -> Any:
     """A secret field: never shown, only ever set with ``pulumi config set --secret``."""
-    return Field(description=description, json_schema_extra={"secret": True, **extra})
+    return Field(description=description, json_schema_extra={"secret": True}, **field_options)
 
 
 _STRICT = ConfigDict(strict=True, extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True)

@@ -81,3 +81,37 @@ def stack_file_config(path: Path) -> dict[str, Any]:
 def read_stack_config(path: Path) -> dict[str, str]:
     """The stack file's config as raw strings (objects as JSON; encrypted values stay ciphertext JSON)."""
     return {str(key): value if isinstance(value, str) else json.dumps(value) for key, value in stack_file_config(path).items()}
+
+
+PLACEHOLDER_MARK = "# placeholder"
+
+
+def placeholder_keys(path: Path) -> list[str]:
+    """Config paths (``estate:organizations.gstarlink.zone``) whose line ends in ``# placeholder``.
+
+    The committed stack files mark every example value (account IDs, keys) this
+    way, so ``estate doctor`` can tell "replace before a real run" from a mistake.
+    """
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return []
+    found: list[str] = []
+
+    def walk(node: yaml.Node, key: str) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in cast(list[tuple[yaml.Node, yaml.Node]], node.value):
+                walk(value_node, f"{key}.{key_node.value}" if key else str(key_node.value))
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(cast(list[yaml.Node], node.value)):
+                walk(item, f"{key}[{index}]")
+        elif node.end_mark.line < len(lines) and PLACEHOLDER_MARK in lines[node.end_mark.line][node.end_mark.column :]:
+            found.append(key)
+
+    if isinstance(root, yaml.MappingNode):
+        for key_node, value_node in cast(list[tuple[yaml.Node, yaml.Node]], root.value):
+            if key_node.value == "config":
+                walk(value_node, "")
+    return found

@@ -35,11 +35,11 @@ def encrypt_every_secret(config: dict[str, Any]) -> None:
 
 def test_missing_secrets_are_reported_with_their_set_secret_line(tmp_path: Path) -> None:
     diagnosis = diagnose("prod", project_with(tmp_path, "prod"))
-    fixes = {f.key: f.fix for f in diagnosis.findings}
+    fixes = {f.key: f.fix for f in diagnosis.to_replace}
     for key in secret_config_keys():
         assert fixes[key] == f"pulumi config set --stack prod --secret '{key}'"
     assert not diagnosis.ok
-    assert "missing" in diagnosis.summary
+    assert f"set {len(secret_config_keys())} secret(s)" in diagnosis.summary
 
 
 def test_a_complete_stack_file_is_clean(tmp_path: Path) -> None:
@@ -91,10 +91,32 @@ def test_exit_codes_and_quiet(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert "Pulumi.qa.yaml" in capsys.readouterr().err
 
 
-def test_the_real_stacks_lack_only_their_secrets(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["doctor", "--stack", "prod", "--format", "json"]) == 1
+@pytest.mark.parametrize("stack", ["prod", "staging"])
+def test_a_fresh_clone_has_only_placeholders_to_replace(stack: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Fails on the old doctor, which listed the committed example IDs nowhere and every secret as a problem."""
+    assert main(["doctor", "--stack", stack, "--format", "json"]) == 3
     document = json.loads(capsys.readouterr().out)
-    assert {f["key"] for f in document["findings"]} == set(secret_config_keys())
+    assert document["findings"] == [], "a fresh clone has no real problem"
+    to_replace = {f["key"]: f for f in document["to_replace"]}
+    assert set(secret_config_keys()) <= set(to_replace)
+    example_ids = {f"estate:organizations.{org}.{name}" for org in ("gstarlink", "fancrush")
+                   for name in ("cloudflareAccountId", "cloudflareZoneId", "vercelTeamId", "supabaseOrganizationId")}
+    assert example_ids <= set(to_replace)
+    assert to_replace["estate:organizations.gstarlink.vercelTeamId"]["fix"] == (
+        f"pulumi config set --stack {stack} --path 'estate:organizations.gstarlink.vercelTeamId'")
+    assert "estate:organizations.gstarlink.zone" not in to_replace, "a real value is not a placeholder"
+    assert main(["doctor", "--stack", stack]) == 3
+    table = capsys.readouterr().out
+    assert "placeholders to replace before a real run" in table and "problems to fix" not in table
+
+
+def test_a_real_problem_is_listed_apart_from_the_placeholders(tmp_path: Path) -> None:
+    def break_zone(config: dict[str, Any]) -> None:
+        config["estate:organizations"]["gstarlink"]["zone"] = "not a zone"
+
+    diagnosis = diagnose("prod", project_with(tmp_path, "prod", break_zone))
+    assert [f.key for f in diagnosis.findings] == ["estate:organizations.gstarlink.zone"]
+    assert all(f.key != "estate:organizations.gstarlink.zone" for f in diagnosis.to_replace)
 
 
 def test_exact_fix_adds_the_stack_to_every_command() -> None:

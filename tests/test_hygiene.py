@@ -103,7 +103,7 @@ def test_each_plaintext_secret_is_a_problem_with_its_fix(
     assert [p.key for p in found] == [key], found
     assert expected in found[0].problem
     nested = "." in key.split(":", 1)[1] or "[" in key
-    assert found[0].fix.startswith(f"pulumi config set --secret{' --path' if nested else ''} '{key}' --stack prod")
+    assert found[0].fix.startswith(f"pulumi config set --stack prod --secret{' --path' if nested else ''} '{key}'")
     secret_value = json.dumps(config)
     for leaf in re.findall(r'"([^"]{5,})"', secret_value):
         if leaf not in key:
@@ -130,7 +130,7 @@ def test_only_the_config_section_is_judged(tmp_path: Path) -> None:
 def test_broken_yaml_is_reported_by_position_without_its_text(tmp_path: Path) -> None:
     raw = f"config:\n  estate:stripeSecretKey: {LIVE_KEY}\n   bad: [indent\n"
     found = problems_of(tmp_path, {}, raw=raw)
-    assert len(found) == 1 and "not valid YAML at line" in found[0].problem
+    assert len(found) == 1 and found[0].problem.startswith("Pulumi.prod.yaml:3:") and "not valid YAML" in found[0].problem
     assert LIVE_KEY not in str(found[0])
 
 
@@ -154,7 +154,7 @@ def test_check_stack_files_command_lists_problems_and_never_the_value(
     args = argparse.Namespace(plan=None, stack=None, stack_files=True, format="text")
     assert check_handle(args) == 1
     out = capsys.readouterr().out
-    assert "estate:note" in out and "pulumi config set --secret 'estate:note' --stack prod" in out
+    assert "estate:note" in out and "pulumi config set --stack prod --secret 'estate:note'" in out
     assert LIVE_KEY not in out
     assert check_handle(argparse.Namespace(**{**vars(args), "format": "json"})) == 1
     text = capsys.readouterr().out
