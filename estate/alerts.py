@@ -291,13 +291,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--stack", required=True, help="stack name; reads Pulumi.<stack>.yaml")
     parser.add_argument("--format", choices=("table", "json"), default="table", help="table for people, json for machines")
+    parser.add_argument("--quiet", action="store_true", help="print only the summary line")
     parser.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
     from estate.output import plan_stacks
 
-    plans = plan_stacks([args.stack], quiet=args.format == "json")
+    quiet = bool(getattr(args, "quiet", False))
+    plans = plan_stacks([args.stack], quiet=quiet or args.format == "json")
     if plans is None:
         return 2
     [plan] = plans
@@ -307,11 +309,11 @@ def handle(args: argparse.Namespace) -> int:
         document = {"stack": args.stack, "systems": [asdict(s) for s in systems], "uncovered": [s.name for s in missing]}
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
     else:
-        _print_table(args.stack, systems, missing)
+        _print_table(args.stack, systems, missing, quiet=quiet)
     return 1 if missing else 0
 
 
-def _print_table(stack: str, systems: list[System], missing: list[System]) -> None:
+def _print_table(stack: str, systems: list[System], missing: list[System], *, quiet: bool = False) -> None:
     from rich.markup import escape
     from rich.table import Table
 
@@ -326,7 +328,8 @@ def _print_table(stack: str, systems: list[System], missing: list[System]) -> No
         routes = "\n".join(escape(route) for route in system.routes) or "[bold red]none[/]"
         table.add_row(escape(system.name), system.kind, system.app or "-", routes)
     out = console()
-    out.print(table)
+    if not quiet:
+        out.print(table)
     if missing:
         out.print(f"[bold red]{len(missing)} system(s) without any alert route:[/] "
                   + ", ".join(escape(s.name) for s in missing) + " (see docs/alerting.md)")  # fmt: skip

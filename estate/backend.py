@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Protocol, cast
 from estate.backend_ops.inputs import DEFAULT_KMS_ALIAS, DEFAULT_NONCURRENT_DAYS, DEFAULT_PROJECT
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from rich.console import Console
 
     from estate.backend_ops.aws import AwsClients
@@ -71,6 +73,7 @@ def register(subparsers: _Subparsers) -> None:
         action="store_true",
         help="also change settings of an existing bucket or key that are weaker than wanted",
     )
+    _add_output_flags(bootstrap)
     bootstrap.set_defaults(handler=run_bootstrap)
 
     history = actions.add_parser(
@@ -80,12 +83,7 @@ def register(subparsers: _Subparsers) -> None:
     )
     _add_location_flags(history)
     _add_stack_flags(history)
-    _ = history.add_argument(
-        "--format",
-        choices=("table", "json"),
-        default="table",
-        help="table for people (default), json for scripts",
-    )
+    _add_output_flags(history)
     history.set_defaults(handler=run_history)
 
     restore = actions.add_parser(
@@ -98,7 +96,23 @@ def register(subparsers: _Subparsers) -> None:
     _ = restore.add_argument(
         "--version", required=True, metavar="ID", help="S3 version id, from the history action"
     )
+    _add_output_flags(restore)
     restore.set_defaults(handler=run_restore)
+
+
+def _add_output_flags(parser: argparse.ArgumentParser) -> None:
+    _ = parser.add_argument(
+        "--format", choices=("table", "json"), default="table", help="table for people (default), json for scripts"
+    )
+    _ = parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+
+def _emit(args: argparse.Namespace, document: object, show: Callable[[], None]) -> None:
+    """JSON for scripts, nothing when quiet, else the people's view."""
+    if _text(args, "format") == "json":
+        _ = sys.stdout.write(json.dumps(document, indent=2, default=str) + "\n")
+    elif _arg(args, "quiet") is not True:
+        show()
 
 
 def _add_location_flags(parser: argparse.ArgumentParser) -> None:
@@ -129,8 +143,10 @@ def run_bootstrap(args: argparse.Namespace) -> int:
     )
 
     def act(clients: AwsClients) -> int:
+        from dataclasses import asdict
+
         result = bootstrap(clients, request)
-        _print_bootstrap(result)
+        _emit(args, asdict(result), lambda: _print_bootstrap(result))
         return EXIT_WEAK_SETTINGS if result.blocked else EXIT_OK
 
     return _with_aws(request.problems(), request.region, act)
@@ -140,14 +156,10 @@ def run_history(args: argparse.Namespace) -> int:
     from estate.backend_ops.recovery import state_history
 
     location = _stack_location(args)
-    as_json = _text(args, "format") == "json"
 
     def act(clients: AwsClients) -> int:
         history = state_history(clients.s3, location)
-        if as_json:
-            _ = sys.stdout.write(json.dumps(history.to_json(), indent=2) + "\n")
-        else:
-            _print_history(history)
+        _emit(args, history.to_json(), lambda: _print_history(history))
         return EXIT_OK
 
     return _with_aws(location.problems(), location.region, act)
@@ -161,7 +173,10 @@ def run_restore(args: argparse.Namespace) -> int:
     version_id = _text(args, "version")
 
     def act(clients: AwsClients) -> int:
-        _print_restore(restore_state_version(clients.s3, location, version_id))
+        from dataclasses import asdict
+
+        result = restore_state_version(clients.s3, location, version_id)
+        _emit(args, asdict(result), lambda: _print_restore(result))
         return EXIT_OK
 
     return _with_aws([*location.problems(), *version_id_problems(version_id)], location.region, act)

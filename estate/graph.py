@@ -15,6 +15,7 @@ requirements.txt, a self-contained binary), or a Graphviz ``dot`` on PATH.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -350,7 +351,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--stack", required=True, help="stack name; reads Pulumi.<stack>.yaml")
-    parser.add_argument("--format", choices=("svg", "dot", "mermaid"), default="svg", help="svg (laid out by dot), dot or mermaid source")
+    parser.add_argument("--format", choices=("svg", "dot", "mermaid", "json"), default="svg",
+                        help="svg (laid out by dot), dot or mermaid source, or json (nodes and edges) for machines")  # fmt: skip
     parser.add_argument("--output", type=Path, help="write here instead of stdout")
     parser.add_argument("--quiet", action="store_true", help="no progress or summary on stderr")
     parser.set_defaults(handler=handle)
@@ -363,7 +365,13 @@ def handle(args: argparse.Namespace) -> int:
     if plans is None:
         return 2
     graph = build_graph(plans[0])
-    if args.format == "mermaid":
+    if args.format == "json":
+        from dataclasses import asdict
+
+        document = {"stack": args.stack, "nodes": [asdict(node) for node in graph.nodes.values()],
+                    "edges": [asdict(edge) for edge in graph.edges]}  # fmt: skip
+        text = json.dumps(document, indent=2) + "\n"
+    elif args.format == "mermaid":
         text = to_mermaid(graph)
     elif args.format == "dot":
         text = to_dot(graph)

@@ -158,6 +158,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--stack", required=True, help="stack name; reads Pulumi.<stack>.yaml")
     parser.add_argument("--output", type=Path, help="write the file here (default: stdout)")
+    parser.add_argument("--format", choices=("json",), default="json",
+                        help="json, the only format `pulumi import --file` reads")  # fmt: skip
     parser.add_argument("--quiet", action="store_true", help="no summary on stderr")
     parser.set_defaults(handler=handle)
 

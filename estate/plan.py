@@ -214,18 +214,22 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--stack", required=True, help="stack name; reads Pulumi.<stack>.yaml")
     parser.add_argument("--format", choices=("tree", "json"), default="tree", help="tree for people, json for machines")
+    parser.add_argument("--quiet", action="store_true", help="print only the summary line (and policy violations)")
     parser.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
-    from estate.output import plan_stacks, print_plan_tree
+    from estate.output import plan_stacks, plan_summary, print_plan_tree
 
-    plans = plan_stacks([args.stack], quiet=args.format == "json")
+    quiet = bool(getattr(args, "quiet", False))
+    plans = plan_stacks([args.stack], quiet=quiet or args.format == "json")
     if plans is None:
         return 2
     [plan] = plans
     if args.format == "json":
         sys.stdout.write(json.dumps(plan, indent=2, sort_keys=False) + "\n")
+    elif quiet:
+        sys.stdout.write(plan_summary(plan) + "\n")
     else:
         print_plan_tree(plan)
     # The policy pack, offline: violations go to stderr; a mandatory one fails the plan.
