@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections import defaultdict
 from collections.abc import Iterable
@@ -224,8 +225,29 @@ def _repository_routes(plan: _Plan, governance: Resource) -> list[str]:
     return [f"environment secret {CI_WEBHOOK_SECRET} for failure steps ({used}) → Slack"]
 
 
-def estate_pipeline_routes(workflows_dir: Path = ESTATE_WORKFLOWS_DIR) -> list[System]:
-    """The estate's own apply and drift workflows, and what their failure steps report to."""
+def _stacks_of(workflow: dict[str, Any]) -> set[str]:
+    """The stacks a workflow runs Pulumi on: each ``stack-name`` of its steps, matrices expanded."""
+    stacks: set[str] = set()
+    for job in (workflow.get("jobs") or {}).values():
+        matrix = (job.get("strategy") or {}).get("matrix") or {}
+        for step in job.get("steps") or []:
+            name = (step.get("with") or {}).get("stack-name")
+            if name is None:
+                continue
+            expression = _MATRIX_EXPRESSION.fullmatch(str(name))
+            stacks |= {str(v) for v in matrix.get(expression[1]) or []} if expression else {str(name)}
+    return stacks
+
+
+_MATRIX_EXPRESSION = re.compile(r"\$\{\{\s*matrix\.([A-Za-z0-9_-]+)\s*\}\}")
+
+
+def estate_pipeline_routes(workflows_dir: Path = ESTATE_WORKFLOWS_DIR, stack: str | None = None) -> list[System]:
+    """The estate's own apply and drift workflows, and what their failure steps report to.
+
+    With ``stack``, only the workflows that run Pulumi on that stack (their
+    ``stack-name``), so prod's coverage does not list staging's apply.
+    """
     import yaml
 
     systems: list[System] = []
@@ -234,6 +256,8 @@ def estate_pipeline_routes(workflows_dir: Path = ESTATE_WORKFLOWS_DIR) -> list[S
         if not path.is_file():
             continue
         workflow = yaml.safe_load(path.read_text()) or {}
+        if stack is not None and stack not in _stacks_of(workflow):
+            continue
         routes: list[str] = []
         for job_id, job in (workflow.get("jobs") or {}).items():
             for step in job.get("steps") or []:
@@ -274,7 +298,7 @@ def coverage(plan: dict[str, Any], workflows_dir: Path | None = ESTATE_WORKFLOWS
         systems.append(System("repository CI", str(governance["name"]), index.app_of(governance),
                               tuple(_repository_routes(index, governance))))  # fmt: skip
     if workflows_dir is not None:
-        systems += estate_pipeline_routes(workflows_dir)
+        systems += estate_pipeline_routes(workflows_dir, stack=plan.get("stack"))
     return systems
 
 

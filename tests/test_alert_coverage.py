@@ -143,3 +143,26 @@ def test_the_command_prints_json_and_fails_on_a_gap(capsys: pytest.CaptureFixtur
     assert "gstarlink-handbook-internal-staging" in names
     assert code == (1 if document["uncovered"] else 0)
     assert set(document["uncovered"]) == {s["name"] for s in document["systems"] if not s["routes"]}
+
+
+@pytest.mark.parametrize(("stack", "pipelines"), [
+    ("prod", {"apply-prod.yml", "drift.yml"}),
+    ("staging", {"apply-staging.yml", "drift.yml"}),
+])  # fmt: skip
+def test_a_stack_lists_only_the_pipelines_that_run_pulumi_on_it(stack: str, pipelines: set[str]) -> None:
+    systems = coverage(plan_of(stack))
+    assert {s.name for s in systems if s.kind == "estate pipeline"} == pipelines
+
+
+def test_pipeline_stacks_come_from_stack_name_and_the_matrix(tmp_path: Path) -> None:
+    failure = "      - if: failure()\n        run: gh issue create --title failed\n"
+    (tmp_path / "apply-prod.yml").write_text(
+        "jobs:\n  apply:\n    steps:\n      - uses: pulumi/actions@x\n        with:\n          stack-name: prod\n" + failure
+    )
+    (tmp_path / "drift.yml").write_text(
+        "jobs:\n  drift:\n    strategy:\n      matrix:\n        stack: [prod, qa]\n    steps:\n"
+        "      - uses: pulumi/actions@x\n        with:\n          stack-name: ${{ matrix.stack }}\n" + failure
+    )
+    assert {s.name for s in estate_pipeline_routes(tmp_path, stack="qa")} == {"drift.yml"}
+    assert {s.name for s in estate_pipeline_routes(tmp_path, stack="prod")} == {"apply-prod.yml", "drift.yml"}
+    assert {s.name for s in estate_pipeline_routes(tmp_path)} == {"apply-prod.yml", "drift.yml"}
