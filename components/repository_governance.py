@@ -10,6 +10,9 @@ import pulumi_github as github
 
 REPOSITORY_GOVERNANCE_TYPE = "estate:delivery:RepositoryGovernance"
 
+# Every branch that delivers workflows starts with this; nothing on it needs a build or deploy.
+DELIVERY_BRANCH_PREFIX = "estate/"
+
 
 @dataclass(frozen=True)
 class RepositoryGovernanceArgs:
@@ -122,7 +125,7 @@ class RepositoryGovernance(pulumi.ComponentResource):
 
         workflow_branch: str | None = None
         if args.workflow_files:
-            workflow_branch = f"estate/{args.environment}-workflows"
+            workflow_branch = f"{DELIVERY_BRANCH_PREFIX}{args.environment}-workflows"
             branch = github.Branch(
                 f"{name}-workflow-branch",
                 repository=args.repository,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -46,7 +47,11 @@ class VercelAppArgs:
     served by the project, each in ``zone_id``'s Cloudflare zone.
     ``build_previews``: whether pushes to other branches build preview
     deployments; a second project linked to the same repository must set it to
-    False, or every feature branch is built twice. ``environment_variables``:
+    False, or every feature branch is built twice. ``skip_branches``: branch
+    patterns (shell ``case`` globs, e.g. ``estate/*``) this project never
+    builds although previews are on: branches another project builds, or that
+    carry nothing to deploy. Together they make each branch build in exactly
+    one project. ``environment_variables``:
     see :class:`EnvironmentVariable`. ``framework`` / ``root_directory``: how
     Vercel builds the app.
     """
@@ -58,6 +63,7 @@ class VercelAppArgs:
     domains: Sequence[str]
     zone_id: pulumi.Input[str]
     build_previews: bool = True
+    skip_branches: Sequence[str] = field(default_factory=tuple)
     environment_variables: Sequence[EnvironmentVariable] = field(default_factory=tuple)
     framework: str = "nextjs"
     root_directory: str | None = None
@@ -84,6 +90,7 @@ class VercelApp(pulumi.ComponentResource):
     def __init__(self, name: str, args: VercelAppArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(VERCEL_APP_TYPE, name, None, opts)
         _check_environment_variables(name, args.environment_variables)
+        ignore_command = build_filter(args.production_branch, args.build_previews, args.skip_branches, name)
         child = pulumi.ResourceOptions(parent=self)
 
         project = vercel.Project(
@@ -97,11 +104,7 @@ class VercelApp(pulumi.ComponentResource):
                 "repo": args.git_repository,
                 "production_branch": args.production_branch,
             },
-            # Only the production branch builds when previews are off: Vercel skips a
-            # build whose ignore command exits 0.
-            ignore_command=None
-            if args.build_previews
-            else f'[ "$VERCEL_GIT_COMMIT_REF" != "{args.production_branch}" ]',
+            ignore_command=ignore_command,
             preview_deployments_disabled=not args.build_previews,
             git_comments={"on_commit": False, "on_pull_request": args.build_previews},
             vercel_authentication={"deployment_type": "standard_protection_new"},
@@ -153,6 +156,40 @@ class VercelApp(pulumi.ComponentResource):
                 "urls": self.urls,
             }
         )
+
+
+# Branch names and case globs that need no shell quoting.
+_BRANCH_PATTERN = re.compile(r"^[A-Za-z0-9._/*-]+$")
+
+
+def build_filter(
+    production_branch: str, build_previews: bool, skip_branches: Sequence[str], name: str = "VercelApp"
+) -> str | None:
+    """The project's Ignored Build Step command, or None when every branch builds.
+
+    Vercel runs it before each build: exit 1 (or more) builds, exit 0 skips
+    (https://vercel.com/kb/guide/how-do-i-use-the-ignored-build-step-field-on-vercel;
+    ``ignore_command`` in vercel/terraform-provider-vercel ``vercel/resource_project.go``).
+    ``VERCEL_GIT_COMMIT_REF`` is the pushed branch.
+    """
+    problems = [
+        f"{branch!r} is not a branch name or pattern (letters, digits, . _ / - *)"
+        for branch in (production_branch, *skip_branches)
+        if not _BRANCH_PATTERN.match(branch)
+    ]
+    problems += [
+        f"skip_branches pattern {pattern!r} matches the production branch {production_branch!r}: "
+        "production would never build; remove the pattern"
+        for pattern in skip_branches
+        if fnmatch.fnmatchcase(production_branch, pattern)
+    ]
+    if problems:
+        raise ValueError(f"{name}: " + "; ".join(problems))
+    if not build_previews:
+        return f'case "$VERCEL_GIT_COMMIT_REF" in {production_branch}) exit 1;; esac; exit 0'
+    if skip_branches:
+        return f'case "$VERCEL_GIT_COMMIT_REF" in {"|".join(skip_branches)}) exit 0;; esac; exit 1'
+    return None
 
 
 _ENV_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

@@ -17,7 +17,7 @@ from components.access_policy import AccessPolicy, AccessPolicyArgs
 from components.application import Application, ApplicationArgs
 from components.cloudflare_deploy_token import CloudflareDeployToken, CloudflareDeployTokenArgs
 from components.pages_site import PagesSite, PagesSiteArgs
-from components.repository_governance import RepositoryGovernance, RepositoryGovernanceArgs
+from components.repository_governance import DELIVERY_BRANCH_PREFIX, RepositoryGovernance, RepositoryGovernanceArgs
 from components.supabase_database import SupabaseDatabase, SupabaseDatabaseArgs
 from components.vercel_app import EnvironmentVariable, VercelApp, VercelAppArgs, VercelTarget
 from components.worker import Worker, WorkerArgs
@@ -163,8 +163,10 @@ def _build_app(
                 production_branch=deploy_branch,
                 domains=[settings.hostname(app, hosting.subdomain)],
                 zone_id=org.cloudflare_zone_id,
-                # Feature-branch previews are built once, by the production project.
+                # Each branch builds in one project: production builds main and feature
+                # branches, never the staging branch (the staging project's) or delivery branches.
                 build_previews=settings.is_production,
+                skip_branches=(app.staging_branch, f"{DELIVERY_BRANCH_PREFIX}*") if settings.is_production else (),
                 environment_variables=_vercel_environment(app, settings, value_of),
                 framework=hosting.framework,
                 root_directory=hosting.root_directory,

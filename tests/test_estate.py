@@ -88,14 +88,10 @@ def test_prod_project_builds_previews_and_staging_does_not(prod_plan: Plan, stag
     for project in of_type(prod_plan, VERCEL_PROJECT):
         inputs = project["inputs"]
         assert inputs["previewDeploymentsDisabled"] is False, f"{project['name']}: prod builds feature previews"
-        assert "ignoreCommand" not in inputs, f"{project['name']}: prod builds every branch"
+    # Which branch builds where: tests/test_vercel_builds.py runs each project's ignore command.
     for project in of_type(staging_plan, VERCEL_PROJECT):
         inputs = project["inputs"]
-        branch = inputs["gitRepository"]["productionBranch"]
         assert inputs["previewDeploymentsDisabled"] is True, f"{project['name']}: no second preview per branch"
-        assert inputs["ignoreCommand"] == f'[ "$VERCEL_GIT_COMMIT_REF" != "{branch}" ]', (
-            f"{project['name']}: only its own branch builds"
-        )
         assert inputs["name"].endswith("-staging"), f"{project['name']}: staging project name"
 
 
