@@ -5,10 +5,11 @@ Deploy branches are what the engine can see deploying: each
 GitHub deployment environment, hence its secrets) and each Vercel project's
 production branch (Vercel deploys it on every push). Each must be matched by a
 ``BranchProtection`` of the same repository, and that protection must require
-at least one approving review with stale reviews dismissed, at least one
+at least one approving review with stale reviews dismissed and the last push
+approved by someone other than its pusher, at least one
 status check, and forbid force pushes and deletion, for admins too. Absent
 fields take the GitHub provider's defaults: one approval once reviews are
-required, force pushes and deletion off, admins *not* included.
+required, last-push approval off, force pushes and deletion off, admins *not* included.
 """
 
 from __future__ import annotations
@@ -69,6 +70,9 @@ def protection_weaknesses(protection: PolicyResource) -> Iterator[tuple[str, str
             yield (f"requires {count:g} approving reviews", "set required_approving_review_count to at least 1")
         if flag(review, "dismissStaleReviews") in (False, None):
             yield ("keeps approvals after new commits are pushed", "set dismiss_stale_reviews=True")
+        if flag(review, "requireLastPushApproval") in (False, None):
+            yield ("lets whoever pushed last merge without someone else approving that push",
+                   "set require_last_push_approval=True")  # fmt: skip
     checks = field(props, "requiredStatusChecks")
     contexts = [c for check in items(props, "requiredStatusChecks") for c in items(check, "contexts")]
     if checks is not UNKNOWN and not contexts:

@@ -24,10 +24,13 @@ from policies.access_gates import (
 )
 from policies.branch_protection import validate_deploy_branches_protected
 from policies.database_retention import validate_production_database_retained
+from policies.deploy_tokens import validate_deploy_tokens_least_privilege
+from policies.deployment_environments import validate_environments_admit_only_their_branch
 from policies.dns_targets import validate_dns_targets
 from policies.environment_separation import validate_environment_separation
 from policies.environments import DEFAULT_PRODUCTION_STACKS
 from policies.secret_values import DEFAULT_PUBLIC_VARIABLES, validate_secrets_stay_secret
+from policies.workflow_secrets import validate_no_workflow_prints_a_secret
 
 PACK_NAME: Final = "estate-guardrails"
 PACK_ENFORCEMENT_LEVEL: Final = EnforcementLevel.MANDATORY
@@ -75,8 +78,8 @@ POLICIES: Final[list[Policy]] = [
     StackValidationPolicy(
         name="deploy-branches-protected",
         description="Every deploy branch (GitHub environment branch policy, Vercel production branch) has a "
-        "BranchProtection with an approving review, stale-review dismissal, required status checks, "
-        "no force push, no deletion, admins included.",
+        "BranchProtection with an approving review, stale-review dismissal, approval of the last push by "
+        "someone else, required status checks, no force push, no deletion, admins included.",
         validate=validate_deploy_branches_protected,
         severity=Severity.HIGH,
     ),
@@ -118,5 +121,26 @@ POLICIES: Final[list[Policy]] = [
         "only), Pages domains CNAME <project>.pages.dev (proxied).",
         validate=validate_dns_targets,
         severity=Severity.HIGH,
+    ),
+    StackValidationPolicy(
+        name="environments-admit-only-their-branch",
+        description="Each GitHub deployment environment uses custom branch policies (never all protected "
+        "branches) naming exactly its one deploy branch: main for production, another branch elsewhere.",
+        validate=validate_environments_admit_only_their_branch,
+        severity=Severity.HIGH,
+    ),
+    StackValidationPolicy(
+        name="deploy-tokens-least-privilege",
+        description="Each Cloudflare deploy token holds exactly the permission groups its workflow needs, on its "
+        "own account; a Pages token holds none of a Workers token's groups and vice versa.",
+        validate=validate_deploy_tokens_least_privilege,
+        severity=Severity.HIGH,
+    ),
+    ResourceValidationPolicy(
+        name="workflows-never-print-secrets",
+        description="No delivered workflow step prints a secret: no echo/printf/cat of a secrets expression or of "
+        "an environment variable that carries one, no set -x where a secret is in reach.",
+        validate=validate_no_workflow_prints_a_secret,
+        severity=Severity.CRITICAL,
     ),
 ]

@@ -66,7 +66,7 @@ from stacks.catalog import APPS, ORGANIZATIONS, App, Environment, Hosting, Plain
 NAMESPACE = "estate"
 ENVIRONMENTS: tuple[Environment, ...] = get_args(Environment)
 # The stacks that serve production; every other stack serves staging.
-PRODUCTION_STACKS: tuple[str, ...] = ("prod",)
+PRODUCTION_STACKS: tuple[str, ...] = ("prod", "production")  # as the policy pack (policies/environments.py)
 SupabaseRegion = Literal[
     "us-east-1", "us-west-1", "ap-southeast-1", "ap-northeast-1", "ap-northeast-2", "ap-southeast-2",
     "eu-west-1", "eu-west-2", "eu-central-1", "ca-central-1", "ap-south-1", "sa-east-1",

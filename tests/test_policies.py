@@ -7,6 +7,7 @@ called with a collecting reporter.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -120,6 +121,9 @@ def test_pack_lists_the_guardrails_with_their_levels() -> None:
         "environment-separation": EnforcementLevel.MANDATORY,
         "production-database-retained": EnforcementLevel.MANDATORY,
         "dns-targets": EnforcementLevel.MANDATORY,
+        "environments-admit-only-their-branch": EnforcementLevel.MANDATORY,
+        "deploy-tokens-least-privilege": EnforcementLevel.MANDATORY,
+        "workflows-never-print-secrets": EnforcementLevel.MANDATORY,
     }
 
 
@@ -225,7 +229,8 @@ def test_public_site_not_gated_passes_and_a_gated_one_warns() -> None:
 GOOD_PROTECTION: dict[str, Any] = {
     "repositoryId": "shopify-esim-system", "pattern": "main", "enforceAdmins": True,
     "allowsForcePushes": False, "allowsDeletions": False,
-    "requiredPullRequestReviews": [{"requiredApprovingReviewCount": 1.0, "dismissStaleReviews": True}],
+    "requiredPullRequestReviews": [{"requiredApprovingReviewCount": 1.0, "dismissStaleReviews": True,
+                                    "requireLastPushApproval": True}],
     "requiredStatusChecks": [{"strict": True, "contexts": ["lint-test-build"]}],
 }  # fmt: skip
 
@@ -245,7 +250,7 @@ def test_protected_deploy_branch_passes() -> None:
 def test_provider_defaults_are_judged_as_the_provider_applies_them() -> None:
     # No approval count: the provider requires one; no force-push/deletion flag: both off.
     lean = {k: v for k, v in GOOD_PROTECTION.items() if k not in ("allowsForcePushes", "allowsDeletions")}
-    lean["requiredPullRequestReviews"] = [{"dismissStaleReviews": True}]
+    lean["requiredPullRequestReviews"] = [{"dismissStaleReviews": True, "requireLastPushApproval": True}]
     assert run_stack("deploy-branches-protected", deploy_setup(lean)) == []
 
 
@@ -253,11 +258,16 @@ def test_provider_defaults_are_judged_as_the_provider_applies_them() -> None:
     ("change", "expected"),
     [
         ({"requiredPullRequestReviews": []}, "requires no pull request review"),
-        ({"requiredPullRequestReviews": [{"requiredApprovingReviewCount": 0.0, "dismissStaleReviews": True}]},
-         "requires 0 approving reviews"),
-        ({"requiredPullRequestReviews": [{"requiredApprovingReviewCount": 1.0, "dismissStaleReviews": False}]},
+        ({"requiredPullRequestReviews": [{"requiredApprovingReviewCount": 0.0, "dismissStaleReviews": True,
+                                          "requireLastPushApproval": True}]}, "requires 0 approving reviews"),
+        ({"requiredPullRequestReviews": [{"requiredApprovingReviewCount": 1.0, "dismissStaleReviews": False,
+                                          "requireLastPushApproval": True}]}, "keeps approvals after new commits"),
+        ({"requiredPullRequestReviews": [{"requiredApprovingReviewCount": 1.0, "requireLastPushApproval": True}]},
          "keeps approvals after new commits"),
-        ({"requiredPullRequestReviews": [{"requiredApprovingReviewCount": 1.0}]}, "keeps approvals after new commits"),
+        ({"requiredPullRequestReviews": [{"requiredApprovingReviewCount": 1.0, "dismissStaleReviews": True}]},
+         "without someone else approving that push"),
+        ({"requiredPullRequestReviews": [{"requiredApprovingReviewCount": 1.0, "dismissStaleReviews": True,
+                                          "requireLastPushApproval": False}]}, "without someone else approving"),
         ({"requiredStatusChecks": []}, "requires no status check"),
         ({"requiredStatusChecks": [{"strict": True, "contexts": []}]}, "requires no status check"),
         ({"allowsForcePushes": True}, "allows force pushes"),
@@ -748,3 +758,112 @@ def test_the_pages_cname_must_target_the_assigned_subdomain() -> None:
     assert run_stack("dns-targets", [*site, resource(DNS_RECORD, "handbook-dns", record)]) == []
     found = run_stack("dns-targets", [*site, resource(DNS_RECORD, "handbook-dns", PAGES_RECORD)])
     assert any(f"not {SUFFIXED}" in message for message, _ in found), found
+
+
+# --- issue 15 point 10: environments, last push, deploy tokens, workflow output ---------------------------------------
+
+GOOD_ENVIRONMENT: dict[str, Any] = {
+    "repository": "shopify-esim-system", "environment": "production",
+    "deploymentBranchPolicy": {"protectedBranches": False, "customBranchPolicies": True},
+}  # fmt: skip
+
+
+def environment_setup(environment: Mapping[str, Any], *patterns: str) -> list[PolicyResource]:
+    resources = [resource(REPOSITORY_ENVIRONMENT, "oms-environment", environment)]
+    resources += [resource(DEPLOYMENT_POLICY, f"oms-deploy-branch-{i}", {"repository": environment["repository"],
+                           "branchPattern": pattern, "environment": environment["environment"]})
+                  for i, pattern in enumerate(patterns)]  # fmt: skip
+    return resources
+
+
+def test_an_environment_admitting_only_its_branch_passes() -> None:
+    assert run_stack("environments-admit-only-their-branch", environment_setup(GOOD_ENVIRONMENT, "main")) == []
+    staging = {**GOOD_ENVIRONMENT, "environment": "staging"}
+    assert run_stack("environments-admit-only-their-branch", environment_setup(staging, "develop")) == []
+
+
+@pytest.mark.parametrize(
+    ("environment", "patterns", "expected"),
+    [
+        ({"deploymentBranchPolicy": {"protectedBranches": True, "customBranchPolicies": False}}, ["main"],
+         "admits all protected branches"),
+        ({"deploymentBranchPolicy": None}, [], "has no deployment branch policy"),
+        ({}, ["main", "hotfix"], "admits 2 branch pattern(s)"),
+        ({}, [], "admits 0 branch pattern(s)"),
+        ({}, ["release/*"], "wildcard"),
+        ({}, ["develop"], "production deploys only 'main'"),
+        ({"environment": "staging"}, ["main"], "production's branch"),
+    ],
+)  # fmt: skip
+def test_an_environment_admitting_more_than_its_branch_is_a_violation(
+    environment: dict[str, Any], patterns: list[str], expected: str
+) -> None:
+    props = {k: v for k, v in {**GOOD_ENVIRONMENT, **environment}.items() if v is not None}
+    found = run_stack("environments-admit-only-their-branch", environment_setup(props, *patterns))
+    assert [expected in message for message, _ in found] == [True], found
+    assert_has_fix([found[0][0]])
+
+
+def deploy_token(name: str, groups: list[str], *, account: str = "a" * 32, scope: str | None = None) -> PolicyResource:
+    resources = json.dumps({scope or f"com.cloudflare.api.account.{account}": "*"})
+    props = {"accountId": account, "name": name,
+             "policies": [{"effect": "allow", "resources": resources, "permissionGroups": [{"id": g} for g in groups]}]}
+    return resource("cloudflare:index/accountToken:AccountToken", name.split(":")[0].replace(" ", "-"), props)
+
+
+def test_deploy_tokens_with_their_own_group_pass() -> None:
+    tokens = [deploy_token("pages deploy: handbook", ["pages-write"]), deploy_token("wrangler deploy: chatbot", ["workers-write"])]
+    assert run_stack("deploy-tokens-least-privilege", tokens) == []
+
+
+def test_a_pages_token_that_can_write_workers_is_a_violation() -> None:
+    tokens = [deploy_token("pages deploy: handbook", ["pages-write", "workers-write"]),
+              deploy_token("wrangler deploy: chatbot", ["workers-write"])]  # fmt: skip
+    found = [message for message, _ in run_stack("deploy-tokens-least-privilege", tokens)]
+    assert any("holds 2 permission group(s)" in m for m in found), found
+    assert any("of the wrangler deploy tokens" in m for m in found), found
+    assert_has_fix(found)
+
+
+def test_a_deploy_token_beyond_its_account_is_a_violation() -> None:
+    tokens = [deploy_token("wrangler deploy: chatbot", ["workers-write"], scope="com.cloudflare.api.account.*")]
+    found = [message for message, _ in run_stack("deploy-tokens-least-privilege", tokens)]
+    assert any("beyond its own account" in m for m in found), found
+
+
+WORKFLOW = """
+on: push
+env:
+  TOKEN: ${{ secrets.CLOUDFLARE_API_TOKEN }}
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    steps:
+      - run: npx wrangler deploy
+      - run: echo "${{ secrets.LLM_API_KEY }}" | npx wrangler secret put LLM_API_KEY
+      - run: echo "ID=${{ secrets.ID }}" >> "$GITHUB_ENV"
+"""
+
+
+@pytest.mark.parametrize(
+    ("step", "expected"),
+    [
+        ('echo "token is $TOKEN"', "prints $TOKEN"),
+        ("printf '%s' \"${TOKEN}\"", "prints $TOKEN"),
+        ('echo "${{ secrets.LLM_API_KEY }}"', "prints ${{ secrets.LLM_API_KEY }}"),
+        ('echo start && cat <<< "${{ secrets.X }}"', "prints ${{ secrets.X }}"),
+        ("printenv", "printenv"),
+        ("set -x\n  npx wrangler deploy", "set -x"),
+    ],
+)  # fmt: skip
+def test_a_workflow_step_printing_a_secret_is_a_violation(step: str, expected: str) -> None:
+    import yaml
+
+    document = yaml.safe_load(WORKFLOW)
+    document["jobs"]["deploy"]["steps"].append({"run": step})
+    props = {"repository": "gstarlink-chatbot", "file": ".github/workflows/deploy.yml", "content": yaml.safe_dump(document)}
+    found = run_resource("workflows-never-print-secrets", REPOSITORY_FILE, props)
+    assert len(found) == 1 and expected in found[0], found
+    assert_has_fix(found)
+    clean = {**props, "content": WORKFLOW}
+    assert run_resource("workflows-never-print-secrets", REPOSITORY_FILE, clean) == []

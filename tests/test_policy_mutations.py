@@ -127,6 +127,37 @@ def set_plain_env_value(plan: Plan, key: str, value: str) -> None:
     variable["inputs"].update(value=value, sensitive=False)
 
 
+def environment_of_repository(plan: Plan, repository: str) -> Resource:
+    return find(plan, REPOSITORY_ENVIRONMENT, repository=repository)
+
+
+def deploy_token(plan: Plan, kind: str) -> Resource:
+    matches = [r for r in plan["resources"] if r["type"] == "cloudflare:index/accountToken:AccountToken"
+               and str(r["inputs"].get("name", "")).startswith(kind)]  # fmt: skip
+    assert matches, f"no {kind} token"
+    return matches[0]
+
+
+def give_pages_token_the_workers_group(plan: Plan) -> None:
+    workers = deploy_token(plan, "wrangler deploy")["inputs"]["policies"][0]["permissionGroups"]
+    deploy_token(plan, "pages deploy")["inputs"]["policies"][0]["permissionGroups"].extend(copy.deepcopy(workers))
+
+
+def workflow_file(plan: Plan, repository: str, file: str) -> Resource:
+    return find(plan, REPOSITORY_FILE, repository=repository, file=file)
+
+
+def add_step(plan: Plan, repository: str, file: str, step: dict[str, Any]) -> None:
+    """Appends a step to the first job of a delivered workflow."""
+    import yaml
+
+    resource = workflow_file(plan, repository, file)
+    document = yaml.safe_load(resource["inputs"]["content"])
+    first_job = next(iter(document["jobs"].values()))
+    first_job.setdefault("steps", []).append(step)
+    resource["inputs"]["content"] = yaml.safe_dump(document, sort_keys=False)
+
+
 @dataclass(frozen=True)
 class Mutation:
     """One way to break a guardrail: on which stack, how, and which policy must catch it.
@@ -173,6 +204,40 @@ MUTATIONS: tuple[Mutation, ...] = (
              lambda plan: reviews(plan, "gstarlink-handbook").update(dismissStaleReviews=False)),
     Mutation("allow force pushes to Talkline's main", "prod", "deploy-branches-protected",
              _set(lambda plan: protection(plan, "fancrush-talkline"), allowsForcePushes=True)),
+    # Issue 15 point 10: the guarantees the README and docstrings promise.
+    Mutation("let the last pusher merge OMS's main without another approval", "prod", "deploy-branches-protected",
+             lambda plan: reviews(plan, "shopify-esim-system").update(requireLastPushApproval=False)),
+    Mutation("drop last-push approval from Talkline's develop (provider default: off)", "staging",
+             "deploy-branches-protected", lambda plan: reviews(plan, "fancrush-talkline").pop("requireLastPushApproval")),
+    Mutation("let every protected branch use the chatbot's production environment", "prod",
+             "environments-admit-only-their-branch",
+             _set(lambda plan: environment_of_repository(plan, "gstarlink-chatbot"),
+                  deploymentBranchPolicy={"protectedBranches": True, "customBranchPolicies": False})),
+    Mutation("admit a second branch to OMS's staging environment", "staging", "environments-admit-only-their-branch",
+             lambda plan: add_like(plan, find(plan, DEPLOYMENT_POLICY, repository="shopify-esim-system"),
+                                   "oms-repository-deploy-branch-extra",
+                                   {"repository": "shopify-esim-system", "branchPattern": "feature/x",
+                                    "environment": "staging"})),
+    Mutation("admit release/* to the handbook's production environment", "prod", "environments-admit-only-their-branch",
+             _set(lambda plan: find(plan, DEPLOYMENT_POLICY, repository="gstarlink-handbook"), branchPattern="release/*")),
+    Mutation("drop the branch policy of Talkline's staging environment", "staging", "environments-admit-only-their-branch",
+             lambda plan: environment_of_repository(plan, "fancrush-talkline")["inputs"].pop("deploymentBranchPolicy")),
+    Mutation("let the handbook's Pages token write Workers", "prod", "deploy-tokens-least-privilege",
+             give_pages_token_the_workers_group),
+    Mutation("scope the chatbot's wrangler token to every account", "staging", "deploy-tokens-least-privilege",
+             lambda plan: deploy_token(plan, "wrangler deploy")["inputs"]["policies"][0].update(
+                 resources=json.dumps({"com.cloudflare.api.account.*": "*"}))),
+    Mutation("echo a deploy secret in the chatbot's deploy workflow", "prod", "workflows-never-print-secrets",
+             lambda plan: add_step(plan, "gstarlink-chatbot", ".github/workflows/deploy.yml",
+                                   {"run": 'echo "token: ${{ secrets.CLOUDFLARE_API_TOKEN }}"'})),
+    Mutation("print an env variable that carries a secret in Talkline's database workflow", "staging",
+             "workflows-never-print-secrets",
+             lambda plan: add_step(plan, "fancrush-talkline", ".github/workflows/database.yml",
+                                   {"env": {"DB": "${{ secrets.SUPABASE_DB_PASSWORD }}"}, "run": 'printf "%s" "$DB"'})),
+    Mutation("trace a step that handles a secret in the handbook's deploy workflow", "prod",
+             "workflows-never-print-secrets",
+             lambda plan: add_step(plan, "gstarlink-handbook", ".github/workflows/deploy.yml",
+                                   {"run": 'set -x; curl -H "Authorization: Bearer ${{ secrets.CLOUDFLARE_API_TOKEN }}" https://x'})),
     Mutation("allow deleting the chatbot's main", "prod", "deploy-branches-protected",
              _set(lambda plan: protection(plan, "gstarlink-chatbot"), allowsDeletions=True)),
     Mutation("let admins bypass Talkline's develop protection", "staging", "deploy-branches-protected",
