@@ -147,7 +147,8 @@ def run_program(
         sys.path.insert(0, str(project_dir))
     project = project_name(project_dir)
     pulumi.runtime.reset_options(project=project, stack=stack)
-    monitor = RecordingMonitor(ProviderMocks())
+    mocks = ProviderMocks()
+    monitor = RecordingMonitor(mocks)
     pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=False, monitor=monitor)
     pulumi.runtime.set_all_config(dict(config), list(secret_keys))
 
@@ -185,6 +186,8 @@ def run_program(
         "project": project,
         "resources": monitor.plan_resources(),
         "outputs": outputs,
+        # Registered types without a provider model (estate/models): their outputs are their inputs.
+        "unmodelled_types": sorted(mocks.unmodelled),
     }
 
 

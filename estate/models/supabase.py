@@ -1,0 +1,38 @@
+"""pulumi-supabase 1.1.2 (LuxChanLu/pulumi-supabase, a native provider: ``SRC`` below), and the
+Management API resources of ``providers/supabase_management`` (dynamic; their behaviour is the
+provider code itself, exercised through Pulumi's dynamic-provider server by its tests)."""
+
+from __future__ import annotations
+
+from estate.models import COMPUTED, ID, NO_DIFF, OMITTED, PROVIDES, REQUIRES, Rule
+
+SRC = "LuxChanLu/pulumi-supabase v1.1.2 provider/pkg/provider"
+API = "https://supabase.com/docs/reference/api"
+HEALTHY = "https://supabase.com/docs/reference/api/v1-get-project (status ACTIVE_HEALTHY before a project takes configuration)"
+
+PROJECT = "supabase:index:Project"
+AUTH_SETTINGS = "pulumi-python:dynamic/supabase:AuthSettings"
+POINT_IN_TIME_RECOVERY = "pulumi-python:dynamic/supabase:PointInTimeRecovery"
+PROJECT_API_KEYS = "pulumi-python:dynamic/supabase:ProjectApiKeys"
+
+TABLE: tuple[Rule, ...] = (
+    Rule(PROJECT, ID, "", "{ref20}", f"{SRC}/project.go:21 (the API's project id: a 20-letter ref)"),
+    *(Rule(PROJECT, COMPUTED, prop, value, f"{SRC}/project.go decorateProject")
+      for prop, value in (("dbUsername", "postgres"), ("dbHost", "db.{id}.supabase.co"), ("dbPort", 5432),
+                          ("dbName", "postgres"), ("dbPoolingPort", 6543), ("endpoint", "https://{id}.supabase.co"))),
+    Rule(PROJECT, COMPUTED, "created_at", "2026-01-01T00:00:00Z", f"{SRC}/client/supabase.gen.go:164 ProjectResponse.created_at"),
+    # The outputs are ProjectResponse's fields only: the password, plan and KPS flag are not kept.
+    *(Rule(PROJECT, OMITTED, prop, None, f"{SRC}/project.go:19 structToOutputs(ProjectResponse); client/supabase.gen.go:164")
+      for prop in ("db_pass", "plan", "kps_enabled")),
+    Rule(PROJECT, NO_DIFF, "", None, f"{SRC}/provider.go:201-238 (Diff returns DIFF_NONE whatever changed)"),
+    Rule(PROJECT, PROVIDES, "supabase-project", "{id}", f"{SRC}/project.go:13-23 (create returns once the API accepts it, not when healthy)"),
+    Rule(PROJECT_API_KEYS, ID, "", "{inputs[project_ref]}", "providers/supabase_management/resources.py (the ID is the project ref)"),
+    Rule(PROJECT_API_KEYS, COMPUTED, "api_url", "https://{inputs[project_ref]}.supabase.co", f"{API}/v1-get-project-api-keys (the project's API URL)"),
+    Rule(PROJECT_API_KEYS, COMPUTED, "anon_key", "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.{hex48}.{hex43}", f"{API}/v1-get-project-api-keys (anon: a JWT)"),
+    Rule(PROJECT_API_KEYS, COMPUTED, "service_role_key", "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.{hex56}.{hex42}",
+         f"{API}/v1-get-project-api-keys (service_role: a JWT)"),
+    Rule(AUTH_SETTINGS, ID, "", "{inputs[project_ref]}", "providers/supabase_management/resources.py (the ID is the project ref)"),
+    Rule(POINT_IN_TIME_RECOVERY, ID, "", "{inputs[project_ref]}", "providers/supabase_management/resources.py (the ID is the project ref)"),
+    *(Rule(type_, REQUIRES, "supabase-project-healthy", "{inputs[project_ref]}", HEALTHY)
+      for type_ in (AUTH_SETTINGS, POINT_IN_TIME_RECOVERY, PROJECT_API_KEYS)),
+)

@@ -1,0 +1,21 @@
+"""pulumiverse-vercel 5.21.1, which bridges vercel/terraform-provider-vercel (``TF`` below)."""
+
+from __future__ import annotations
+
+from estate.models import COMPUTED, ID, Rule
+
+TF = "vercel/terraform-provider-vercel vercel"
+
+PROJECT = "vercel:index/project:Project"
+PROJECT_DOMAIN = "vercel:index/projectDomain:ProjectDomain"
+PROJECT_ENVIRONMENT_VARIABLE = "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable"
+WEBHOOK = "vercel:index/webhook:Webhook"
+
+TABLE: tuple[Rule, ...] = (
+    Rule(PROJECT, ID, "", "prj_{hex28}", f"{TF}/resource_project.go:2154 (id: the API's project ID, prj_…)"),
+    Rule(PROJECT_DOMAIN, ID, "", "{inputs[domain]}", f"{TF}/resource_project_domain.go:207 (ID: response.Name, the domain)"),
+    Rule(PROJECT_ENVIRONMENT_VARIABLE, ID, "", "{hex16}", f"{TF}/resource_project_environment_variable.go (id: the API's environment variable ID)"),
+    Rule(WEBHOOK, ID, "", "hook_{hex24}", f"{TF}/resource_webhook.go:185 (ID: out.ID)"),
+    Rule(WEBHOOK, COMPUTED, "secret", "{hex24}",
+         f"{TF}/resource_webhook.go (secret: computed; https://vercel.com/docs/webhooks: the signing secret is shown once, at creation)"),
+)
