@@ -1,0 +1,151 @@
+"""First ``up``: can the engine create the plan, in the order it would, on a fresh environment?
+
+Each provider model (``estate/models``) says what a resource needs to exist
+before it is created (``REQUIRES`` rows: a Worker before its custom domain, a
+live endpoint before a webhook destination Cloudflare tests, a source branch
+before a branch is cut from it, a healthy Supabase project before it is
+configured, a Pages domain before Access covers it) and what it makes true once
+created (``PROVIDES`` rows; ``<fact>@existing`` rows say what exists before the
+first ``up``: repositories and their default branches). Each row has its source.
+
+The engine creates independent resources in parallel, so a resource is
+guaranteed to exist first only if it is a dependency: an input taken from its
+outputs, an explicit ``depends_on``, or a parent (transitively; depending on a
+component means depending on everything in it). A requirement is unmet when
+nothing in the stack provides it, or when what provides it is not a dependency.
+
+Facts in ``SOFT_FACTS`` are required only when the stack itself provides them:
+a host outside the estate (a Slack webhook) is taken as live.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from estate.models import PROVIDES, Rule, evaluate, fields, models
+
+EXISTING = "@existing"
+SOFT_FACTS = frozenset({"live-host", "pages-domain"})
+
+
+@dataclass(frozen=True)
+class UnmetPrecondition:
+    """A resource the first ``up`` cannot create (yet), and why."""
+
+    urn: str
+    fact: str
+    key: str
+    provider_urns: tuple[str, ...]
+    source: str
+
+    def __str__(self) -> str:
+        if not self.provider_urns:
+            return (f"{self.urn}: needs {self.fact} {self.key!r} to exist first, and nothing in this stack "
+                    f"creates it (on a fresh environment it does not exist) [{self.source}]")  # fmt: skip
+        return (f"{self.urn}: needs {self.fact} {self.key!r}, which {', '.join(self.provider_urns)} creates, but "
+                f"does not depend on it: the engine may create them in either order; take an input from its "
+                f"outputs or add depends_on [{self.source}]")  # fmt: skip
+
+    def to_json(self) -> dict[str, Any]:
+        return {"urn": self.urn, "fact": self.fact, "key": self.key, "created_by": list(self.provider_urns),
+                "source": self.source}  # fmt: skip
+
+
+def _keys(rule: Rule, stack: str, resource: Mapping[str, Any]) -> list[str]:
+    state = {**(resource.get("inputs") or {}), **(resource.get("outputs") or {})}
+    f = fields(stack, str(resource["type"]), str(resource["name"]), state)
+    if resource.get("id"):
+        f["id"] = resource["id"]
+    try:
+        value = evaluate(rule.value, f)
+    except (KeyError, IndexError, AttributeError):
+        return []
+    values = value if isinstance(value, list) else [value]
+    return [str(v) for v in values if v not in (None, "") and "[secret]" not in str(v)]
+
+
+def dependency_closure(resources: Iterable[Mapping[str, Any]]) -> dict[str, set[str]]:
+    """URN → every URN created before it is (dependencies, parents, components' contents), transitively."""
+    records = {str(r["urn"]): r for r in resources}
+    children: dict[str, list[str]] = defaultdict(list)
+    for urn, record in records.items():
+        if record.get("parent"):
+            children[str(record["parent"])].append(urn)
+
+    def contents(urn: str) -> set[str]:
+        found: set[str] = set()
+        stack = [urn]
+        while stack:
+            for child in children.get(stack.pop(), []):
+                if child not in found:
+                    found.add(child)
+                    stack.append(child)
+        return found
+
+    direct: dict[str, set[str]] = {}
+    for urn, record in records.items():
+        deps = set((record.get("options") or {}).get("depends_on") or [])
+        expanded = set(deps)
+        for dep in deps:  # depending on a component is depending on everything in it
+            if dep in records and not records[dep].get("custom", True):
+                expanded |= contents(dep) - {urn}
+        if record.get("parent"):  # a child is registered once its parent is
+            expanded.add(str(record["parent"]))
+        direct[urn] = expanded
+
+    closure: dict[str, set[str]] = {}
+
+    def visit(urn: str, path: frozenset[str]) -> set[str]:
+        if urn in closure:
+            return closure[urn]
+        result: set[str] = set()
+        for dep in direct.get(urn, ()):
+            if dep in path:
+                continue
+            result.add(dep)
+            result |= visit(dep, path | {dep})
+        closure[urn] = result
+        return result
+
+    for urn in records:
+        visit(urn, frozenset({urn}))
+    return closure
+
+
+def check_plan(plan: Mapping[str, Any]) -> tuple[list[UnmetPrecondition], int]:
+    """Every unmet first-``up`` precondition, and how many requirements were checked."""
+    stack = str(plan.get("stack", ""))
+    resources = [r for r in plan["resources"] if r.get("custom")]
+    table = models()
+    existing: set[tuple[str, str]] = set()
+    providers: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for resource in resources:
+        model = table.get(str(resource["type"]))
+        for rule in model.provides if model else ():
+            assert rule.kind == PROVIDES
+            for key in _keys(rule, stack, resource):
+                if rule.prop.endswith(EXISTING):
+                    existing.add((rule.prop.removesuffix(EXISTING), key))
+                else:
+                    providers[(rule.prop, key)].append(str(resource["urn"]))
+    closure = dependency_closure(plan["resources"])
+    unmet: list[UnmetPrecondition] = []
+    checked = 0
+    for resource in resources:
+        model = table.get(str(resource["type"]))
+        urn = str(resource["urn"])
+        for rule in model.requires if model else ():
+            for key in _keys(rule, stack, resource):
+                if (rule.prop, key) in existing:
+                    checked += 1
+                    continue
+                made_by = [p for p in providers.get((rule.prop, key), []) if p != urn]
+                if not made_by and rule.prop in SOFT_FACTS:
+                    continue
+                checked += 1
+                if not made_by or not any(p in closure.get(urn, set()) for p in made_by):
+                    unmet.append(UnmetPrecondition(urn, rule.prop, key, tuple(made_by), rule.source))
+    return unmet, checked

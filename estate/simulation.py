@@ -1,0 +1,138 @@
+"""The simulated ``up``: every check of a plan document, and the one line that says what was checked.
+
+Runs, in one pass each over the plan's resources: the schema check
+(``estate/schema_check.py``), the first-``up`` order check (``estate/first_up.py``),
+the second-``up`` re-plan (``estate/second_up.py``) and the policy pack
+(``estate/policy_runner.py``). Types registered without a provider model are
+listed. The plan passes when no check finds anything and no mandatory policy
+is violated.
+
+``python -m estate simulate --stack NAME`` prints every finding and the summary;
+``--format json`` prints the findings as one document (the same as the plan's
+``checks``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from estate.first_up import UnmetPrecondition
+from estate.policy_runner import Violation
+from estate.schema_check import SchemaViolation
+from estate.second_up import PerpetualDiff
+
+
+@dataclass
+class Findings:
+    """Everything the checks found in one plan."""
+
+    stack: str
+    resources: int
+    unmodelled_types: list[str]
+    schema_checked: int = 0
+    schema: list[SchemaViolation] = field(default_factory=list)
+    first_up_checked: int = 0
+    first_up: list[UnmetPrecondition] = field(default_factory=list)
+    second_up_checked: int = 0
+    second_up: list[PerpetualDiff] = field(default_factory=list)
+    policies: list[Violation] = field(default_factory=list)
+
+    @property
+    def mandatory(self) -> int:
+        return sum(1 for v in self.policies if v.mandatory)
+
+    @property
+    def passed(self) -> bool:
+        return not (self.schema or self.first_up or self.second_up or self.mandatory)
+
+    def summary(self) -> str:
+        advisory = len(self.policies) - self.mandatory
+        unmodelled = f", {len(self.unmodelled_types)} type(s) without a provider model" if self.unmodelled_types else ""
+        verdict = "passes" if self.passed else "FAILS"
+        return (f"{self.stack} {verdict}: {self.resources} resources{unmodelled}; "
+                f"schema: {len(self.schema)} violation(s) in {self.schema_checked} checked; "
+                f"first up: {len(self.first_up)} unmet of {self.first_up_checked} precondition(s); "
+                f"second up: {len(self.second_up)} change(s) in {self.second_up_checked} re-planned; "
+                f"policies: {self.mandatory} mandatory, {advisory} advisory violation(s)")  # fmt: skip
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "passed": self.passed,
+            "summary": self.summary(),
+            "resources": self.resources,
+            "unmodelled_types": self.unmodelled_types,
+            "schema": {"checked": self.schema_checked, "violations": [v.to_json() for v in self.schema]},
+            "first_up": {"checked": self.first_up_checked, "unmet": [u.to_json() for u in self.first_up]},
+            "second_up": {"checked": self.second_up_checked, "changes": [d.to_json() for d in self.second_up]},
+            "policies": {"mandatory": self.mandatory, "advisory": len(self.policies) - self.mandatory,
+                         "violations": [v.to_json() for v in self.policies]},  # fmt: skip
+        }
+
+
+def check(plan: Mapping[str, Any]) -> Findings:
+    """Every check on a plan document (as ``run_plan`` returns it or ``estate plan --format json`` prints it)."""
+    from estate import first_up, schema_check, second_up
+    from estate.policy_runner import run_policies
+
+    custom = [r for r in plan["resources"] if r.get("custom") and not str(r["type"]).startswith("pulumi:providers:")]
+    findings = Findings(str(plan.get("stack", "?")), len(custom), list(plan.get("unmodelled_types") or []))
+    findings.schema, findings.schema_checked = schema_check.check_plan(plan)
+    findings.first_up, findings.first_up_checked = first_up.check_plan(plan)
+    findings.second_up, findings.second_up_checked = second_up.check_plan(plan)
+    findings.policies = run_policies(plan)
+    return findings
+
+
+def print_findings(findings: Findings, *, stderr: bool = True) -> None:
+    """Each finding (stderr by default), then the summary line."""
+    from rich.markup import escape
+
+    from estate.check import print_violations
+    from estate.output import console
+
+    out = console(stderr=stderr)
+    sections: list[tuple[str, list[Any]]] = [
+        ("schema", findings.schema),
+        ("first up", findings.first_up),
+        ("second up", findings.second_up),
+    ]
+    for title, found in sections:
+        for item in found:
+            out.print(f"[bold red]✗ {title}[/] {escape(str(item))}")
+    if findings.policies:
+        print_violations(out, findings.policies, findings.stack)
+    for type_ in findings.unmodelled_types:
+        out.print(f"[yellow]! no provider model[/] {escape(type_)}: its outputs are its inputs; add rows to estate/models/")
+    colour = "green" if findings.passed else "red"
+    out.print(f"[bold {colour}]{escape(findings.summary())}[/]")
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "simulate",
+        help="plan a stack offline and simulate its first and second `up` (schema, order, perpetual diffs, policies)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--stack", required=True, help="stack name; reads Pulumi.<stack>.yaml")
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="text for people, json for machines")
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    from estate.output import plan_stacks
+
+    plans = plan_stacks([args.stack], quiet=args.format == "json")
+    if plans is None:
+        return 2
+    findings = check(plans[0])
+    if args.format == "json":
+        sys.stdout.write(json.dumps(findings.to_json(), indent=2) + "\n")
+    else:
+        print_findings(findings, stderr=False)
+    return 0 if findings.passed else 1
