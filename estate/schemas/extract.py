@@ -238,7 +238,7 @@ def _class_spec(cls: ast.ClassDef, wanted: set[str]) -> tuple[dict[str, Any], li
     required: list[str] = []
     for argument, default in zip(arguments, defaults, strict=True):
         engine_name, doc, deprecated = getters.get(argument.arg, (argument.arg, "", None))
-        spec = _annotation_spec(argument.annotation, wanted) if argument.annotation else {"type": "any"}
+        spec: dict[str, Any] = _annotation_spec(argument.annotation, wanted) if argument.annotation else {"type": "any"}
         enum = _enum_values({"description": doc})
         if enum and spec.get("type") == "string":
             spec["enum"] = enum
