@@ -11,6 +11,7 @@ inputs" and is listed (:attr:`ProviderMocks.unmodelled`).
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -114,6 +115,13 @@ class ProviderMocks(pulumi.runtime.Mocks):
 
     def __init__(self) -> None:
         self.unmodelled: set[str] = set()
+        # Registrations run on executor threads: each keeps its own last answer.
+        self._local = threading.local()
+
+    @property
+    def last_stored_differently(self) -> tuple[str, ...]:
+        """What the last answer on this thread stored differently from its inputs (see :class:`Simulated`)."""
+        return getattr(self._local, "stored_differently", ())
 
     def answer(self, args: pulumi.runtime.MockResourceArgs) -> Simulated:
         """The provider's answer to one create, with the keys it set or changed."""
@@ -127,6 +135,7 @@ class ProviderMocks(pulumi.runtime.Mocks):
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         answer = self.answer(args)
+        self._local.stored_differently = answer.stored_differently
         return answer.id, answer.state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:

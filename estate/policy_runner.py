@@ -8,7 +8,9 @@ a collecting reporter. The rule code is the code ``pulumi preview --policy-pack
 policies`` runs, so both give the same verdicts on the same resources.
 
 Differences from the online analyzer, all documented in docs/policies.md:
-props are the plan's *inputs* (online, stack policies see outputs); secret
+resource policies see the plan's inputs, stack policies the inputs overlaid
+with the outputs the provider models computed or stored (online, stack
+policies see outputs, which is the state the provider stored); secret
 values read ``"[secret]"`` (online they arrive unwrapped); options also carry
 ``retain_on_delete``, which the analyzer protocol lacks; and
 ``additional_secret_outputs`` is empty (the plan does not record it).
@@ -122,8 +124,13 @@ def plan_document_problems(plan: Any) -> list[str]:
     return [*problems, fix] if problems else []
 
 
-def policy_resources(plan: Mapping[str, Any]) -> list[PolicyResource]:
-    """The plan's resources as the analyzer hands them to stack policies (parents and dependencies linked)."""
+def policy_resources(plan: Mapping[str, Any], *, with_outputs: bool = True) -> list[PolicyResource]:
+    """The plan's resources as the analyzer hands them to policies (parents and dependencies linked).
+
+    ``with_outputs``: props are the inputs overlaid with the outputs the provider
+    models computed or stored, as stack policies see a resource's state online;
+    without, the inputs alone, as resource policies see them.
+    """
     records: list[Mapping[str, Any]] = plan["resources"]
     providers = {record["urn"]: record for record in records if str(record["type"]).startswith("pulumi:providers:")}
     built: dict[str, PolicyResource] = {}
@@ -131,7 +138,8 @@ def policy_resources(plan: Mapping[str, Any]) -> list[PolicyResource]:
         options: Mapping[str, Any] = record.get("options") or {}
         built[record["urn"]] = PolicyResource(
             resource_type=record["type"],
-            props=unknown_checking_proxy(dict(record.get("inputs") or {})),
+            props=unknown_checking_proxy({**(record.get("inputs") or {}),
+                                          **((record.get("outputs") or {}) if with_outputs else {})}),  # fmt: skip
             urn=record["urn"],
             name=record["name"],
             opts=PlanResourceOptions(
@@ -197,6 +205,7 @@ def run_policies(
     if problems:
         raise PlanDocumentError(problems)
     resources = policy_resources(cast(Mapping[str, Any], plan))
+    resource_view = policy_resources(cast(Mapping[str, Any], plan), with_outputs=False)
     violations: list[Violation] = []
     for policy in POLICIES if policies is None else policies:
         level = policy.enforcement_level or default_level or PACK_ENFORCEMENT_LEVEL
@@ -208,7 +217,7 @@ def run_policies(
         found: list[tuple[str, str | None]] = []
         try:
             if isinstance(policy, ResourceValidationPolicy) and policy.has_validation():
-                for resource in resources:
+                for resource in resource_view:
                     args = ResourceValidationArgs(resource.resource_type, resource.props, resource.urn, resource.name,
                                                   resource.opts, resource.provider, policy_config)  # fmt: skip
 

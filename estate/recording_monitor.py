@@ -53,12 +53,12 @@ class _InputRecorder(Mocks):
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         self.last_inputs = args.inputs
+        resource_id, state = self.inner.new_resource(args)
+        self.last_outputs = {key: value for key, value in state.items()
+                             if key not in args.inputs or args.inputs[key] != value}  # fmt: skip
         if isinstance(self.inner, ProviderMocks):
-            answer = self.inner.answer(args)
-            self.last_outputs = {key: answer.state[key] for key in answer.changed}
-            self.last_stored_differently = list(answer.stored_differently)
-            return answer.id, answer.state
-        return self.inner.new_resource(args)
+            self.last_stored_differently = list(self.inner.last_stored_differently)
+        return resource_id, state
 
     def call(self, args: Any) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         return self.inner.call(args)

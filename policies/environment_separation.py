@@ -187,10 +187,19 @@ def validate_environment_separation(args: StackValidationArgs, report_violation:
     zones = {host.split(".", 1)[1] for r in resources for host in _zone_hostnames(r) if host.count(".") >= 2}
     own_refs = _own_supabase_refs(resources)
 
+    # A pages.dev host is the one Cloudflare assigned to a project (its `subdomain`, suffixed when the
+    # name was taken): it belongs where that project's name belongs.
+    assigned = {host_of(sub).removeprefix("*."): name for r in resources if r.resource_type == PAGES_PROJECT
+                if (sub := text(r.props, "subdomain")) and (name := text(r.props, "name"))}  # fmt: skip
+
+    def belongs(host: str) -> bool:
+        project = assigned.get(host.removeprefix("*."))
+        return name_belongs(project, environment) if project else host_belongs(host, environment)
+
     for resource in resources:
         props, urn = resource.props, resource.urn
         for host, what in _served_hostnames(resource):
-            if not host_belongs(host, environment):
+            if not belongs(host):
                 report(f"{what} {host} in the {environment} stack belongs to {other}",
                        f"use {name_for(host, environment)}", urn)  # fmt: skip
         if resource.resource_type in _NAME_FIELDS:

@@ -122,11 +122,12 @@ def test_handbook_pages_projects_and_their_domains(prod_plan: Plan) -> None:
 
 
 def test_pages_dns_is_proxied_to_pages_dev(plan: Plan) -> None:
-    projects = {r["inputs"]["name"] for r in of_type(plan, PAGES_PROJECT)}
+    # The pages.dev host Cloudflare assigned (the provider's `subdomain` output), never one built from the name.
+    subdomains = {r["inputs"]["name"]: r["outputs"]["subdomain"] for r in of_type(plan, PAGES_PROJECT)}
     for domain in of_type(plan, PAGES_DOMAIN):
         record = next(r for r in of_type(plan, DNS_RECORD) if r["inputs"]["name"] == domain["inputs"]["name"])
         target = record["inputs"]["content"]
-        assert target.removesuffix(".pages.dev") in projects, f"{record['name']}: CNAME to <project>.pages.dev"
+        assert target == subdomains[domain["inputs"]["projectName"]], f"{record['name']}: CNAME to the project's subdomain"
         assert record["inputs"]["proxied"] is True, f"{record['name']}: Pages custom domains are proxied"
 
 
@@ -153,7 +154,9 @@ def test_internal_handbook_gated_on_all_three_host_kinds(
     plan: Plan = request.getfixturevalue(f"{stack}_plan")
     gate = named(plan, "handbook-handbook-access")
     uris = {d["uri"] for d in gate["inputs"]["destinations"]}
-    assert uris == {host, f"{project}.pages.dev", f"*.{project}.pages.dev"}, (
+    [pages] = [r for r in of_type(plan, PAGES_PROJECT) if r["inputs"]["name"] == project]
+    subdomain = pages["outputs"]["subdomain"]  # as Cloudflare assigned it
+    assert uris == {host, subdomain, f"*.{subdomain}"}, (
         "handbook-handbook-access must cover the custom domain, the pages.dev name and its previews"
     )
     assert gate["inputs"]["type"] == "self_hosted"

@@ -468,7 +468,9 @@ def _online_verdicts(stub: analyzer_pb2_grpc.AnalyzerStub, plan: Plan) -> set[tu
         for diagnostic in stub.Analyze(request).diagnostics:
             verdicts.add((diagnostic.policyName, diagnostic.urn or record["urn"], levels[diagnostic.enforcementLevel]))
     stack_request = analyzer_pb2.AnalyzeStackRequest(resources=[
-        analyzer_pb2.AnalyzerResource(type=r["type"], properties=_struct(r["inputs"]), urn=r["urn"], name=r["name"],
+        # The engine hands stack policies each resource's state: its outputs (inputs and what the provider set).
+        analyzer_pb2.AnalyzerResource(type=r["type"], properties=_struct({**r["inputs"], **r.get("outputs", {})}),
+                                      urn=r["urn"], name=r["name"],
                                       options=_options(r), parent=r.get("parent") or "",
                                       dependencies=r["options"]["depends_on"])
         for r in plan["resources"]
