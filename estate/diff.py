@@ -198,11 +198,25 @@ def _flatten(value: Any, path: str = "") -> dict[str, Any]:
 # --- per-app profile ------------------------------------------------------------------------
 
 
-def _access_lines(inputs: Mapping[str, Any]) -> list[str]:
+def _pages_dev_aliases(plan: Plan) -> dict[str, str]:
+    """Each Pages project's assigned host (``subdomain``, suffixed when the name was taken) → ``<project>.pages.dev``.
+
+    The assigned suffix is arbitrary, so comparisons name the project instead (previews too: ``*.``).
+    """
+    aliases: dict[str, str] = {}
+    for resource in plan["resources"]:
+        subdomain = (resource.get("outputs") or {}).get("subdomain")
+        if resource["type"] == PAGES_PROJECT and isinstance(subdomain, str):
+            name = f"{(resource.get('inputs') or {}).get('name')}.pages.dev"
+            aliases |= {subdomain: name, f"*.{subdomain}": f"*.{name}"}
+    return aliases
+
+
+def _access_lines(inputs: Mapping[str, Any], aliases: Mapping[str, str]) -> list[str]:
     policies: list[Any] = inputs.get("policies") or []
     decisions = sorted({str(p.get("decision") or "allow") for p in policies if isinstance(p, Mapping)}) or ["allow"]
     uris = [str(d.get("uri")) for d in inputs.get("destinations") or [] if isinstance(d, Mapping)]
-    return [f"{uri} ({'/'.join(decisions)})" for uri in uris]
+    return [f"{aliases.get(uri, uri)} ({'/'.join(decisions)})" for uri in uris]
 
 
 def _protection_lines(inputs: Mapping[str, Any]) -> list[str]:
@@ -232,6 +246,7 @@ def profile(plan: Plan) -> Profile:
     """Each app's aspects (see ``ASPECTS``) as sorted lists of names, never values."""
     app_by_urn = apps_by_urn(plan)
     aspects: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    aliases = _pages_dev_aliases(plan)
     for resource in plan["resources"]:
         app = app_by_urn[resource["urn"]]
         inputs: Mapping[str, Any] = resource.get("inputs") or {}
@@ -252,7 +267,8 @@ def profile(plan: Plan) -> Profile:
         if kind == DNS_RECORD:
             add["domains"].add(str(inputs.get("name")))
             proxied = "proxied" if inputs.get("proxied") else "DNS only"
-            add["dns records"].add(f"{inputs.get('name')} {inputs.get('type')} → {inputs.get('content')} ({proxied})")
+            content = aliases.get(str(inputs.get("content")), inputs.get("content"))
+            add["dns records"].add(f"{inputs.get('name')} {inputs.get('type')} → {content} ({proxied})")
         elif kind == VERCEL_DOMAIN:
             add["domains"].add(str(inputs.get("domain")))
         elif kind == PAGES_DOMAIN:
@@ -269,7 +285,7 @@ def profile(plan: Plan) -> Profile:
         elif kind == ENVIRONMENT_SECRET:
             add["workflow secret names"].add(str(inputs.get("secretName")))
         elif kind == ACCESS_APPLICATION:
-            add["access coverage"].update(_access_lines(inputs))
+            add["access coverage"].update(_access_lines(inputs, aliases))
         elif kind == BRANCH_PROTECTION:
             add["branch protection"].update(_protection_lines(inputs))
             for checks in inputs.get("requiredStatusChecks") or []:
@@ -467,7 +483,9 @@ def _serving_hosts(plan: Plan) -> set[str]:
         elif kind == WORKERS_CUSTOM_DOMAIN:
             hosts.add(str(inputs.get("hostname")))
         elif kind == PAGES_PROJECT:
-            hosts |= {f"{inputs.get('name')}.pages.dev", f"*.{inputs.get('name')}.pages.dev"}
+            # The host Cloudflare assigned (suffixed when the name was taken), as the provider reports it.
+            assigned = (resource.get("outputs") or {}).get("subdomain") or f"{inputs.get('name')}.pages.dev"
+            hosts |= {str(assigned), f"*.{assigned}"}
         elif kind == VERCEL_PROJECT:
             hosts.add(f"{inputs.get('name')}.vercel.app")
         elif kind == ACCESS_APPLICATION:

@@ -121,18 +121,22 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--stack", required=True, help="stack name; reads Pulumi.<stack>.yaml")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="text for people, json for machines")
+    parser.add_argument("--quiet", action="store_true", help="print only the summary line")
     parser.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
     from estate.output import plan_stacks
 
-    plans = plan_stacks([args.stack], quiet=args.format == "json")
+    quiet = bool(getattr(args, "quiet", False))
+    plans = plan_stacks([args.stack], quiet=quiet or args.format == "json")
     if plans is None:
         return 2
     findings = check(plans[0])
     if args.format == "json":
         sys.stdout.write(json.dumps(findings.to_json(), indent=2) + "\n")
+    elif quiet:
+        sys.stdout.write(findings.summary() + "\n")
     else:
         print_findings(findings, stderr=False)
     return 0 if findings.passed else 1

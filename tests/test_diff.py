@@ -88,6 +88,15 @@ def set_input(name: str, key: str, value: Any) -> Callable[[Plan], None]:
     return change
 
 
+def test_staging_pointing_at_productions_pages_host_is_flagged() -> None:
+    # Production's pages.dev host is the one Cloudflare assigned to its project (suffixed when taken).
+    production_host = named(plan_of("prod"), "handbook-handbook-project")["outputs"]["subdomain"]
+    leaks = mutate_staging(set_input("handbook-handbook-dns", "content", production_host))
+    assert ("handbook-handbook-dns", production_host, "a production hostname") in {
+        (leak["resource"], leak["found"], leak["reason"]) for leak in leaks
+    }, leaks
+
+
 @pytest.mark.parametrize(
     ("change", "resource", "found", "reason"),
     [
@@ -95,8 +104,6 @@ def set_input(name: str, key: str, value: Any) -> Callable[[Plan], None]:
          "oms-vercel-dns-oms-staging.gstarlink.com", "oms.gstarlink.com", "a production hostname"),
         (set_input("oms-database-auth", "site_url", "https://oms.gstarlink.com"),
          "oms-database-auth", "oms.gstarlink.com", "a production hostname"),
-        (set_input("handbook-handbook-dns", "content", "gstarlink-handbook-internal.pages.dev"),
-         "handbook-handbook-dns", "gstarlink-handbook-internal.pages.dev", "a production hostname"),
         (set_input("oms-database-project", "name", "gstarlink-oms"),
          "oms-database-project", "gstarlink-oms", "a production Supabase project name"),
         (set_input("oms-repository-protection", "pattern", "main"),

@@ -53,8 +53,10 @@ def test_access_gates_cover_every_hostname_of_the_internal_site() -> None:
     graph = build_graph(plan_of("prod"))
     gate = node_with(graph, "Access gate\ngstarlink-handbook-internal (all hostnames)")
     gated = {graph.nodes[e.target].label for e in graph.edges if e.source == gate and e.label == "gates"}
-    assert gated == {"handbook.gstarlink.com", "gstarlink-handbook-internal.pages.dev",
-                     "*.gstarlink-handbook-internal.pages.dev"}  # fmt: skip
+    [pages] = [r for r in plan_of("prod")["resources"] if r["inputs"].get("name") == "gstarlink-handbook-internal"
+               and r["type"].endswith(":PagesProject")]  # fmt: skip
+    subdomain = pages["outputs"]["subdomain"]  # as Cloudflare assigned it
+    assert gated == {"handbook.gstarlink.com", subdomain, f"*.{subdomain}"}
     policy = node_with(graph, "Access policy\ngstarlink staff (production)")
     assert graph.nodes[policy].cluster == "(shared)"
     assert edge_label(graph, policy, gate) == "allow"
