@@ -30,11 +30,14 @@ class CloudflareDeployTokenArgs:
     ``token_name``: shown in the dashboard. ``permission_group_names``: the
     Cloudflare permission groups granted, e.g. ``"Pages Write"`` or
     ``"Workers Scripts Write"``; looked up by name so no opaque IDs live in code.
+    ``expires_on``: when the token stops working (RFC 3339, e.g. a
+    ``RotationSchedule``'s ``expires_on``); a new value replaces the token.
     """
 
     account_id: pulumi.Input[str]
     token_name: str
     permission_group_names: Sequence[str]
+    expires_on: pulumi.Input[str] | None = None
 
 
 class CloudflareDeployToken(pulumi.ComponentResource):
@@ -42,6 +45,10 @@ class CloudflareDeployToken(pulumi.ComponentResource):
 
     Owned by the stack, so rotating it is ``pulumi up --replace`` on the token;
     the new value reaches the repository's Actions secret in the same update.
+    With ``expires_on``, each new expiry replaces the token (``replace_on_changes``):
+    Pulumi creates the new one first, updates every consumer, and retains the
+    old one (``retain_on_delete``) instead of deleting it, so a deploy job that
+    read it just before keeps working until Cloudflare expires it.
 
     Outputs: ``token`` (secret), ``token_id``.
     """
@@ -78,7 +85,13 @@ class CloudflareDeployToken(pulumi.ComponentResource):
                     "resources": pulumi.Output.from_input(args.account_id).apply(account_resources),
                 }
             ],
-            opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["value"]),
+            expires_on=args.expires_on,
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                additional_secret_outputs=["value"],
+                replace_on_changes=["expiresOn"] if args.expires_on is not None else None,
+                retain_on_delete=args.expires_on is not None,
+            ),
         )
         self.token = pulumi.Output.secret(token.value)
         self.token_id = token.id

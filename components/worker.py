@@ -68,7 +68,8 @@ class WorkerArgs:
     deploys with no ``--env``). ``secrets``: runtime secrets of the Worker
     (names to values), which the deploy workflow puts with ``wrangler secret
     bulk``; the workflow must name each one (tests hold the delivered workflows
-    to this).
+    to this). ``deploy_token_expires_on``: when the deploy token expires
+    (RFC 3339); a new value rotates it (see ``CloudflareDeployToken``).
     """
 
     account_id: pulumi.Input[str]
@@ -78,6 +79,7 @@ class WorkerArgs:
     hostname: str | None = None
     route_pattern: str | None = None
     secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    deploy_token_expires_on: pulumi.Input[str] | None = None
 
 
 class Worker(pulumi.ComponentResource):
@@ -157,6 +159,7 @@ class Worker(pulumi.ComponentResource):
                 account_id=args.account_id,
                 token_name=f"wrangler deploy: {args.script_name}",
                 permission_group_names=WRANGLER_PERMISSION_GROUPS,
+                expires_on=args.deploy_token_expires_on,
             ),
             opts=child,
         )

@@ -103,6 +103,8 @@ class RecordingMonitor(MockMonitor):
                     "retain_on_delete": bool(request.retainOnDelete),
                     "ignore_changes": list(request.ignoreChanges),
                     "depends_on": sorted(request.dependencies),
+                    "replace_on_changes": list(request.replaceOnChanges),
+                    "delete_before_replace": bool(request.deleteBeforeReplace),
                     "import_id": request.importId or None,
                 },
                 "provider": request.provider or None,

@@ -18,6 +18,7 @@ from components.application import Application, ApplicationArgs
 from components.cloudflare_deploy_token import CloudflareDeployToken, CloudflareDeployTokenArgs
 from components.pages_site import PagesSite, PagesSiteArgs
 from components.repository_governance import DELIVERY_BRANCH_PREFIX, RepositoryGovernance, RepositoryGovernanceArgs
+from components.rotation_schedule import RotationSchedule, RotationScheduleArgs
 from components.supabase_database import SupabaseDatabase, SupabaseDatabaseArgs
 from components.vercel_app import EnvironmentVariable, VercelApp, VercelAppArgs, VercelTarget
 from components.worker import Worker, WorkerArgs
@@ -71,12 +72,18 @@ def build_estate(settings: StackSettings) -> dict[str, Any]:
         for org in settings.organizations.values()
         if any(_is_gated(settings, app) for app in APPS if app.organization == org.name)
     }
+    # Credentials the stack creates roll over on this environment's schedule.
+    rotation = RotationSchedule(
+        "credential-rotation",
+        RotationScheduleArgs(period_days=settings.rotation.period_days, grace_days=settings.rotation.grace_days),
+    )
     apps = {
         app.key: _build_app(
             app,
             settings,
             providers[app.organization],
             access_policies.get(app.organization),
+            rotation,
         )
         for app in APPS
     }
@@ -106,6 +113,7 @@ def _build_app(
     settings: StackSettings,
     providers: OrganizationProviders,
     access_policy: AccessPolicy | None,
+    rotation: RotationSchedule,
 ) -> dict[str, Any]:
     org = settings.organizations[app.organization]
     group = Application(
@@ -201,6 +209,7 @@ def _build_app(
                 account_id=org.cloudflare_account_id,
                 token_name=f"pages deploy: {app.repository} ({settings.environment})",
                 permission_group_names=PAGES_DEPLOY_PERMISSION_GROUPS,
+                expires_on=rotation.expires_on,
             ),
             opts=pulumi.ResourceOptions(parent=group, provider=providers.cloudflare),
         )
@@ -232,6 +241,7 @@ def _build_app(
                 wrangler_environment=settings.environment,
                 hostname=settings.hostname(app, hosting.subdomain),
                 secrets={v.key: value_of(v) for v in app.env if v.sensitive},
+                deploy_token_expires_on=rotation.expires_on,
             ),
             opts=pulumi.ResourceOptions(parent=group, provider=providers.cloudflare),
         )

@@ -117,9 +117,9 @@ def build(tables: Iterable[Iterable[Rule]]) -> dict[str, TypeModel]:
 
 
 def _tables() -> tuple[tuple[Rule, ...], ...]:
-    from estate.models import cloudflare, github, random, sentry, supabase, vercel
+    from estate.models import cloudflare, github, random, sentry, supabase, time, vercel
 
-    return (cloudflare.TABLE, github.TABLE, vercel.TABLE, supabase.TABLE, random.TABLE, sentry.TABLE)
+    return (cloudflare.TABLE, github.TABLE, vercel.TABLE, supabase.TABLE, random.TABLE, sentry.TABLE, time.TABLE)
 
 
 _MODELS: dict[str, TypeModel] | None = None

@@ -1,0 +1,121 @@
+"""Credentials the stack cannot create, past their rotation period.
+
+Provider API tokens, Stripe, Twilio, Vapi, Shopify, the language-model key,
+the Slack webhook: people create them in vendors' dashboards and set them with
+``pulumi config set --secret``. Each carries the date it was last rotated in
+the stack's config (``estate:rotation.lastRotated.<key>``); this module lists
+those older than the stack's ``estate:rotation.externalPeriodDays``.
+
+Used by ``python -m estate doctor`` (its "rotation due" section) and by the
+daily drift workflow (``python -m estate.rotation --stack NAME --format slack``),
+which posts the list to the stack's alert channel.
+
+Exit status of ``python -m estate.rotation``: 0 when nothing is due, 1 when
+something is, 2 when the stack file is missing or its settings are invalid
+(``python -m estate doctor`` says what to fix).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class RotationDue:
+    """One credential past its rotation period, and the commands that record its rotation."""
+
+    key: str
+    description: str
+    last_rotated: str
+    due: str
+    days_overdue: int
+    fix: list[str]
+
+    @property
+    def message(self) -> str:
+        return (
+            f"{self.key} ({self.description}) was last rotated on {self.last_rotated}; it was due on {self.due} "
+            + f"({self.days_overdue} day(s) ago)."
+        )
+
+
+def rotation_due(
+    stack: str,
+    last_rotated: Mapping[str, date],
+    descriptions: Mapping[str, str],
+    period_days: int,
+    today: date,
+) -> list[RotationDue]:
+    """Every credential whose last rotation is ``period_days`` or more before ``today``, most overdue first."""
+    found: list[RotationDue] = []
+    for key, rotated in last_rotated.items():
+        due = rotated + timedelta(days=period_days)
+        if today < due:
+            continue
+        short = key.split(":", 1)[-1]
+        fix = [
+            f"pulumi config set --stack {stack} --secret {key}",
+            f"pulumi config set --stack {stack} --path 'estate:rotation.lastRotated.{short}' {today.isoformat()}",
+        ]
+        found.append(RotationDue(key, descriptions.get(key, key), rotated.isoformat(), due.isoformat(),
+                                 (today - due).days, fix))  # fmt: skip
+    return sorted(found, key=lambda item: (-item.days_overdue, item.key))
+
+
+def slack_text(stack: str, due: list[RotationDue]) -> str:
+    """The alert channel's message: one line per credential, then what to do."""
+    lines = [f"Stack {stack}: {len(due)} credential(s) past the rotation period:"]
+    lines += [f"• {item.message}" for item in due]
+    lines.append(
+        "Rotate each at its vendor, then set the new value and record the date (estate repository):"
+    )
+    lines += [f"  {command}" for item in due for command in item.fix]
+    return "\n".join(lines)
+
+
+def report(stack: str, project_dir: Path, today: date) -> list[RotationDue]:
+    """The stack's credentials past their period; raises ``StackFileError`` / ``SettingsError`` when unreadable."""
+    from estate.plan import load_stack_config
+    from stacks.settings import load_settings
+
+    config, secret_keys, _ = load_stack_config(stack, project_dir)
+    settings = load_settings(stack, config, secret_keys)
+    rotation = settings.rotation
+    return rotation_due(stack, rotation.last_rotated, rotation.descriptions, rotation.external_period_days, today)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from estate.plan import PROJECT_DIR, StackFileError
+    from stacks.settings import SettingsError
+
+    parser = argparse.ArgumentParser(prog="python -m estate.rotation", description=__doc__)
+    parser.add_argument("--stack", required=True)
+    parser.add_argument("--format", choices=("text", "json", "slack"), default="text")
+    parser.add_argument("--today", type=date.fromisoformat, default=datetime.now(UTC).date())
+    parser.add_argument("--project-dir", type=Path, default=PROJECT_DIR)
+    args = parser.parse_args(argv)
+    try:
+        due = report(args.stack, args.project_dir, args.today)
+    except (StackFileError, SettingsError) as error:
+        print(f"cannot read the rotation dates of {args.stack}: {error}", file=sys.stderr)
+        print(f"Run: python -m estate doctor --stack {args.stack}", file=sys.stderr)
+        return 2
+    if args.format == "json":
+        print(json.dumps([asdict(item) for item in due], indent=2))
+    elif args.format == "slack":
+        print(json.dumps({"text": slack_text(args.stack, due)} if due else {}))
+    elif due:
+        print(slack_text(args.stack, due))
+    else:
+        print(f"Stack {args.stack}: no credential is past its rotation period.")
+    return 1 if due else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
