@@ -17,14 +17,17 @@ Encrypted secrets cannot be decrypted offline: their presence is checked, their
 format only when the program runs with the real values (``pulumi preview``).
 
 Exit status: 0 when every setting is present, real and valid; 1 while there is a
-problem to fix; 3 when only placeholders are left to replace; 2 when the stack
-file is missing or unreadable.
+problem to fix or a credential past its rotation period (``estate:rotation``:
+a ``lastRotated`` date more than ``externalPeriodDays`` ago; dates marked
+``# placeholder`` are not judged); 3 when only placeholders are left to
+replace; 2 when the stack file is missing or unreadable.
 """
 
 from __future__ import annotations
 
 import argparse
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -56,10 +59,12 @@ class Diagnosis:
     settings_present: int
     encrypted_secrets: list[str]
     to_replace: list[Finding] = field(default_factory=lambda: list[Finding]())
+    # Credentials people set whose lastRotated date is past the stack's externalPeriodDays (estate.rotation).
+    rotation_due: list[Finding] = field(default_factory=lambda: list[Finding]())
 
     @property
     def ok(self) -> bool:
-        return not self.findings and not self.to_replace
+        return not self.findings and not self.to_replace and not self.rotation_due
 
     @property
     def summary(self) -> str:
@@ -74,7 +79,8 @@ class Diagnosis:
         missing = sum(1 for f in self.findings if f.value == "(missing)")
         problems = (f"{len(self.findings)} problem(s) to fix ({missing} missing, {len(self.findings) - missing} invalid)"
                     if self.findings else "no problems")  # fmt: skip
-        return f"{self.stack}: {problems}; {before}; {self.settings_present} present"
+        rotate = f"; {len(self.rotation_due)} credential(s) past the rotation period" if self.rotation_due else ""
+        return f"{self.stack}: {problems}{rotate}; {before}; {self.settings_present} present"
 
 
 def exact_fix(fix: str, stack: str) -> str:
@@ -84,9 +90,13 @@ def exact_fix(fix: str, stack: str) -> str:
     return with_stack(fix, stack)
 
 
-def diagnose(stack: str, project_dir: Path = PROJECT_DIR) -> Diagnosis:
-    """Validates ``Pulumi.<stack>.yaml`` of ``project_dir``; raises ``StackFileError`` if unreadable."""
+def diagnose(stack: str, project_dir: Path = PROJECT_DIR, today: date | None = None) -> Diagnosis:
+    """Validates ``Pulumi.<stack>.yaml`` of ``project_dir``; raises ``StackFileError`` if unreadable.
+
+    ``today``: the date rotation periods are judged against (default: today, UTC).
+    """
     from estate.plan import load_stack_config
+    from estate.rotation import due_in_stack_file
     from stacks.settings import (
         OFFLINE_SECRET_PLACEHOLDER,
         SettingsError,
@@ -94,6 +104,7 @@ def diagnose(stack: str, project_dir: Path = PROJECT_DIR) -> Diagnosis:
         known_config_keys,
         load_settings,
         production_stack_config,
+        rotation_entry,
         secret_config_keys,
     )
     from stacks.stack_files import placeholder_keys, stack_file_config
@@ -125,7 +136,14 @@ def diagnose(stack: str, project_dir: Path = PROJECT_DIR) -> Diagnosis:
     known = set(known_config_keys())
     present = sum(1 for key in config if key in known)
     encrypted = sorted(key for key in placeholders if key in in_file and config.get(key) == OFFLINE_SECRET_PLACEHOLDER)
-    return Diagnosis(stack, findings, present, encrypted, to_replace)
+    rotation_due = [
+        Finding(f"estate:rotation.lastRotated.{rotation_entry(due.key)}", due.last_rotated,
+                f"{due.key} ({due.description}) is past the rotation period: due on {due.due}, {due.days_overdue} "
+                "day(s) ago. Rotate it at its vendor, set the new value, record the date",
+                " && ".join(due.fix))  # fmt: skip
+        for due in due_in_stack_file(stack, project_dir, today or datetime.now(UTC).date())
+    ]
+    return Diagnosis(stack, findings, present, encrypted, to_replace, rotation_due)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -155,7 +173,7 @@ def handle(args: argparse.Namespace) -> int:
         write_json(document(diagnosis))
     else:
         print_diagnosis(diagnosis, quiet=args.quiet)
-    if diagnosis.findings:
+    if diagnosis.findings or diagnosis.rotation_due:
         return 1
     return 3 if diagnosis.to_replace else 0
 
@@ -169,6 +187,7 @@ def document(diagnosis: Diagnosis) -> dict[str, Any]:
         "encrypted_secrets": diagnosis.encrypted_secrets,
         "findings": [asdict(f) for f in diagnosis.findings],
         "to_replace": [asdict(f) for f in diagnosis.to_replace],
+        "rotation_due": [asdict(f) for f in diagnosis.rotation_due],
         "summary": diagnosis.summary,
     }
 
@@ -183,6 +202,7 @@ def print_diagnosis(diagnosis: Diagnosis, *, quiet: bool = False) -> None:
     out = console()
     sections = [
         (f"Stack {diagnosis.stack}: problems to fix", diagnosis.findings),
+        (f"Stack {diagnosis.stack}: credentials past their rotation period", diagnosis.rotation_due),
         (f"Stack {diagnosis.stack}: placeholders to replace before a real run", diagnosis.to_replace),
     ]
     for title, findings in sections if not quiet else []:
@@ -196,13 +216,13 @@ def print_diagnosis(diagnosis: Diagnosis, *, quiet: bool = False) -> None:
             shown = finding.value not in ("(missing)", "(placeholder)")
             value = f"\n[dim]now: {escape(finding.value)}[/]" if shown else ""
             label = {"(missing)": "[red]missing[/]", "(placeholder)": "[yellow]placeholder[/]"}.get(
-                finding.value, "[yellow]invalid[/]")  # fmt: skip
+                finding.value, "[red]rotate[/]" if finding in diagnosis.rotation_due else "[yellow]invalid[/]")  # fmt: skip
             table.add_row(escape(finding.key), f"{label}: {escape(finding.message)}{value}", escape(finding.fix))
         out.print(table)
         out.print("[bold]All fixes, to paste:[/]")
         for finding in findings:
             out.print(escape(finding.fix), soft_wrap=True)
-    if not quiet and any("--secret" in f.fix for f in [*diagnosis.findings, *diagnosis.to_replace]):
+    if not quiet and any("--secret" in f.fix for f in [*diagnosis.findings, *diagnosis.rotation_due, *diagnosis.to_replace]):
         out.print("[dim]`pulumi config set --secret KEY` prompts for the value, so it stays out of your shell history.[/]")
     colour = "green" if diagnosis.ok else ("red" if diagnosis.findings else "yellow")
     out.print(f"[bold {colour}]{escape(diagnosis.summary)}[/]")

@@ -19,8 +19,10 @@ line that fixes it; the CLI prompts for the value, so no value is ever shown.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, cast
 
@@ -51,6 +53,9 @@ class DeclaredKeys:
 
     plain: frozenset[str]
     secret: frozenset[str]
+
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def _qualified(key: str, project: str) -> str:
@@ -127,6 +132,9 @@ def check_stack_file(path: Path, declared: DeclaredKeys, project: str) -> list[H
                 problems.append(HygieneProblem(
                     path.name, config_path, "is declared `secret: true` in Pulumi.yaml but stored in plaintext",
                     fix))  # fmt: skip
+                continue
+            # A calendar date is never a credential (estate:rotation.lastRotated.<secret key>: 'YYYY-MM-DD').
+            if isinstance(leaf, str | date) and _DATE.match(str(leaf)):
                 continue
             # A key Pulumi.yaml declares plain is allowed by its own name, not its children's.
             judged = segments[1:] if top in declared.plain else segments

@@ -11,8 +11,7 @@ daily drift workflow (``python -m estate.rotation --stack NAME --format slack``)
 which posts the list to the stack's alert channel.
 
 Exit status of ``python -m estate.rotation``: 0 when nothing is due, 1 when
-something is, 2 when the stack file is missing or its settings are invalid
-(``python -m estate doctor`` says what to fix).
+something is, 2 when the stack file is missing or unreadable.
 """
 
 from __future__ import annotations
@@ -24,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any, cast
 
 
 @dataclass(frozen=True)
@@ -53,15 +53,16 @@ def rotation_due(
     today: date,
 ) -> list[RotationDue]:
     """Every credential whose last rotation is ``period_days`` or more before ``today``, most overdue first."""
+    from stacks.settings import config_set, rotation_entry
+
     found: list[RotationDue] = []
     for key, rotated in last_rotated.items():
         due = rotated + timedelta(days=period_days)
         if today < due:
             continue
-        short = key.split(":", 1)[-1]
         fix = [
-            f"pulumi config set --stack {stack} --secret {key}",
-            f"pulumi config set --stack {stack} --path 'estate:rotation.lastRotated.{short}' {today.isoformat()}",
+            config_set(key, secret=True, stack=stack),
+            config_set(f"estate:rotation.lastRotated.{rotation_entry(key)}", today.isoformat(), path=True, stack=stack),
         ]
         found.append(RotationDue(key, descriptions.get(key, key), rotated.isoformat(), due.isoformat(),
                                  (today - due).days, fix))  # fmt: skip
@@ -79,20 +80,45 @@ def slack_text(stack: str, due: list[RotationDue]) -> str:
     return "\n".join(lines)
 
 
-def report(stack: str, project_dir: Path, today: date) -> list[RotationDue]:
-    """The stack's credentials past their period; raises ``StackFileError`` / ``SettingsError`` when unreadable."""
-    from estate.plan import load_stack_config
-    from stacks.settings import load_settings
+def due_in_stack_file(stack: str, project_dir: Path, today: date) -> list[RotationDue]:
+    """The credentials of ``Pulumi.<stack>.yaml`` past ``externalPeriodDays``; raises ``StackFileError``.
 
-    config, secret_keys, _ = load_stack_config(stack, project_dir)
-    settings = load_settings(stack, config, secret_keys)
-    rotation = settings.rotation
-    return rotation_due(stack, rotation.last_rotated, rotation.descriptions, rotation.external_period_days, today)
+    Reads the dates straight from the stack file, so the report works while
+    other settings are incomplete (a fresh clone, secrets not set). Dates marked
+    ``# placeholder`` are examples, not rotations: the doctor lists them to
+    replace and they are not judged. Malformed entries are skipped here; the
+    doctor's validation names them.
+    """
+    from estate.plan import load_stack_config
+    from stacks.settings import NAMESPACE, rotation_entry, secret_config_keys, secret_descriptions
+    from stacks.stack_files import placeholder_keys
+
+    config, _, _ = load_stack_config(stack, project_dir)
+    try:
+        rotation = json.loads(config.get(f"{NAMESPACE}:rotation", "{}"))
+    except json.JSONDecodeError:
+        return []
+    if not isinstance(rotation, dict):
+        return []
+    rotation = cast(dict[str, Any], rotation)
+    period, dates = rotation.get("externalPeriodDays"), rotation.get("lastRotated")
+    if not isinstance(period, int | float) or not isinstance(dates, dict):
+        return []
+    placeholders = set(placeholder_keys(project_dir / f"Pulumi.{stack}.yaml"))
+    by_entry = {rotation_entry(key): key for key in secret_config_keys()}
+    last_rotated: dict[str, date] = {}
+    for entry, day in cast(dict[str, Any], dates).items():
+        if entry not in by_entry or f"{NAMESPACE}:rotation.lastRotated.{entry}" in placeholders:
+            continue
+        try:
+            last_rotated[by_entry[entry]] = date.fromisoformat(str(day))
+        except ValueError:
+            continue
+    return rotation_due(stack, last_rotated, secret_descriptions(), int(period), today)
 
 
 def main(argv: list[str] | None = None) -> int:
     from estate.plan import PROJECT_DIR, StackFileError
-    from stacks.settings import SettingsError
 
     parser = argparse.ArgumentParser(prog="python -m estate.rotation", description=__doc__)
     parser.add_argument("--stack", required=True)
@@ -101,10 +127,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--project-dir", type=Path, default=PROJECT_DIR)
     args = parser.parse_args(argv)
     try:
-        due = report(args.stack, args.project_dir, args.today)
-    except (StackFileError, SettingsError) as error:
+        due = due_in_stack_file(args.stack, args.project_dir, args.today)
+    except StackFileError as error:
         print(f"cannot read the rotation dates of {args.stack}: {error}", file=sys.stderr)
-        print(f"Run: python -m estate doctor --stack {args.stack}", file=sys.stderr)
         return 2
     if args.format == "json":
         print(json.dumps([asdict(item) for item in due], indent=2))

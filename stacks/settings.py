@@ -45,6 +45,7 @@ import json
 import re
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal, LiteralString, TypeVar, cast, get_args
 
@@ -206,6 +207,44 @@ class SentryConfig(BaseModel):
     team: SentrySlug = Field(description="the Sentry team slug", examples=["my-team"])
 
 
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_date(value: str) -> str:
+    try:
+        valid = bool(_ISO_DATE.match(value)) and date.fromisoformat(value) is not None
+    except ValueError:
+        valid = False
+    if not valid:
+        raise PydanticCustomError("shape", "must be a date, YYYY-MM-DD (quoted in the stack file)")
+    if date.fromisoformat(value) > datetime.now(UTC).date():
+        raise PydanticCustomError("shape", "is in the future: the date the credential was last rotated")
+    return value
+
+
+IsoDate = Annotated[str, AfterValidator(_iso_date)]
+
+
+class RotationConfig(BaseModel):
+    """How often credentials rotate in this environment, and when the ones people set were last rotated."""
+
+    model_config = _STRICT
+
+    period_days: int = Field(
+        ge=1, le=365, description="days between rotations of the credentials the stack creates", examples=[90]
+    )
+    grace_days: int = Field(
+        ge=1, le=90, description="days a rotated credential keeps working after its successor is due", examples=[14]
+    )
+    external_period_days: int = Field(
+        ge=1, le=730, description="days after which a credential people set is due for rotation", examples=[365]
+    )
+    last_rotated: dict[str, IsoDate] = Field(
+        description="each secret setting (its key without `estate:`; `supabaseToken` for supabase:token) → the "
+        "date it was last rotated"
+    )
+
+
 class StackConfig(BaseModel):
     """Everything in one ``Pulumi.<stack>.yaml``: the keys are ``estate:<camelCase field>``."""
 
@@ -234,6 +273,7 @@ class StackConfig(BaseModel):
         description="the workers.dev subdomain of gstarlink's Cloudflare account", examples=["my-account"]
     )
     sentry: SentryConfig | None = Field(default=None, description="the Sentry account of apps with error tracking")
+    rotation: RotationConfig = Field(description="credential rotation periods and last-rotated dates")
     # Plain values of the catalog's apps.
     oms_shopify_api_key: str = Field(description="OMS Shopify app client ID (Partner dashboard)")
     talkline_stripe_publishable_key: str = Field(description="Talkline Stripe publishable key")
@@ -403,6 +443,23 @@ class AlertingSettings:
 
 
 @dataclass(frozen=True)
+class RotationSettings:
+    """Credential rotation in this environment (``estate:rotation``).
+
+    ``period_days`` / ``grace_days``: the schedule of the credentials the stack
+    creates (see ``components.rotation_schedule``). ``external_period_days``:
+    when a credential people set is due. ``last_rotated``: full config key →
+    the date it was last rotated; ``descriptions``: full config key → what it is.
+    """
+
+    period_days: int
+    grace_days: int
+    external_period_days: int
+    last_rotated: Mapping[str, date]
+    descriptions: Mapping[str, str]
+
+
+@dataclass(frozen=True)
 class StackSettings:
     """Everything one stack needs, validated."""
 
@@ -419,6 +476,7 @@ class StackSettings:
     hosting: Mapping[str, Hosting]
     values: Mapping[str, str]
     secrets: Mapping[str, SecretValue]
+    rotation: RotationSettings
     # Always set by load_settings; None only in settings built by hand.
     alerting: AlertingSettings | None = None
     # Pulumi resource name → ID of an existing resource to adopt (estate:imports; stacks/adoption.py).
@@ -582,6 +640,7 @@ def validate(
         problems += [_problem(stack, environment, detail, data, secret_set) for detail in error.errors()]
     problems += _environment_problem(stack, environment, data)
     problems += _catalog_problems(stack, environment, data)
+    problems += _rotation_problems(stack, data)
     if production_config is not None and environment != "production":
         problems += reused_production_identifiers(config, production_config)
     first = f"{NAMESPACE}:environment"
@@ -682,7 +741,7 @@ def _problem(
         message = f"required secret: {description}" if top_secret else f"required: {description}"
         return Problem(key, MISSING, message, _set_fix(stack, environment, key, loc, info, top_secret, nested))
     shown = SECRET_SHOWN if top_secret else shown_value(key, value, secret_keys)
-    message = _message(detail)
+    message = _message(detail, info)
     if kind == "secret_plain":
         return Problem(key, SECRET_SHOWN, message, _set_fix(stack, environment, key, loc, info, False, nested))
     if kind == "plaintext_secret":
@@ -690,7 +749,7 @@ def _problem(
     return Problem(key, shown, message, _set_fix(stack, environment, key, loc, info, top_secret, nested))
 
 
-def _message(detail: ErrorDetails) -> str:
+def _message(detail: ErrorDetails, info: FieldInfo | None = None) -> str:
     kind = detail["type"]
     ctx = cast(Mapping[str, Any], detail.get("ctx") or {})
     if kind in ("dict_type", "model_type", "model_attributes_type"):
@@ -700,7 +759,10 @@ def _message(detail: ErrorDetails) -> str:
     if kind == "literal_error":
         return f"must be one of [{ctx.get('expected', '')}]".replace(" or ", ", ")
     if kind in ("greater_than_equal", "less_than_equal", "int_type", "int_parsing"):
-        return "must be a whole number from 1 to 6 (the seeds require at least one review)"
+        bounds = {type(m).__name__: getattr(m, type(m).__name__.lower(), None) for m in (info.metadata if info else [])}
+        low, high = bounds.get("Ge", 1), bounds.get("Le", 6)
+        why = " (the seeds require at least one review)" if info is not None and "approving" in (info.description or "") else ""
+        return f"must be a whole number from {low} to {high}{why}"
     if kind == "string_type":
         return "must be a string"
     return detail["msg"]
@@ -1006,9 +1068,64 @@ def _settings_from(
         values=values,
         secrets=secrets,
         alerting=AlertingSettings(secret("alerts_slack_webhook_url"), validated.alert_relay_subdomain, error_tracking),
+        rotation=_rotation_settings(validated.rotation),
         imports=dict(validated.imports),
         config=validated,
     )
+
+
+def rotation_entry(key: str) -> str:
+    """The ``estate:rotation.lastRotated`` entry of a secret key: ``estate:talklineVapiApiKey`` → ``talklineVapiApiKey``."""
+    return "supabaseToken" if key == SUPABASE_TOKEN_KEY else key.split(":", 1)[1]
+
+
+def secret_descriptions() -> dict[str, str]:
+    """Full key of each secret setting → what it is."""
+    return {key: info.description or key for _, key, info in _fields() if key in set(secret_config_keys())}
+
+
+def _rotation_settings(rotation: RotationConfig) -> RotationSettings:
+    by_entry = {rotation_entry(key): key for key in secret_config_keys()}
+    return RotationSettings(
+        period_days=rotation.period_days,
+        grace_days=rotation.grace_days,
+        external_period_days=rotation.external_period_days,
+        last_rotated={by_entry[entry]: date.fromisoformat(day) for entry, day in rotation.last_rotated.items()
+                      if entry in by_entry},  # fmt: skip
+        descriptions=secret_descriptions(),
+    )
+
+
+def _rotation_problems(stack: str, data: Mapping[str, Any]) -> list[Problem]:
+    """Every secret setting has a last-rotated date; every date belongs to a secret setting; grace < period."""
+    rotation = data.get(f"{NAMESPACE}:rotation")
+    if not isinstance(rotation, dict):
+        return []
+    rotation = cast(dict[str, Any], rotation)
+    key = f"{NAMESPACE}:rotation.lastRotated"
+    problems: list[Problem] = []
+    dates = rotation.get("lastRotated")
+    if isinstance(dates, dict):
+        dates = cast(dict[str, Any], dates)
+        today = datetime.now(UTC).date().isoformat()
+        entries = {rotation_entry(secret): secret for secret in secret_config_keys()}
+        for entry, secret in entries.items():
+            if entry not in dates and (secret != SENTRY_TOKEN_KEY or data.get(SENTRY_TOKEN_KEY)):
+                problems.append(Problem(
+                    f"{key}.{entry}", MISSING,
+                    f"required: the date {secret} was last rotated (today's if you set it now)",
+                    config_set(f"{key}.{entry}", today, path=True, stack=stack)))  # fmt: skip
+        for entry in sorted(set(dates) - set(entries)):
+            problems.append(Problem(f"{key}.{entry}", HIDDEN_SHOWN,
+                                    f"not a secret setting; known: {sorted(entries)}",
+                                    config_rm(f"{key}.{entry}", path=True, stack=stack)))  # fmt: skip
+    period, grace = rotation.get("periodDays"), rotation.get("graceDays")
+    if isinstance(period, int) and isinstance(grace, int) and grace >= period:
+        problems.append(Problem(f"{NAMESPACE}:rotation.graceDays", json.dumps(grace),
+                                f"must be shorter than periodDays ({period}): at most two generations overlap",
+                                config_set(f"{NAMESPACE}:rotation.graceDays", str(max(1, period // 4)),
+                                           path=True, stack=stack)))  # fmt: skip
+    return problems
 
 
 def load_from_pulumi() -> StackSettings:

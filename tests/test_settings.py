@@ -194,7 +194,8 @@ def test_plan_json_shape() -> None:
     assert set(plan) == {"stack", "project", "resources", "outputs", "unmodelled_types"}
     resource = plan["resources"][0]
     assert {"urn", "type", "name", "parent", "inputs", "options"} <= set(resource)
-    assert set(resource["options"]) == {"protect", "retain_on_delete", "ignore_changes", "depends_on", "import_id"}
+    assert set(resource["options"]) == {"protect", "retain_on_delete", "ignore_changes", "depends_on", "import_id",
+                                           "replace_on_changes", "delete_before_replace"}
     assert OFFLINE_SECRET_PLACEHOLDER not in result.stdout, "placeholders must show as [secret]"
 
 
