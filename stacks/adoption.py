@@ -150,6 +150,9 @@ IMPORT_FORMATS: Mapping[str, ImportFormat] = {
     "sentry:index/sentryPlugin:SentryPlugin": ImportFormat(
         None, None, adoptable=False, in_file=False,
         note="the Sentry provider cannot import plugins; creating it configures the existing plugin"),
+    "time:index/rotating:Rotating": ImportFormat(
+        "<base_date>T<hh>:<mm>:<ss>Z,0,0,{rotationDays},0,0", "2020-02-12T06:36:13Z,0,0,30,0,0", adoptable=False, in_file=False,
+        note="nothing exists outside the state: the first up starts the rotation schedule"),
     "random:index/randomPassword:RandomPassword": ImportFormat(
         None, None, adoptable=False, in_file=False, secret_id=True,
         note="its import ID is the secret value itself, which must not sit in a config or import file: let the "

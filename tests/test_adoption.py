@@ -24,6 +24,7 @@ SDK_PACKAGES = {
     "random": "pulumi_random",
     "supabase": "pulumi_supabase",
     "sentry": "pulumiverse_sentry",
+    "time": "pulumiverse_time",
 }
 CANARY = "CANARY-hunter2-9b7e"
 
