@@ -27,7 +27,7 @@ import yaml
 
 from components.rotation_schedule import RFC3339
 from estate.doctor import diagnose
-from estate.mocks import PLAN_CLOCK
+from estate.models.time import PLAN_CLOCK
 from estate.rotation import due_in_stack_file, rotation_due, slack_text
 from stacks.settings import SettingsError, load_settings, rotation_entry, secret_config_keys
 from tests.conftest import plan_of
