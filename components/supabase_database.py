@@ -8,15 +8,17 @@ from typing import Literal
 
 import pulumi
 import pulumi_random as random
-import pulumi_supabase as supabase
 
 from providers.supabase_management import (
+    PITR_MINIMUM_INSTANCE_SIZES,
     SupabaseAuthSettings,
     SupabaseAuthSettingsArgs,
     SupabasePointInTimeRecovery,
     SupabasePointInTimeRecoveryArgs,
+    SupabaseProject,
     SupabaseProjectApiKeys,
     SupabaseProjectApiKeysArgs,
+    SupabaseProjectArgs,
 )
 
 SUPABASE_DATABASE_TYPE = "estate:data:SupabaseDatabase"
@@ -26,23 +28,26 @@ SUPABASE_DATABASE_TYPE = "estate:data:SupabaseDatabase"
 class SupabaseDatabaseArgs:
     """Inputs of :class:`SupabaseDatabase`.
 
-    ``project_name``: the Supabase project's name. ``organization_id``: the
-    Supabase organization that owns (and pays for) it. ``region`` / ``plan``:
-    where it runs and its billing plan; changing ``region`` replaces the
-    project. ``deletion_protection``: Pulumi refuses to delete the project
+    ``project_name``: the Supabase project's name (unique in its organization: a
+    project of that name is adopted on create). ``organization_slug``: the
+    Supabase organization that owns and pays for it; its plan applies (the
+    API has no per-project plan). ``region``: where it runs; changing it
+    replaces the project. ``instance_size``: the compute size (``micro``,
+    ``small``, ...); point-in-time recovery needs ``small`` or larger.
+    ``deletion_protection``: Pulumi refuses to delete or replace the project
     (``protect``) and, if it leaves the stack anyway, leaves it running
     (``retain_on_delete``); deleting a Supabase project deletes its backups, so
     this is on unless a stack deliberately opts out (staging).
     ``site_url`` / ``redirect_urls``: where Supabase Auth may send users back
     to: the app's own hosts in this environment, and nothing else.
     ``point_in_time_recovery``: the PITR add-on variant, or None for daily
-    backups only (PITR needs the ``pro`` plan).
+    backups only (PITR needs a paid organization and ``small`` compute or larger).
     """
 
     project_name: str
-    organization_id: pulumi.Input[str]
-    region: supabase.Region
-    plan: supabase.Plan
+    organization_slug: pulumi.Input[str]
+    region: str
+    instance_size: str
     site_url: str
     redirect_urls: Sequence[str] = field(default_factory=tuple)
     deletion_protection: bool = True
@@ -52,20 +57,20 @@ class SupabaseDatabaseArgs:
 class SupabaseDatabase(pulumi.ComponentResource):
     """The project, its auth settings, its backups, and what apps need to connect.
 
-    Which backend provides each piece is this component's business: the
-    project comes from ``pulumi_supabase``; auth settings, point-in-time
-    recovery and the API keys, which that package lacks, from the Management
-    API resources in ``providers/supabase_management``. Callers see only the
-    args and outputs below, so either backend can be swapped later.
+    Every piece comes from the Management API resources in
+    ``providers/supabase_management`` (docs/supabase.md says why not
+    ``pulumi_supabase.Project``). Callers see only the args and outputs below.
 
-    The password comes from ``random`` (a secret in state); it is fixed at
-    creation, since the API cannot change it without replacing the project.
+    The password comes from ``random`` (a secret in state); a new one is
+    applied to the live project in place.
 
     Outputs: ``project_ref``, ``api_url`` (``https://<ref>.supabase.co``),
     ``anon_key`` (secret, safe for browsers: row-level security applies),
     ``service_role_key`` (secret, server side only: bypasses row-level
-    security), ``database_url`` (secret; the transaction pooler, which suits
-    serverless functions), ``db_password`` (secret), ``db_host``.
+    security), ``database_url`` (secret; the transaction pooler
+    ``postgresql://postgres.<ref>:<password>@<pooler host>:6543/postgres``,
+    reachable over IPv4 from serverless functions, unlike ``db_host``),
+    ``db_password`` (secret), ``db_host`` (the direct host, IPv6 only).
     """
 
     project_ref: pulumi.Output[str]
@@ -80,6 +85,11 @@ class SupabaseDatabase(pulumi.ComponentResource):
         self, name: str, args: SupabaseDatabaseArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__(SUPABASE_DATABASE_TYPE, name, None, opts)
+        if args.point_in_time_recovery is not None and args.instance_size not in PITR_MINIMUM_INSTANCE_SIZES:
+            raise ValueError(
+                f"{name}: point-in-time recovery needs at least the small compute size, not "
+                + f"{args.instance_size!r}: Supabase refuses the add-on otherwise"
+            )
         keep = pulumi.ResourceOptions(
             parent=self,
             protect=args.deletion_protection,
@@ -94,38 +104,43 @@ class SupabaseDatabase(pulumi.ComponentResource):
             min_numeric=4,
             opts=keep,
         )
-        project = supabase.Project(
+        project = SupabaseProject(
             f"{name}-project",
-            name=args.project_name,
-            organization_id=args.organization_id,
-            region=args.region,
-            plan=args.plan,
-            db_pass=password.result,
-            kps_enabled=False,
-            opts=pulumi.ResourceOptions.merge(keep, pulumi.ResourceOptions(ignore_changes=["dbPass"])),
+            SupabaseProjectArgs(
+                name=args.project_name,
+                organization_slug=args.organization_slug,
+                region=args.region,
+                instance_size=args.instance_size,
+                db_pass=password.result,
+            ),
+            opts=keep,
         )
 
         on_project = pulumi.ResourceOptions(parent=self, depends_on=[project])
         SupabaseAuthSettings(
             f"{name}-auth",
             SupabaseAuthSettingsArgs(
-                project_ref=project.id,
+                project_ref=project.project_ref,
                 site_url=args.site_url,
                 additional_redirect_urls=list(args.redirect_urls),
             ),
             opts=on_project,
         )
         if args.point_in_time_recovery is not None:
+            # Protected like the project, but not retained: deleting it removes the add-on,
+            # which is what stops its billing (docs/supabase.md, "What delete does").
             SupabasePointInTimeRecovery(
                 f"{name}-pitr",
-                SupabasePointInTimeRecoveryArgs(project_ref=project.id, variant=args.point_in_time_recovery),
-                opts=pulumi.ResourceOptions.merge(keep, on_project),
+                SupabasePointInTimeRecoveryArgs(project_ref=project.project_ref, variant=args.point_in_time_recovery),
+                opts=pulumi.ResourceOptions.merge(
+                    on_project, pulumi.ResourceOptions(protect=args.deletion_protection)
+                ),
             )
         keys = SupabaseProjectApiKeys(
-            f"{name}-api-keys", SupabaseProjectApiKeysArgs(project_ref=project.id), opts=on_project
+            f"{name}-api-keys", SupabaseProjectApiKeysArgs(project_ref=project.project_ref), opts=on_project
         )
 
-        self.project_ref = project.id
+        self.project_ref = project.project_ref
         self.api_url = keys.api_url
         self.anon_key = pulumi.Output.secret(keys.anon_key)
         self.service_role_key = pulumi.Output.secret(keys.service_role_key)
@@ -134,10 +149,11 @@ class SupabaseDatabase(pulumi.ComponentResource):
         self.database_url = pulumi.Output.secret(
             pulumi.Output.format(
                 "postgresql://{0}:{1}@{2}:{3}/{4}",
-                project.db_username,
+                project.pooler_user,
                 password.result,
-                project.db_host,
-                project.db_pooling_port,
+                project.pooler_host,
+                # Numbers reach the program as floats (protobuf Struct): 6543.0 would break the URL.
+                project.pooler_port.apply(lambda port: str(int(port))),
                 project.db_name,
             )
         )

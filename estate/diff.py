@@ -50,7 +50,7 @@ ENVIRONMENT_SECRET = "github:index/actionsEnvironmentSecret:ActionsEnvironmentSe
 ENVIRONMENT_VARIABLE = "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable"
 GITHUB_BRANCH = "github:index/branch:Branch"
 PULL_REQUEST = "github:index/repositoryPullRequest:RepositoryPullRequest"
-SUPABASE_PROJECT = "supabase:index:Project"
+SUPABASE_PROJECT = "pulumi-python:dynamic/supabase:Project"
 SUPABASE_PITR = "pulumi-python:dynamic/supabase:PointInTimeRecovery"
 
 # Aspects compared per app, in the order shown.
@@ -292,7 +292,7 @@ def profile(plan: Plan) -> Profile:
                 add["required checks"].update(str(c) for c in checks.get("contexts") or [])
         elif kind == SUPABASE_PROJECT:
             protected = ", protected" if resource["options"]["protect"] else ""
-            add["database"].add(f"{inputs.get('name')} ({inputs.get('plan')}, {inputs.get('region')}{protected})")
+            add["database"].add(f"{inputs.get('name')} ({inputs.get('instance_size')}, {inputs.get('region')}{protected})")
         elif kind == SUPABASE_PITR:
             add["database"].add(f"point-in-time recovery {inputs.get('variant')}")
     return {app: {aspect: sorted(values) for aspect, values in found.items()} for app, found in aspects.items()}

@@ -161,7 +161,7 @@ def _own_supabase_refs(resources: Sequence[PolicyResource]) -> set[str]:
     refs: set[str] = set()
     for resource in resources:
         if resource.resource_type == SUPABASE_PROJECT:
-            for key in ("endpoint", "dbHost", "apiUrl"):
+            for key in ("project_ref", "db_host", "pooler_user", "endpoint", "dbHost", "apiUrl"):
                 if value := text(resource.props, key):
                     refs |= supabase_refs(key, value)
         elif any(dependency.urn in projects for dependency in resource.dependencies):

@@ -23,6 +23,7 @@ from policies.access_gates import (
     validate_public_sites_not_gated,
 )
 from policies.branch_protection import validate_deploy_branches_protected
+from policies.database_backups import validate_pitr_has_small_compute
 from policies.database_retention import validate_production_database_retained
 from policies.deploy_tokens import validate_deploy_tokens_least_privilege
 from policies.deployment_environments import validate_environments_admit_only_their_branch
@@ -114,6 +115,13 @@ POLICIES: Final[list[Policy]] = [
         validate=validate_production_database_retained,
         config_schema=_PRODUCTION_STACKS,
         severity=Severity.CRITICAL,
+    ),
+    StackValidationPolicy(
+        name="pitr-needs-small-compute",
+        description="A Supabase project with point-in-time recovery has the Small compute size or larger "
+        "(Supabase refuses the add-on otherwise).",
+        validate=validate_pitr_has_small_compute,
+        severity=Severity.HIGH,
     ),
     StackValidationPolicy(
         name="dns-targets",

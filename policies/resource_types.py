@@ -15,7 +15,8 @@ VERCEL_PROJECT: Final = "vercel:index/project:Project"
 VERCEL_PROJECT_DOMAIN: Final = "vercel:index/projectDomain:ProjectDomain"
 VERCEL_ENV_VAR: Final = "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable"
 
-SUPABASE_PROJECT: Final = "supabase:index:Project"
+SUPABASE_PROJECT: Final = "pulumi-python:dynamic/supabase:Project"
+SUPABASE_PITR: Final = "pulumi-python:dynamic/supabase:PointInTimeRecovery"
 
 BRANCH_PROTECTION: Final = "github:index/branchProtection:BranchProtection"
 REPOSITORY_ENVIRONMENT: Final = "github:index/repositoryEnvironment:RepositoryEnvironment"

@@ -115,10 +115,6 @@ IMPORT_FORMATS: Mapping[str, ImportFormat] = {
     "github:index/repositoryPullRequest:RepositoryPullRequest": ImportFormat(
         None, None, adoptable=False, in_file=False,
         note="the GitHub provider cannot import pull requests: close the existing one; the stack opens its own"),
-    "supabase:index:Project": ImportFormat(
-        "<project ref of the Supabase project {name}>", None,
-        note="the SDK documents no import; the ID is the project ref (Project settings → General); "
-             "the database password cannot be read back, see random:RandomPassword"),
     "cloudflare:index/healthcheck:Healthcheck": ImportFormat(
         "{zoneId}/<ID of the health check {name}>", "<zone_id>/<healthcheck_id>"),
     "cloudflare:index/notificationPolicy:NotificationPolicy": ImportFormat(

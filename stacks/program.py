@@ -10,7 +10,6 @@ from typing import Any, cast
 import pulumi
 import pulumi_cloudflare as cloudflare
 import pulumi_github as github
-import pulumi_supabase as supabase
 import pulumiverse_vercel as vercel
 
 from components.access_policy import AccessPolicy, AccessPolicyArgs
@@ -133,9 +132,9 @@ def _build_app(
             f"{app.key}-database",
             SupabaseDatabaseArgs(
                 project_name=settings.resource_name(f"{org.name}-{app.key}"),
-                organization_id=org.supabase_organization_id,
-                region=supabase.Region(settings.supabase_region),
-                plan=supabase.Plan(settings.supabase_plan),
+                organization_slug=org.supabase_organization_id,
+                region=settings.supabase_region,
+                instance_size=settings.supabase_compute_size,
                 # Auth sends users back to this environment's hosts only.
                 site_url=primary_url,
                 redirect_urls=[f"{url}/**" for url in _app_urls(settings, app)],

@@ -72,13 +72,16 @@ SupabaseRegion = Literal[
     "us-east-1", "us-west-1", "ap-southeast-1", "ap-northeast-1", "ap-northeast-2", "ap-southeast-2",
     "eu-west-1", "eu-west-2", "eu-central-1", "ca-central-1", "ap-south-1", "sa-east-1",
 ]  # fmt: skip
-SupabasePlan = Literal["free", "pro"]
+# The compute sizes a project can be created with (providers.supabase_management.INSTANCE_SIZES).
+SupabaseComputeSize = Literal[
+    "nano", "micro", "small", "medium", "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge",
+]  # fmt: skip
 PitrVariant = Literal["pitr_7", "pitr_14", "pitr_28"]
 SUPABASE_REGIONS: tuple[str, ...] = get_args(SupabaseRegion)
-SUPABASE_PLANS: tuple[str, ...] = get_args(SupabasePlan)
+SUPABASE_COMPUTE_SIZES: tuple[str, ...] = get_args(SupabaseComputeSize)
+# Supabase backup docs: point-in-time recovery needs at least the Small compute size.
+PITR_COMPUTE_SIZES: tuple[str, ...] = SUPABASE_COMPUTE_SIZES[SUPABASE_COMPUTE_SIZES.index("small") :]
 PITR_VARIANTS: tuple[str, ...] = get_args(PitrVariant)
-# The Supabase provider reads its token from its own namespace.
-SUPABASE_TOKEN_KEY = "supabase:token"
 # What the offline plan puts in place of every secret; format checks cannot judge it.
 OFFLINE_SECRET_PLACEHOLDER = "[offline placeholder]"
 # Alerting: one Slack incoming webhook per stack (#alerts in prod, its own channel in staging).
@@ -177,14 +180,18 @@ class OrganizationsConfig(BaseModel):
 
 
 class SupabaseConfig(BaseModel):
-    """Region, plan and (production only) point-in-time recovery of the stack's Supabase projects."""
+    """Region, compute size and (production only) point-in-time recovery of the stack's Supabase projects.
+
+    There is no plan: Supabase bills per organization (the organizations' ``supabaseOrganizationId``).
+    """
 
     model_config = _STRICT
 
     region: SupabaseRegion = Field(description="Supabase region", examples=["eu-central-1"])
-    plan: SupabasePlan = Field(description="Supabase plan", examples=["pro"])
+    compute_size: SupabaseComputeSize = Field(description="compute size of each project", examples=["small"])
     point_in_time_recovery: PitrVariant | None = Field(
-        default=None, description="PITR add-on variant (production only; needs pro)", examples=["pitr_7"]
+        default=None, description="PITR add-on variant (production only; needs compute size small or larger)",
+        examples=["pitr_7"],
     )
 
 
@@ -250,7 +257,7 @@ class StackConfig(BaseModel):
 
     model_config = ConfigDict(
         strict=True, extra="forbid", frozen=True, populate_by_name=True,
-        alias_generator=lambda name: SUPABASE_TOKEN_KEY if name == "supabase_token" else f"{NAMESPACE}:{to_camel(name)}",
+        alias_generator=lambda name: f"{NAMESPACE}:{to_camel(name)}",
     )  # fmt: skip
 
     environment: Literal["production", "staging"] = Field(
@@ -279,15 +286,12 @@ class StackConfig(BaseModel):
     talkline_stripe_publishable_key: str = Field(description="Talkline Stripe publishable key")
     talkline_twilio_account_sid: str = Field(description="Talkline Twilio account SID")
     # Secrets.
-    supabase_token: str = _secret("Supabase personal access token for the pulumi-supabase provider")
     gstarlink_cloudflare_api_token: str = _secret("gstarlink Cloudflare API token for Pulumi")
     gstarlink_vercel_api_token: str = _secret("gstarlink Vercel API token scoped to the team")
     gstarlink_github_token: str = _secret("gstarlink GitHub token for Pulumi")
-    gstarlink_supabase_deploy_token: str = _secret("gstarlink Supabase access token for migration workflows")
     fancrush_cloudflare_api_token: str = _secret("fancrush Cloudflare API token for Pulumi")
     fancrush_vercel_api_token: str = _secret("fancrush Vercel API token scoped to the team")
     fancrush_github_token: str = _secret("fancrush GitHub token for Pulumi")
-    fancrush_supabase_deploy_token: str = _secret("fancrush Supabase access token for migration workflows")
     oms_shopify_api_secret: str = _secret("OMS Shopify app client secret")
     oms_shopify_webhook_secret: str = _secret("OMS Shopify webhook signing secret")
     chatbot_llm_api_key: str = _secret("API key of the chatbot's language-model provider")
@@ -406,7 +410,6 @@ class Organization:
     cloudflare_api_token: SecretValue
     vercel_api_token: SecretValue
     github_token: SecretValue
-    supabase_deploy_token: SecretValue
 
 
 @dataclass(frozen=True)
@@ -467,7 +470,8 @@ class StackSettings:
     environment: Environment
     organizations: Mapping[str, Organization]
     supabase_region: str
-    supabase_plan: str
+    # The compute size (instance_size) of each Supabase project of the stack.
+    supabase_compute_size: str
     # The PITR add-on variant of each Supabase project; production only.
     point_in_time_recovery: str | None
     access: AccessAllowList
@@ -549,7 +553,7 @@ def with_stack(fix: str, stack: str) -> str:
 
 # --- catalog-derived keys -------------------------------------------------------------------------------------------
 
-_ORG_SECRET_SUFFIXES = ("CloudflareApiToken", "VercelApiToken", "GithubToken", "SupabaseDeployToken")
+_ORG_SECRET_SUFFIXES = ("CloudflareApiToken", "VercelApiToken", "GithubToken")
 
 _Source = TypeVar("_Source", Secret, Plain)
 
@@ -655,7 +659,7 @@ def _model_input(config: Mapping[str, str]) -> dict[str, Any]:
     } - {f"{NAMESPACE}:environment"}
     data: dict[str, Any] = {}
     for key, raw in config.items():
-        if not (key.startswith(f"{NAMESPACE}:") or key == SUPABASE_TOKEN_KEY):
+        if not key.startswith(f"{NAMESPACE}:"):
             continue
         if key in structured:
             try:
@@ -827,7 +831,7 @@ def _model_example(model: type[BaseModel]) -> dict[str, Any]:
 
 
 # Examples that depend on the environment (the field's own example is production's).
-_STAGING_EXAMPLES: Mapping[str, str] = {f"{NAMESPACE}:supabase.plan": "free"}
+_STAGING_EXAMPLES: Mapping[str, str] = {f"{NAMESPACE}:supabase.computeSize": "micro"}
 
 
 def _object_fix(stack: str, key: str, example: Any) -> str:
@@ -963,11 +967,12 @@ def _catalog_problems(stack: str, environment: Environment, data: Mapping[str, A
         if pitr is not None and environment != "production":
             problems.append(Problem(pitr_key, json.dumps(pitr), "point-in-time recovery is for production only",
                                     config_rm(pitr_key, path=True, stack=stack)))  # fmt: skip
-        elif pitr in PITR_VARIANTS and cast(dict[str, Any], supabase).get("plan") != "pro":
-            plan_key = f"{ns}:supabase.plan"
-            problems.append(Problem(plan_key, json.dumps(cast(dict[str, Any], supabase).get("plan")),
-                                    "point-in-time recovery needs the pro plan",
-                                    config_set(plan_key, "pro", path=True, stack=stack)))  # fmt: skip
+        elif pitr in PITR_VARIANTS and cast(dict[str, Any], supabase).get("computeSize") not in PITR_COMPUTE_SIZES:
+            size_key = f"{ns}:supabase.computeSize"
+            problems.append(Problem(size_key, json.dumps(cast(dict[str, Any], supabase).get("computeSize")),
+                                    "point-in-time recovery needs at least the small compute size (Supabase "
+                                    "refuses the add-on on smaller projects)",
+                                    config_set(size_key, "small", path=True, stack=stack)))  # fmt: skip
     access = data.get(f"{ns}:access")
     if isinstance(access, dict) and not any(cast(dict[str, Any], access).get(k) for k in ("emails", "emailDomains", "groupIds")):
         problems.append(Problem(f"{ns}:access", shown_value(f"{ns}:access", access),
@@ -1011,6 +1016,45 @@ def reused_production_identifiers(
             f"equals {key} of stack {production_stack} (Pulumi.{production_stack}.yaml): staging needs its own "
             "account or key (the Talkline document wants separate staging keys)",
             config_set(key, secret=secret)))  # fmt: skip
+    problems += _shared_supabase_organizations(config, production, production_stack)
+    return problems
+
+
+def _shared_supabase_organizations(
+    config: Mapping[str, str], production: Mapping[str, str], production_stack: str
+) -> list[Problem]:
+    """Staging's Supabase projects live in their own organizations, never production's.
+
+    Supabase sets the plan, billing, members and project quota per organization (the create
+    body's ``plan`` is ignored), so a staging project in production's organization runs on
+    production's plan and bill, and production's members administer it.
+    """
+
+    def slugs(raw: str | None) -> dict[str, object]:
+        try:
+            parsed: object = json.loads(raw) if raw else {}
+        except json.JSONDecodeError:
+            return {}
+        if not isinstance(parsed, dict):
+            return {}
+        return {
+            str(org): cast(dict[str, object], accounts).get("supabaseOrganizationId")
+            for org, accounts in cast(dict[object, object], parsed).items()
+            if isinstance(accounts, dict)
+        }
+
+    key = f"{NAMESPACE}:organizations"
+    mine, theirs = slugs(config.get(key)), slugs(production.get(key))
+    problems: list[Problem] = []
+    for org in ORGANIZATIONS:
+        slug = mine.get(org)
+        if isinstance(slug, str) and slug == theirs.get(org):
+            path = f"{key}.{org}.supabaseOrganizationId"
+            problems.append(Problem(
+                path, json.dumps(slug),
+                f"is production's Supabase organization too (Pulumi.{production_stack}.yaml): staging's projects "
+                "need their own organization, since Supabase sets plan, billing and members per organization",
+                config_set(path, f"{org}-staging", path=True)))  # fmt: skip
     return problems
 
 
@@ -1037,15 +1081,13 @@ def _settings_from(
             cloudflare_api_token=secret(f"{org}_cloudflare_api_token"),
             vercel_api_token=secret(f"{org}_vercel_api_token"),
             github_token=secret(f"{org}_github_token"),
-            supabase_deploy_token=secret(f"{org}_supabase_deploy_token"),
         )
     hosting: dict[str, Hosting] = {}
     for app in APPS:
         options = {option.kind: option for option in app.hosting}
         hosting[app.key] = options[validated.hosting.get(app.key, app.hosting[0].kind)]
     values = {source.config_key: config[f"{NAMESPACE}:{source.config_key}"] for source in _sources(Plain)}
-    secrets = {SUPABASE_TOKEN_KEY: secret("supabase_token")}
-    secrets |= {source.config_key: SecretValue(f"{NAMESPACE}:{source.config_key}", config[f"{NAMESPACE}:{source.config_key}"])
+    secrets = {source.config_key: SecretValue(f"{NAMESPACE}:{source.config_key}", config[f"{NAMESPACE}:{source.config_key}"])
                 for source in _sources(Secret)}  # fmt: skip
     error_tracking = None
     if validated.sentry is not None and validated.sentry_auth_token is not None:
@@ -1057,7 +1099,7 @@ def _settings_from(
         environment=validated.environment,
         organizations=organizations,
         supabase_region=validated.supabase.region,
-        supabase_plan=validated.supabase.plan,
+        supabase_compute_size=validated.supabase.compute_size,
         point_in_time_recovery=validated.supabase.point_in_time_recovery,
         access=AccessAllowList(
             tuple(validated.access.emails), tuple(validated.access.email_domains), tuple(validated.access.group_ids)

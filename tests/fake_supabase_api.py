@@ -6,6 +6,12 @@ Serves on 127.0.0.1 (ephemeral port) with `http.server.ThreadingHTTPServer`:
     GET/PATCH  /v1/projects/{ref}/billing/addons
     DELETE     /v1/projects/{ref}/billing/addons/{variant}
     GET        /v1/projects/{ref}/api-keys[?reveal=true]
+    GET/POST   /v1/projects
+    GET/PATCH/DELETE /v1/projects/{ref}
+    GET        /v1/projects/{ref}/health?services=...
+    PATCH      /v1/projects/{ref}/database/password
+    GET        /v1/projects/{ref}/config/database/pooler
+    GET        /v1/organizations/{slug}
 
 Request and response shapes follow the Management API reference. It checks the bearer token
 (401), can deny fine-grained permissions (403), answers unknown refs with 404, rejects PATCH
@@ -28,7 +34,7 @@ from typing_extensions import override
 
 ADDON_VARIANTS: dict[str, tuple[str, ...]] = {
     "pitr": ("pitr_7", "pitr_14", "pitr_28"),
-    "compute_instance": ("ci_micro", "ci_small", "ci_medium", "ci_large"),
+    "compute_instance": ("ci_nano", "ci_micro", "ci_small", "ci_medium", "ci_large", "ci_xlarge"),
     "custom_domain": ("cd_default",),
     "ipv4": ("ipv4_default",),
 }
@@ -62,6 +68,15 @@ def _variant_body(variant: str) -> dict[str, object]:
     }
 
 
+# V1CreateProjectBody: additionalProperties is false, so anything else is a 400.
+CREATE_PROJECT_FIELDS = frozenset(
+    {"db_pass", "name", "organization_id", "organization_slug", "plan", "region", "region_selection",
+     "kps_enabled", "desired_instance_size", "template_url"}
+)  # fmt: skip
+# Compute sizes that satisfy the PITR add-on (Supabase docs: PITR needs at least Small compute).
+PITR_COMPUTE = ("ci_small", "ci_medium", "ci_large", "ci_xlarge")
+
+
 @dataclass
 class FakeProject:
     """The state one project has in the fake."""
@@ -71,6 +86,28 @@ class FakeProject:
     auth: dict[str, object] = field(default_factory=default_auth_config)
     addons: dict[str, str] = field(default_factory=dict)  # addon type -> variant id
     api_keys: list[dict[str, object]] = field(default_factory=list)
+    name: str = "existing"
+    organization_slug: str = "test-org"
+    region: str = "eu-central-1"
+    status: str = "ACTIVE_HEALTHY"
+    db_password: str = ""
+    # Project GETs still answering COMING_UP before the project turns healthy.
+    coming_up_polls: int = 0
+
+    def body(self) -> dict[str, object]:
+        """V1ProjectWithDatabaseResponse."""
+        return {
+            "id": self.ref,
+            "ref": self.ref,
+            "organization_id": self.organization_slug,
+            "organization_slug": self.organization_slug,
+            "name": self.name,
+            "region": self.region,
+            "created_at": "2026-01-01T00:00:00.000Z",
+            "status": self.status,
+            "database": {"host": f"db.{self.ref}.supabase.co", "version": "17.4.1", "postgres_engine": "17",
+                         "release_channel": "ga"},
+        }  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -116,6 +153,10 @@ class FakeSupabaseApi:
         self.projects: dict[str, FakeProject] = {}
         self.requests: list[RecordedRequest] = []
         self.denied_permissions: set[str] = set()
+        self.organizations: set[str] = {"test-org"}
+        # Health polls a newly created project answers COMING_UP before it is healthy.
+        self.coming_up_polls: int = 1
+        self._created: int = 0
         self._failures: list[_InjectedFailure] = []
         self._lock: threading.Lock = threading.Lock()
         self._server: _FakeServer | None = None
@@ -178,6 +219,11 @@ class FakeSupabaseApi:
         with self._lock:
             self._failures.append(_InjectedFailure(status, times, retry_after, body, location))
 
+    def clear_failures(self) -> None:
+        """Drops injected failures not yet served."""
+        with self._lock:
+            self._failures.clear()
+
     def calls(self, method: str | None = None) -> list[RecordedRequest]:
         with self._lock:
             return [r for r in self.requests if method is None or r.method == method]
@@ -221,12 +267,48 @@ class FakeSupabaseApi:
         self, method: str, path: str, query: dict[str, list[str]], payload: object
     ) -> tuple[int, dict[str, str], object]:
         parts = path.strip("/").split("/")
-        if len(parts) < 4 or parts[:2] != ["v1", "projects"]:
+        if parts[:2] == ["v1", "organizations"] and len(parts) == 3 and method == "GET":
+            if parts[2] not in self.organizations:
+                return 404, {}, {"message": "Organization not found"}
+            return self._guarded("organization_admin_read") or (200, {}, {"id": parts[2], "name": parts[2], "plan": "pro"})
+        if parts == ["v1", "projects"] and method == "GET":
+            return self._guarded("projects_read") or (200, {}, [p.body() for p in self.projects.values()])
+        if parts == ["v1", "projects"] and method == "POST":
+            return self._guarded("organization_projects_create") or self._create_project(payload)
+        if len(parts) < 3 or parts[:2] != ["v1", "projects"]:
             return 404, {}, {"message": f"Cannot {method} {path}"}
         ref, rest = parts[2], parts[3:]
         project = self.projects.get(ref)
         if project is None:
             return 404, {}, {"message": "Project not found"}
+        if rest == [] and method == "GET":
+            if project.coming_up_polls > 0:
+                project.coming_up_polls -= 1
+                if project.coming_up_polls == 0:
+                    project.status = "ACTIVE_HEALTHY"
+            return self._guarded("project_admin_read") or (200, {}, project.body())
+        if rest == [] and method == "PATCH":
+            return self._guarded("project_admin_write") or self._rename(project, payload)
+        if rest == [] and method == "DELETE":
+            if self._guarded("project_admin_write"):
+                return 403, {}, {"message": "forbidden"}
+            del self.projects[ref]
+            return 200, {}, {"id": ref, "ref": ref, "name": project.name}
+        if rest == ["health"] and method == "GET":
+            services = query.get("services", [])
+            status = "ACTIVE_HEALTHY" if project.status == "ACTIVE_HEALTHY" else "COMING_UP"
+            return self._guarded("project_admin_read") or (
+                200, {}, [{"name": s, "healthy": status == "ACTIVE_HEALTHY", "status": status} for s in services]
+            )
+        if rest == ["database", "password"] and method == "PATCH":
+            fields = payload if isinstance(payload, dict) else {}
+            password = cast(dict[str, object], fields).get("password")
+            if not isinstance(password, str) or len(password) < 4:
+                return 400, {}, {"message": "password must be a string of at least 4 characters"}
+            project.db_password = password
+            return self._guarded("database_config_write") or (200, {}, {"message": "ok"})
+        if rest == ["config", "database", "pooler"] and method == "GET":
+            return self._guarded("database_pooling_config_read") or (200, {}, [self._pooler_body(project)])
         if rest == ["config", "auth"] and method == "GET":
             return self._guarded("auth_config_read") or (200, {}, dict(project.auth))
         if rest == ["config", "auth"] and method == "PATCH":
@@ -242,6 +324,55 @@ class FakeSupabaseApi:
             needed = ["api_gateway_keys_read"] + (["api_gateway_keys_secret_read"] if reveal else [])
             return self._guarded(*needed) or (200, {}, self._keys_body(project, reveal))
         return 404, {}, {"message": f"Cannot {method} {path}"}
+
+    def _create_project(self, payload: object) -> tuple[int, dict[str, str], object]:
+        fields = {str(k): v for k, v in cast(dict[object, object], payload).items()} if isinstance(payload, dict) else {}
+        unknown = sorted(set(fields) - CREATE_PROJECT_FIELDS)
+        if unknown:
+            return 400, {}, {"message": f"property {unknown[0]} should not exist"}
+        missing = [key for key in ("db_pass", "name", "organization_slug") if not isinstance(fields.get(key), str)]
+        if missing:
+            return 400, {}, {"message": f"{missing[0]} is required"}
+        slug = str(fields["organization_slug"])
+        if slug not in self.organizations:
+            return 404, {}, {"message": "Organization not found"}
+        size = fields.get("desired_instance_size")
+        self._created += 1
+        ref = "".join(chr(ord("a") + (self._created * 7 + i * 3) % 26) for i in range(20))
+        project = FakeProject(
+            ref=ref,
+            name=str(fields["name"]),
+            organization_slug=slug,
+            region=str(fields.get("region") or "us-east-1"),
+            status="COMING_UP",
+            db_password=str(fields["db_pass"]),
+            coming_up_polls=self.coming_up_polls,
+            addons={"compute_instance": f"ci_{size}" if isinstance(size, str) else "ci_micro"},
+        )
+        if project.coming_up_polls == 0:
+            project.status = "ACTIVE_HEALTHY"
+        self.projects[ref] = project
+        body = project.body()
+        del body["database"]
+        return 201, {}, body
+
+    def _rename(self, project: FakeProject, payload: object) -> tuple[int, dict[str, str], object]:
+        name = cast(dict[str, object], payload).get("name") if isinstance(payload, dict) else None
+        if not isinstance(name, str) or not name:
+            return 400, {}, {"message": "name is required"}
+        project.name = name
+        return 200, {}, {"id": project.ref, "ref": project.ref, "name": name}
+
+    def _pooler_body(self, project: FakeProject) -> dict[str, object]:
+        # Supabase connection docs: the shared (Supavisor) transaction pooler is
+        # aws-0-<region>.pooler.supabase.com:6543 with user postgres.<ref>.
+        host = f"aws-0-{project.region}.pooler.supabase.com"
+        user = f"postgres.{project.ref}"
+        uri = f"postgresql://{user}:[YOUR-PASSWORD]@{host}:6543/postgres"
+        return {"identifier": project.ref, "database_type": "PRIMARY", "is_using_scram_auth": True,
+                "db_user": user, "db_host": host, "db_port": 6543, "db_name": "postgres",
+                "connection_string": uri, "connectionString": uri, "default_pool_size": 15,
+                "max_client_conn": 200, "pool_mode": "transaction"}  # fmt: skip
 
     def _guarded(self, *permissions: str) -> tuple[int, dict[str, str], object] | None:
         if self.denied_permissions.intersection(permissions):
@@ -279,7 +410,7 @@ class FakeSupabaseApi:
             return 400, {}, {"message": "addon_type must be one of " + ", ".join(ADDON_VARIANTS)}
         if not isinstance(variant, str) or variant not in ADDON_VARIANTS[addon_type]:
             return 400, {}, {"message": f"addon_variant is not a {addon_type} variant"}
-        if addon_type == "pitr" and project.plan == "free":
+        if addon_type == "pitr" and (project.plan == "free" or project.addons.get("compute_instance") not in PITR_COMPUTE):
             return 400, {}, {"message": "Point in time recovery requires a paid plan and at least Small compute"}
         project.addons[addon_type] = variant
         return 200, {}, {}
@@ -344,6 +475,9 @@ class _Handler(BaseHTTPRequestHandler):
         self._serve()
 
     def do_DELETE(self) -> None:  # noqa: N802
+        self._serve()
+
+    def do_POST(self) -> None:  # noqa: N802
         self._serve()
 
     @override

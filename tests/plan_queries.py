@@ -21,7 +21,7 @@ BRANCH_PROTECTION = "github:index/branchProtection:BranchProtection"
 ENVIRONMENT_SECRET = "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret"
 ENVIRONMENT_VARIABLE = "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable"
 DEPLOYMENT_POLICY = "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy"
-SUPABASE_PROJECT = "supabase:index:Project"
+SUPABASE_PROJECT = "pulumi-python:dynamic/supabase:Project"
 SUPABASE_AUTH = "pulumi-python:dynamic/supabase:AuthSettings"
 SUPABASE_PITR = "pulumi-python:dynamic/supabase:PointInTimeRecovery"
 

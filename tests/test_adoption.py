@@ -134,7 +134,8 @@ def test_ids_built_from_the_declared_inputs() -> None:
     assert ids["handbook-handbook-domain"] == "5f1c0a8e9b2d4c6e8a0b1c2d3e4f5a6b/gstarlink-handbook-internal/handbook.gstarlink.com"
     assert ids["handbook-handbook-access"].startswith("accounts/5f1c0a8e9b2d4c6e8a0b1c2d3e4f5a6b/<")
     assert ids["oms-vercel-dns-oms.gstarlink.com"].startswith("8c2e4a6b0d1f3e5a7c9b1d3f5e7a9c0b/<")
-    assert ids["oms-database-project"] == "<project ref of the Supabase project gstarlink-oms>"
+    # The project is a Python dynamic resource: not importable; create adopts it by name instead.
+    assert "oms-database-project" not in ids
     assert ids["oms-vercel-domain-oms.gstarlink.com"] == (
         "team_gstarlink0000000000000000/<ID of the Project oms-vercel-project>/oms.gstarlink.com")
     assert "oms-repository-protection" not in {e["name"] for e in placeholders(document)}
@@ -144,14 +145,12 @@ def test_adoption_sets_import_on_the_listed_resources_and_the_file_uses_them() -
     imports = {
         "oms-vercel-project": "team_gstarlink0000000000000000/prj_existing0000000000000000001",
         "oms-vercel-dns-oms.gstarlink.com": "8c2e4a6b0d1f3e5a7c9b1d3f5e7a9c0b/0123456789abcdef0123456789abcdef",
-        "oms-database-project": "abcdefghijklmnopqrst",
     }
     plan = plan_with_imports("prod", imports)
     adopted = {r["name"]: r["options"]["import_id"] for r in plan["resources"] if r["options"]["import_id"]}
     assert adopted == imports
     document, _ = import_document(plan)
     ids = {e["name"]: e.get("id") for e in document["resources"]}
-    assert ids["oms-database-project"] == "abcdefghijklmnopqrst"
     # Resources that reference an adopted one get its ID in theirs.
     assert ids["oms-vercel-domain-oms.gstarlink.com"] == (
         "team_gstarlink0000000000000000/prj_existing0000000000000000001/oms.gstarlink.com")
@@ -166,6 +165,7 @@ def test_entries_that_adopt_nothing_are_config_errors_naming_the_key() -> None:
         "oms-repository-secret-SUPABASE_DB_PASSWORD": "shopify-esim-system:production:SUPABASE_DB_PASSWORD",
         "oms-vercel-env-DATABASE_URL-production": "team_x/prj_x/env_sensitive",
         "oms-vercel-env-SHOPIFY_API_KEY-production": "team_x/prj_x/env_plain",
+        "oms-database-project": "abcdefghijklmnopqrst",  # dynamic: create adopts it by name instead
     }
     with pytest.raises(SettingsError) as raised:
         plan_with_imports("prod", imports)

@@ -69,8 +69,8 @@ def test_aspects_per_app() -> None:
     runtime = aspect(document, "oms", "runtime env names")
     assert "NEXT_PUBLIC_APP_ENV (preview/development)" in set(runtime["left"]) - set(runtime["right"])
     settings = aspect(document, "oms", "other settings")
-    assert "oms-database-project plan: pro" in settings["left"]
-    assert "oms-database-project plan: free" in settings["right"]
+    assert "oms-database-project instance_size: small" in settings["left"]
+    assert "oms-database-project instance_size: micro" in settings["right"]
     # Differences that only follow the environment (branch, environment name) are not repeated there.
     assert not any("pattern" in line or "environment:" in line for line in settings["left"])
 

@@ -221,7 +221,7 @@ def test_no_canary_in_check_output_even_with_violations(
     for resource in broken["resources"]:
         if resource["type"].endswith(":ProjectEnvironmentVariable") and resource["inputs"]["key"] == "STRIPE_SECRET_KEY":
             resource["inputs"]["sensitive"] = False
-        if resource["type"] == "supabase:index:Project":
+        if resource["type"] == "pulumi-python:dynamic/supabase:Project":
             resource["options"]["protect"] = False
     assert {v.policy for v in run_policies(broken)} == {"secrets-stay-secret", "production-database-retained"}
     plan_file = tmp_path / "plan.json"

@@ -120,6 +120,7 @@ def test_pack_lists_the_guardrails_with_their_levels() -> None:
         "secrets-stay-secret": EnforcementLevel.MANDATORY,
         "environment-separation": EnforcementLevel.MANDATORY,
         "production-database-retained": EnforcementLevel.MANDATORY,
+        "pitr-needs-small-compute": EnforcementLevel.MANDATORY,
         "dns-targets": EnforcementLevel.MANDATORY,
         "environments-admit-only-their-branch": EnforcementLevel.MANDATORY,
         "deploy-tokens-least-privilege": EnforcementLevel.MANDATORY,
@@ -560,6 +561,33 @@ def test_staging_databases_and_other_resources_may_go() -> None:
     assert run_resource("production-database-retained", SUPABASE_PROJECT, {"name": "x-staging"}, stack="staging",
                         opts=unprotected) == []  # fmt: skip
     assert run_resource("production-database-retained", VERCEL_PROJECT, {"name": "oms"}, opts=unprotected) == []
+
+
+# --- pitr-needs-small-compute -----------------------------------------------------------------------------------------
+
+
+def pitr_estate(size: str | None) -> list[PolicyResource]:
+    props = {"name": "gstarlink-oms", "region": "eu-central-1"} | ({"instance_size": size} if size else {})
+    project = resource(SUPABASE_PROJECT, "oms-database-project", props)
+    return [project, resource("pulumi-python:dynamic/supabase:PointInTimeRecovery", "oms-database-pitr",
+                              {"project_ref": UNKNOWN_STRING_VALUE, "variant": "pitr_7"}, depends_on=[project])]  # fmt: skip
+
+
+@pytest.mark.parametrize("size", ["small", "medium", "xlarge"])
+def test_pitr_on_small_compute_or_larger_passes(size: str) -> None:
+    assert run_stack("pitr-needs-small-compute", pitr_estate(size)) == []
+
+
+@pytest.mark.parametrize("size", ["nano", "micro", None])
+def test_pitr_below_small_compute_is_a_violation(size: str | None) -> None:
+    found = run_stack("pitr-needs-small-compute", pitr_estate(size))
+    assert len(found) == 1 and "gstarlink-oms" in found[0][0] and found[0][1] == urn_of(
+        "pulumi-python:dynamic/supabase:PointInTimeRecovery", "oms-database-pitr", "prod")
+    assert_has_fix([message for message, _ in found])
+
+
+def test_projects_without_pitr_may_be_micro() -> None:
+    assert run_stack("pitr-needs-small-compute", pitr_estate("micro")[:1]) == []
 
 
 # --- dns-targets -----------------------------------------------------------------------------------------------------

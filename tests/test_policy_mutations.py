@@ -313,6 +313,8 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("stop retaining the production Talkline database", "prod", "production-database-retained",
              lambda plan: find(plan, SUPABASE_PROJECT, name="fancrush-talkline")["options"].update(
                  retain_on_delete=False), online=False),
+    Mutation("shrink the production OMS database below the size PITR needs", "prod", "pitr-needs-small-compute",
+             _set(lambda plan: find(plan, SUPABASE_PROJECT, name="gstarlink-oms"), instance_size="micro")),
     # DNS targets.
     Mutation("proxy the OMS's Vercel record", "prod", "dns-targets",
              _set(lambda plan: find(plan, DNS_RECORD, name="oms.gstarlink.com"), proxied=True)),

@@ -75,7 +75,8 @@ MISSING_REF = "zzzzzzzzzzzzzzzzzzzz"
 @pytest.fixture
 def fake() -> Iterator[FakeSupabaseApi]:
     with FakeSupabaseApi(TOKEN) as api:
-        _ = api.add_project(REF, api_keys=legacy_keys(ANON_KEY, SERVICE_KEY) + new_style_keys(PUBLISHABLE_KEY, SECRET_KEY))
+        project = api.add_project(REF, api_keys=legacy_keys(ANON_KEY, SERVICE_KEY) + new_style_keys(PUBLISHABLE_KEY, SECRET_KEY))
+        project.addons["compute_instance"] = "ci_small"  # PITR needs Small compute or larger
         _ = api.add_project(OTHER_REF, plan="free", api_keys=new_style_keys(PUBLISHABLE_KEY, SECRET_KEY))
         yield api
 
@@ -208,7 +209,7 @@ def test_non_json_success_body_is_reported(fake: FakeSupabaseApi, waits: list[fl
 
 def test_429_honours_retry_after_then_succeeds(fake: FakeSupabaseApi, waits: list[float]) -> None:
     fake.fail_next(429, times=2, retry_after="3")
-    assert make_client(fake, waits).list_selected_addons(REF) == []
+    assert [addon.addon_type for addon in make_client(fake, waits).list_selected_addons(REF)] == ["compute_instance"]
     assert waits == [3.0, 3.0]
     assert len(fake.requests) == 3
 
@@ -423,7 +424,7 @@ def test_auth_create_refuses_invalid_inputs_before_calling_the_api(env: FakeSupa
 def test_pitr_create_applies_the_addon(env: FakeSupabaseApi) -> None:
     result = PointInTimeRecoveryProvider().create({"project_ref": REF, "variant": "pitr_14"})
     assert (result.id, result.outs) == (REF, {"project_ref": REF, "variant": "pitr_14"})
-    assert env.projects[REF].addons == {"pitr": "pitr_14"}
+    assert env.projects[REF].addons == {"compute_instance": "ci_small", "pitr": "pitr_14"}
     assert env.calls("PATCH")[0].body == {"addon_type": "pitr", "addon_variant": "pitr_14"}
 
 
@@ -458,7 +459,7 @@ def test_pitr_update_switches_variant(env: FakeSupabaseApi) -> None:
     _ = provider.create({"project_ref": REF, "variant": "pitr_7"})
     updated = provider.update(REF, {"project_ref": REF, "variant": "pitr_7"}, {"project_ref": REF, "variant": "pitr_28"})
     assert updated.outs == {"project_ref": REF, "variant": "pitr_28"}
-    assert env.projects[REF].addons == {"pitr": "pitr_28"}
+    assert env.projects[REF].addons == {"compute_instance": "ci_small", "pitr": "pitr_28"}
 
 
 def test_pitr_delete_removes_the_live_variant(env: FakeSupabaseApi) -> None:

@@ -1,9 +1,16 @@
-"""Supabase Management API dynamic resources: auth settings, PITR add-on, project API keys.
+"""Supabase Management API dynamic resources: the project, auth settings, PITR add-on, API keys.
 
 See docs/supabase.md for the token, its permissions, adoption of existing settings and what
 deleting each resource does.
 """
 
+from .project import (
+    INSTANCE_SIZES,
+    PITR_MINIMUM_INSTANCE_SIZES,
+    PROJECT_REGIONS,
+    SupabaseProject,
+    SupabaseProjectArgs,
+)
 from .resources import (
     SupabaseAuthSettings,
     SupabaseAuthSettingsArgs,
@@ -14,6 +21,11 @@ from .resources import (
 )
 
 __all__ = [
+    "INSTANCE_SIZES",
+    "PITR_MINIMUM_INSTANCE_SIZES",
+    "PROJECT_REGIONS",
+    "SupabaseProject",
+    "SupabaseProjectArgs",
     "SupabaseAuthSettings",
     "SupabaseAuthSettingsArgs",
     "SupabasePointInTimeRecovery",

@@ -23,7 +23,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from http.client import HTTPMessage, HTTPResponse
@@ -91,6 +91,13 @@ AUTH_CONFIG_WRITE = Permission(
 )
 ADDONS_READ = Permission("read the billing add-ons", ("infra_add_ons_read",))
 ADDONS_WRITE = Permission("change the billing add-ons", ("infra_add_ons_write",))
+PROJECTS_READ = Permission("list the projects", ("projects_read",), "projects:read")
+PROJECT_CREATE = Permission("create projects", ("organization_projects_create",), "projects:write")
+PROJECT_READ = Permission("read the project and its health", ("project_admin_read",), "projects:read")
+PROJECT_WRITE = Permission("rename or delete the project", ("project_admin_write",), "projects:write")
+DATABASE_PASSWORD_WRITE = Permission("change the database password", ("database_config_write",), "database:write")
+POOLER_READ = Permission("read the connection pooler settings", ("database_pooling_config_read",), "database:read")
+ORGANIZATION_READ = Permission("read the organization", ("organization_admin_read",), "organizations:read")
 API_KEYS_READ = Permission(
     "read the project API keys", ("api_gateway_keys_read", "api_gateway_keys_secret_read"), "secrets:read"
 )
@@ -339,6 +346,68 @@ class ManagementApiClient:
             keys.append(ApiKey(name, key_type if isinstance(key_type, str) else None, value))
         return keys
 
+    def list_projects(self) -> list[dict[str, object]]:
+        """GET /v1/projects: every project the token can see, in every organization."""
+        body = self._request("GET", "", "", PROJECTS_READ, path="/v1/projects")
+        entries = _as_list(body)
+        if entries is None:
+            raise UnexpectedResponseError("GET /v1/projects did not return a list of projects")
+        return [_as_mapping(entry) or {} for entry in entries]
+
+    def create_project(self, body: Mapping[str, object], db_pass: str) -> dict[str, object]:
+        """POST /v1/projects. Never retried on 5xx or network errors: the first attempt may have
+        created the project, and a retry would create a second one (429 is safe to retry)."""
+        self._seen_secrets.add(db_pass)
+        answer = self._request(
+            "POST", "", "", PROJECT_CREATE, path="/v1/projects", body={**body, "db_pass": db_pass}, idempotent=False
+        )
+        return _expect_object(answer, "POST", "/v1/projects")
+
+    def get_project(self, project_ref: str) -> dict[str, object]:
+        """GET /v1/projects/{ref}."""
+        return _expect_object(self._request("GET", project_ref, "", PROJECT_READ), "GET", self._path(project_ref, ""))
+
+    def rename_project(self, project_ref: str, name: str) -> None:
+        """PATCH /v1/projects/{ref} with the new name."""
+        _ = self._request("PATCH", project_ref, "", PROJECT_WRITE, body={"name": name})
+
+    def delete_project(self, project_ref: str) -> None:
+        """DELETE /v1/projects/{ref}: the project, its database and its backups."""
+        _ = self._request("DELETE", project_ref, "", PROJECT_WRITE)
+
+    def services_health(self, project_ref: str, services: Iterable[str]) -> list[dict[str, object]]:
+        """GET /v1/projects/{ref}/health?services=...: one entry per service with its `status`."""
+        query = [("services", service) for service in services]
+        body = self._request("GET", project_ref, "/health", PROJECT_READ, query=query)
+        entries = _as_list(body)
+        if entries is None:
+            raise UnexpectedResponseError(f"GET {self._path(project_ref, '/health')} did not return a list")
+        return [_as_mapping(entry) or {} for entry in entries]
+
+    def update_database_password(self, project_ref: str, password: str) -> None:
+        """PATCH /v1/projects/{ref}/database/password."""
+        self._seen_secrets.add(password)
+        _ = self._request("PATCH", project_ref, "/database/password", DATABASE_PASSWORD_WRITE, body={"password": password})
+
+    def pooler_config(self, project_ref: str) -> list[dict[str, object]]:
+        """GET /v1/projects/{ref}/config/database/pooler: the Supavisor pooler(s) of the project."""
+        body = self._request("GET", project_ref, "/config/database/pooler", POOLER_READ)
+        entries = _as_list(body)
+        if entries is None:
+            raise UnexpectedResponseError(
+                f"GET {self._path(project_ref, '/config/database/pooler')} did not return a list"
+            )
+        return [_as_mapping(entry) or {} for entry in entries]
+
+    def get_organization(self, slug: str) -> dict[str, object] | None:
+        """GET /v1/organizations/{slug}, or None when the token cannot see it (404)."""
+        path = f"/v1/organizations/{urllib.parse.quote(slug, safe='')}"
+        try:
+            body = self._request("GET", "", "", ORGANIZATION_READ, path=path)
+        except ProjectNotFoundError:
+            return None
+        return _expect_object(body, "GET", path)
+
     # --- transport -------------------------------------------------------------------------
 
     def _path(self, project_ref: str, suffix: str) -> str:
@@ -355,9 +424,11 @@ class ManagementApiClient:
         permission: Permission,
         *,
         body: dict[str, object] | None = None,
-        query: Mapping[str, str] | None = None,
+        query: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
+        path: str | None = None,
+        idempotent: bool = True,
     ) -> object:
-        path = self._path(project_ref, suffix)
+        path = path if path is not None else self._path(project_ref, suffix)
         url = self._base_url + path + (f"?{urllib.parse.urlencode(query)}" if query else "")
         data = None if body is None else json.dumps(body).encode("utf-8")
         policy = self._retry
@@ -380,7 +451,7 @@ class ManagementApiClient:
                 server_text = _read_error_body(error)
                 retry_after = parse_retry_after(error.headers.get("Retry-After"))
                 error.close()
-                retryable = status == 429 or status >= 500
+                retryable = status == 429 or (status >= 500 and idempotent)
                 if not retryable:
                     raise self._error_for_status(status, method, path, project_ref, permission, server_text) from None
                 if status == 429 and retry_after is not None and retry_after > policy.max_retry_after_seconds:
@@ -404,7 +475,7 @@ class ManagementApiClient:
                 )
             except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
                 reason = error.reason if isinstance(error, urllib.error.URLError) else error
-                if last_attempt:
+                if last_attempt or not idempotent:
                     raise TransportError(
                         self._redact(
                             f"Could not reach the Supabase Management API at {self._base_url} for "
@@ -461,6 +532,13 @@ class ManagementApiClient:
     ) -> SupabaseApiError:
         said = self._server_said(server_text)
         where = f"{method} {path} (HTTP {status})"
+        if status >= 500:
+            return ServerError(
+                f"Supabase Management API failed {where} and the request was not retried, because a "
+                + "retry could repeat it (a project create could make a second project). Run the "
+                + f"command again: creating a project first adopts one of the same name.{said}",
+                status,
+            )
         if status == 401:
             return AuthenticationError(
                 f"Supabase Management API rejected the token in {TOKEN_ENV_VAR}: {where}. The token is "
