@@ -70,7 +70,10 @@ class SupabaseDatabase(pulumi.ComponentResource):
     security), ``database_url`` (secret; the transaction pooler
     ``postgresql://postgres.<ref>:<password>@<pooler host>:6543/postgres``,
     reachable over IPv4 from serverless functions, unlike ``db_host``),
-    ``db_password`` (secret), ``db_host`` (the direct host, IPv6 only).
+    ``migration_database_url`` (secret; the same pooler in session mode, port
+    5432, for ``supabase db push --db-url`` from CI runners, which reach only
+    IPv4 and need a session for migrations), ``db_password`` (secret),
+    ``db_host`` (the direct host, IPv6 only).
     """
 
     project_ref: pulumi.Output[str]
@@ -78,6 +81,7 @@ class SupabaseDatabase(pulumi.ComponentResource):
     anon_key: pulumi.Output[str]
     service_role_key: pulumi.Output[str]
     database_url: pulumi.Output[str]
+    migration_database_url: pulumi.Output[str]
     db_password: pulumi.Output[str]
     db_host: pulumi.Output[str]
 
@@ -146,14 +150,25 @@ class SupabaseDatabase(pulumi.ComponentResource):
         self.service_role_key = pulumi.Output.secret(keys.service_role_key)
         self.db_password = pulumi.Output.secret(password.result)
         self.db_host = project.db_host
+        # Numbers reach the program as floats (protobuf Struct): 6543.0 would break the URL.
+        pooler_port = project.pooler_port.apply(lambda port: str(int(port)))
         self.database_url = pulumi.Output.secret(
             pulumi.Output.format(
                 "postgresql://{0}:{1}@{2}:{3}/{4}",
                 project.pooler_user,
                 password.result,
                 project.pooler_host,
-                # Numbers reach the program as floats (protobuf Struct): 6543.0 would break the URL.
-                project.pooler_port.apply(lambda port: str(int(port))),
+                pooler_port,
+                project.db_name,
+            )
+        )
+        # Supavisor serves session mode on 5432 of the same host (Supabase connection docs).
+        self.migration_database_url = pulumi.Output.secret(
+            pulumi.Output.format(
+                "postgresql://{0}:{1}@{2}:5432/{3}",
+                project.pooler_user,
+                password.result,
+                project.pooler_host,
                 project.db_name,
             )
         )
@@ -164,6 +179,7 @@ class SupabaseDatabase(pulumi.ComponentResource):
                 "anon_key": self.anon_key,
                 "service_role_key": self.service_role_key,
                 "database_url": self.database_url,
+                "migration_database_url": self.migration_database_url,
                 "db_password": self.db_password,
                 "db_host": self.db_host,
             }

@@ -249,11 +249,9 @@ def _build_app(
         hosting_outputs = {"kind": "worker", "script": worker.script_name, "url": worker.url}
 
     if database is not None:
-        secrets |= {
-            "SUPABASE_ACCESS_TOKEN": pulumi.Output.secret(org.supabase_deploy_token.reveal()),
-            "SUPABASE_PROJECT_REF": database.project_ref,
-            "SUPABASE_DB_PASSWORD": database.db_password,
-        }
+        # Migrations connect with this environment's database password only: no account-wide
+        # Supabase token ever reaches an app repository.
+        secrets |= {"SUPABASE_DB_URL": database.migration_database_url}
     # The repository's workflows post their failures to the stack's alert channel.
     secrets |= alert_channel_secrets(settings)
 

@@ -126,7 +126,7 @@ def test_ids_built_from_the_declared_inputs() -> None:
     ids = {e["name"]: e.get("id") for e in document["resources"]}
     assert ids["oms-repository-protection"] == "shopify-esim-system:main"
     assert ids["oms-repository-environment"] == "shopify-esim-system:production"
-    assert ids["oms-repository-secret-SUPABASE_DB_PASSWORD"] == "shopify-esim-system:production:SUPABASE_DB_PASSWORD"
+    assert ids["oms-repository-secret-SUPABASE_DB_URL"] == "shopify-esim-system:production:SUPABASE_DB_URL"
     assert ids["oms-repository-file-.github/workflows/ci.yml"] == (
         "shopify-esim-system:.github/workflows/ci.yml:estate/production-workflows")
     assert ids["oms-repository-workflow-branch"] == "shopify-esim-system:estate/production-workflows:main"
@@ -162,7 +162,7 @@ def test_entries_that_adopt_nothing_are_config_errors_naming_the_key() -> None:
         "oms-vercel": "team_x/prj_component",
         "gstarlink-cloudflare": "provider",
         "oms-database-db-password": CANARY,
-        "oms-repository-secret-SUPABASE_DB_PASSWORD": "shopify-esim-system:production:SUPABASE_DB_PASSWORD",
+        "oms-repository-secret-SUPABASE_DB_URL": "shopify-esim-system:production:SUPABASE_DB_URL",
         "oms-vercel-env-DATABASE_URL-production": "team_x/prj_x/env_sensitive",
         "oms-vercel-env-SHOPIFY_API_KEY-production": "team_x/prj_x/env_plain",
         "oms-database-project": "abcdefghijklmnopqrst",  # dynamic: create adopts it by name instead

@@ -65,7 +65,7 @@ def test_aspects_per_app() -> None:
     assert checks["status"] == "same" and checks["left"] == ["build-internal", "build-public", "changelog-or-adr", "env-vars"]
     assert aspect(document, "handbook", "access coverage")["status"] == "environment names"
     secrets = aspect(document, "oms", "workflow secret names")
-    assert "SUPABASE_DB_PASSWORD" in secrets["left"] and secrets["status"] == "same"
+    assert "SUPABASE_DB_URL" in secrets["left"] and secrets["status"] == "same"
     runtime = aspect(document, "oms", "runtime env names")
     assert "NEXT_PUBLIC_APP_ENV (preview/development)" in set(runtime["left"]) - set(runtime["right"])
     settings = aspect(document, "oms", "other settings")
@@ -119,8 +119,8 @@ def test_staging_pointing_at_productions_pages_host_is_flagged() -> None:
          "a workflow variable naming a production Pages/Vercel/Worker project"),
         (set_input("chatbot-repository-variable-WRANGLER_ENV", "value", "production"),
          "chatbot-repository-variable-WRANGLER_ENV", "production", "a workflow variable naming the production environment"),
-        (set_input("oms-repository-secret-SUPABASE_DB_PASSWORD", "environment", "production"),
-         "oms-repository-secret-SUPABASE_DB_PASSWORD", "production", "the production GitHub environment"),
+        (set_input("oms-repository-secret-SUPABASE_DB_URL", "environment", "production"),
+         "oms-repository-secret-SUPABASE_DB_URL", "production", "the production GitHub environment"),
         (set_input("talkline-vercel-domain-talkline-staging.fancrush.com", "domain", "talkline-beta.fancrush.com"),
          "talkline-vercel-domain-talkline-staging.fancrush.com", "talkline-beta.fancrush.com",
          "a hostname whose first label lacks the -staging marker"),

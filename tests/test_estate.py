@@ -258,7 +258,9 @@ def test_app_env_is_wired_to_its_own_database(plan: Plan, app: str) -> None:
     migrations = {
         r["inputs"]["secretName"]: r for r in under(plan, f"{app}-repository") if r["type"] == ENVIRONMENT_SECRET
     }
-    assert database in migrations["SUPABASE_PROJECT_REF"]["options"]["depends_on"], f"{app}: migrations target"
+    assert database in migrations["SUPABASE_DB_URL"]["options"]["depends_on"], f"{app}: migrations target"
+    # Migrations use the environment's database password; no account-wide Supabase token is delivered.
+    assert "SUPABASE_ACCESS_TOKEN" not in migrations, f"{app}: an account-wide token in the app repository"
 
 
 def test_secrets_are_sensitive_env_vars(plan: Plan) -> None:

@@ -71,7 +71,7 @@ def test_databases_show_which_variables_they_feed() -> None:
     assert {"DATABASE_URL", "NEXT_PUBLIC_SUPABASE_URL"} <= set(runtime)
     assert "SHOPIFY_API_SECRET" not in runtime  # not from the database
     environment = [e for e in graph.edges if e.source == database and graph.nodes[e.target].kind == "environment"]
-    assert environment and "SUPABASE_DB_PASSWORD" in environment[0].label.split("\n")
+    assert environment and "SUPABASE_DB_URL" in environment[0].label.split("\n")
     # Each database feeds only its own app.
     for edge in graph.edges:
         if graph.nodes[edge.source].kind == "database":

@@ -262,7 +262,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("put a GitHub token in a plain Vercel variable", "prod", "secrets-stay-secret",
              lambda plan: set_plain_env_value(plan, "NEXT_PUBLIC_SITE_URL", GITHUB_TOKEN)),
     Mutation("add a plaintext Actions secret", "prod", "secrets-stay-secret",
-             lambda plan: add_like(plan, find(plan, ACTIONS_ENVIRONMENT_SECRET, secretName="SUPABASE_DB_PASSWORD",
+             lambda plan: add_like(plan, find(plan, ACTIONS_ENVIRONMENT_SECRET, secretName="SUPABASE_DB_URL",
                                               repository="shopify-esim-system"),
                                    "oms-repository-secret-EXTRA_DB_PASSWORD",
                                    {"repository": "shopify-esim-system", "environment": "production",

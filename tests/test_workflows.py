@@ -857,8 +857,7 @@ def test_chatbot_deploys_with_a_pinned_wrangler() -> None:
 def test_database_workflow_seeds_staging_only(repo: str) -> None:
     production = _deploy_commands(repo, "database.yml", "migrate-production")
     staging = _deploy_commands(repo, "database.yml", "migrate-staging")
-    assert production[-1] == 'npx --yes "supabase@${SUPABASE_CLI_VERSION}" db push --yes'
-    assert staging[-1] == 'npx --yes "supabase@${SUPABASE_CLI_VERSION}" db push --yes --include-seed'
-    for commands in (production, staging):
-        assert commands[0] == 'npx --yes "supabase@${SUPABASE_CLI_VERSION}" link --project-ref "$SUPABASE_PROJECT_REF"'
+    assert production == ['npx --yes "supabase@${SUPABASE_CLI_VERSION}" db push --db-url "$SUPABASE_DB_URL" --yes']
+    assert staging == [
+        'npx --yes "supabase@${SUPABASE_CLI_VERSION}" db push --db-url "$SUPABASE_DB_URL" --yes --include-seed']
     assert not any("seed" in command for command in production)
