@@ -34,6 +34,7 @@ Kind = Literal["app", "repository", "protection", "environment", "hosting", "dom
 SHARED = "(shared)"
 APPLICATION = "estate:app:Application"
 SUPABASE_DATABASE = "estate:data:SupabaseDatabase"
+SUPABASE_PROJECT = "pulumi-python:dynamic/supabase:Project"
 RENDERERS = ("graphviz-pure", "dot")
 
 # Shape and colours per kind of node, for dot; mermaid gets the same colours as classes.
@@ -145,10 +146,10 @@ def build_graph(plan: Plan) -> EstateGraph:
             hosting_of_app[app].append(node)
             host = graph.add(f"host:{inputs.get('hostname')}", str(inputs.get("hostname")), "domain", app)
             graph.link(node, host, "custom domain")
-        elif provider == "supabase" and kind == "Project":
+        elif resource["type"] == SUPABASE_PROJECT:
             database = _ancestor(resource, by_urn, SUPABASE_DATABASE)
             node = graph.add(f"db:{resource['urn']}",
-                             f"Supabase {inputs.get('name')}\n{inputs.get('plan')}, {inputs.get('region')}",
+                             f"Supabase {inputs.get('name')}\n{inputs.get('instance_size')}, {inputs.get('region')}",
                              "database", app)  # fmt: skip
             if database is not None:
                 database_node[database["urn"]] = node

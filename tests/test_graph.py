@@ -34,7 +34,7 @@ def test_each_app_is_a_cluster_with_its_repository_hosting_and_domains() -> None
     assert {"oms", "esim-hub", "handbook", "chatbot", "talkline"} <= set(clusters)
     oms = {node.label for node in clusters["oms"]}
     assert {"oms", "GitHub gstarlink/shopify-esim-system", "Vercel project\noms", "oms.gstarlink.com"} <= oms
-    assert "Supabase gstarlink-oms\npro, eu-central-1" in oms
+    assert "Supabase gstarlink-oms\nsmall, eu-central-1" in oms
 
     vercel = node_with(graph, "Vercel project\noms")
     domain = node_with(graph, "oms.gstarlink.com")
@@ -66,7 +66,7 @@ def test_access_gates_cover_every_hostname_of_the_internal_site() -> None:
 
 def test_databases_show_which_variables_they_feed() -> None:
     graph = build_graph(plan_of("staging"))
-    database = node_with(graph, "Supabase gstarlink-oms-staging\nfree, eu-central-1")
+    database = node_with(graph, "Supabase gstarlink-oms-staging\nmicro, eu-central-1")
     runtime = edge_label(graph, database, node_with(graph, "Vercel project\noms-staging")).split("\n")
     assert {"DATABASE_URL", "NEXT_PUBLIC_SUPABASE_URL"} <= set(runtime)
     assert "SHOPIFY_API_SECRET" not in runtime  # not from the database
