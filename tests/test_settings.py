@@ -204,3 +204,43 @@ def test_readme_gives_the_set_command_of_every_secret() -> None:
     readme = (PROJECT_DIR / "README.md").read_text()
     for key in secret_config_keys():
         assert f"pulumi config set --secret {key}\n" in readme, f"README lacks the set command of {key}"
+
+
+# --- Supabase: compute, no plan, an organization per environment -----------------------------------------------------
+
+
+def test_pitr_below_small_compute_is_a_config_error_naming_the_size() -> None:
+    config, secret_keys = stack_config("prod")
+    set_object(config, "estate:supabase", ["computeSize"], "micro")
+    problems = problems_of("prod", config, secret_keys)
+    assert any(
+        'estate:supabase.computeSize = "micro": point-in-time recovery needs at least the small compute size' in p
+        and "fix: pulumi config set --stack prod --path 'estate:supabase.computeSize' 'small'" in p
+        for p in problems
+    ), problems
+
+
+def test_the_ignored_plan_knob_is_gone() -> None:
+    config, secret_keys = stack_config("staging")
+    set_object(config, "estate:supabase", ["plan"], "free")
+    assert any("estate:supabase.plan" in p for p in problems_of("staging", config, secret_keys))
+
+
+def test_compute_sizes_are_the_ones_the_api_accepts() -> None:
+    from providers.supabase_management import INSTANCE_SIZES, PITR_MINIMUM_INSTANCE_SIZES
+    from stacks.settings import PITR_COMPUTE_SIZES, SUPABASE_COMPUTE_SIZES
+
+    assert (SUPABASE_COMPUTE_SIZES, PITR_COMPUTE_SIZES) == (INSTANCE_SIZES, PITR_MINIMUM_INSTANCE_SIZES)
+
+
+def test_staging_may_not_share_production_supabase_organization() -> None:
+    production, _ = stack_config("prod")
+    config, secret_keys = stack_config("staging")
+    assert load_settings("staging", config, secret_keys, production_config=production).environment == "staging"
+    shared = json.loads(production["estate:organizations"])["fancrush"]["supabaseOrganizationId"]
+    set_object(config, "estate:organizations", ["fancrush", "supabaseOrganizationId"], shared)
+    with pytest.raises(SettingsError) as raised:
+        load_settings("staging", config, secret_keys, production_config=production)
+    problems = [str(p) for p in raised.value.problems]
+    assert any("estate:organizations.fancrush.supabaseOrganizationId" in p and "own organization" in p
+               and "fix: pulumi config set --stack staging --path" in p for p in problems), problems  # fmt: skip
