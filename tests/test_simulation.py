@@ -81,6 +81,7 @@ def diffs(plan: Plan, resource: Resource) -> list[second_up.PerpetualDiff]:
 def test_schema_catches_ignore_changes_that_names_no_property(prod: Plan) -> None:
     """Issue #12: `ignore_changes=["dbPass"]` on pulumi-supabase's Project guards nothing (the property is db_pass)."""
     project = first(prod, SUPABASE_PROJECT)
+    project["type"] = "supabase:index:Project"  # the pulumi-supabase resource the estate used to declare
     project["options"]["ignore_changes"] = ["dbPass"]
     [problem] = [p for p in schema_problems(prod, project) if "ignore_changes" in p]
     assert "'dbPass'" in problem and "db_pass" in problem and "guards nothing" in problem
@@ -246,6 +247,9 @@ def test_second_up_reports_a_replacement_where_the_property_replaces(prod: Plan)
 def test_second_up_trusts_a_provider_whose_diff_never_reports_changes(prod: Plan) -> None:
     """pulumi-supabase 1.1.2 keeps no password in its outputs, but its Diff answers DIFF_NONE."""
     project = first(prod, SUPABASE_PROJECT)
+    assert not diffs(prod, project)  # the estate's own project resource: a second up changes nothing
+    project["type"] = "supabase:index:Project"
+    project["stored_differently"] = ["db_pass"]
     assert not diffs(prod, project)
 
 

@@ -4,7 +4,7 @@ provider code itself, exercised through Pulumi's dynamic-provider server by its 
 
 from __future__ import annotations
 
-from estate.models import COMPUTED, ID, NO_DIFF, OMITTED, PROVIDES, REQUIRES, Rule
+from estate.models import COMPUTED, ID, NO_DIFF, OMITTED, PROVIDES, REPLACES, REQUIRES, Rule
 
 SRC = "LuxChanLu/pulumi-supabase v1.1.2 provider/pkg/provider"
 API = "https://supabase.com/docs/reference/api"
