@@ -271,7 +271,7 @@ class StackConfig(BaseModel):
     )
     required_approvals: int = Field(ge=1, le=6, description="approving reviews a pull request needs", examples=[1])
     hosting: dict[str, str] = Field(
-        default_factory=dict, description="hosting of apps with more than one option", examples=[{"esim-hub": "pages"}]
+        default_factory=dict, description="hosting of apps with more than one option", examples=[{}]
     )
     imports: dict[str, ProviderId] = Field(
         default_factory=dict, description="Pulumi resource name → ID of an existing resource to adopt"
@@ -647,8 +647,10 @@ def validate(
     problems += _rotation_problems(stack, data)
     if production_config is not None and environment != "production":
         problems += reused_production_identifiers(config, production_config)
+        problems += imports_of_production(data.get(f"{NAMESPACE}:imports"), production_config)
     first = f"{NAMESPACE}:environment"
     problems.sort(key=lambda p: p.key != first)
+    problems = [Problem(p.key, p.value, p.message, with_stack(p.fix, stack)) for p in problems]
     return (validated if not problems else None), problems
 
 
@@ -1055,6 +1057,39 @@ def _shared_supabase_organizations(
                 f"is production's Supabase organization too (Pulumi.{production_stack}.yaml): staging's projects "
                 "need their own organization, since Supabase sets plan, billing and members per organization",
                 config_set(path, f"{org}-staging", path=True)))  # fmt: skip
+    return problems
+
+
+# A Supabase project ref: the ID of a project, and part of the ID of everything in it.
+_SUPABASE_REF = re.compile(r"(?<![a-z0-9])[a-z]{20}(?![a-z0-9])")
+
+
+def imports_of_production(imports: Any, production: Mapping[str, str], production_stack: str = PRODUCTION_STACKS[0]) -> list[Problem]:
+    """Staging ``estate:imports`` entries that would adopt what production adopts: the same ID, or
+    anything in one of production's Supabase projects (its ref). Both keys are named, never the IDs."""
+    try:
+        theirs = json.loads(production.get(f"{NAMESPACE}:imports", "{}"))
+    except json.JSONDecodeError:
+        return []
+    if not isinstance(imports, dict) or not isinstance(theirs, dict):
+        return []
+    problems: list[Problem] = []
+    key = f"{NAMESPACE}:imports"
+    for name, resource_id in cast(dict[str, Any], imports).items():
+        if not isinstance(resource_id, str):
+            continue
+        refs = set(_SUPABASE_REF.findall(resource_id))
+        for their_name, their_id in cast(dict[str, Any], theirs).items():
+            if not isinstance(their_id, str):
+                continue
+            shared_ref = refs & set(_SUPABASE_REF.findall(their_id))
+            if resource_id == their_id or shared_ref:
+                what = "a resource in the database that" if shared_ref and resource_id != their_id else "what"
+                problems.append(Problem(
+                    f"{key}.{name}", HIDDEN_SHOWN,
+                    f"adopts {what} {key}.{their_name} of stack {production_stack} adopts: a staging stack targets "
+                    "only its own databases and resources", config_rm(f"{key}.{name}", path=True)))  # fmt: skip
+                break
     return problems
 
 

@@ -360,3 +360,23 @@ def test_every_command_takes_format_json_and_quiet() -> None:
         if "--quiet" not in options or fmt is None or "json" not in (fmt.choices or ()):
             lacking.append(name)
     assert lacking == []
+
+
+def test_a_staging_import_of_production_s_database_is_refused_naming_both_keys() -> None:
+    """Fails on the old code: staging could adopt production's Supabase project or anything in it."""
+    production = dict(production_stack_config(PROJECT_DIR) or {})
+    prod_ref = _random(20, "abcdefghijklmnopqrstuvwxyz")
+    production["estate:imports"] = json.dumps({"talkline-database-project": prod_ref})
+    config, secret_keys = _config("staging")
+    config["estate:imports"] = json.dumps({
+        "talkline-database-project": prod_ref,
+        "talkline-database-auth": f"{prod_ref}/auth",
+        "oms-vercel-project": "team_x/prj_staging",
+    })  # fmt: skip
+    _, problems = validate("staging", config, secret_keys, production_config=production)
+    by_key = {p.key: p for p in problems}
+    assert set(by_key) == {"estate:imports.talkline-database-project", "estate:imports.talkline-database-auth"}
+    for problem in by_key.values():
+        assert "estate:imports.talkline-database-project of stack prod" in problem.message
+        assert prod_ref not in str(problem)
+        assert problem.fix.startswith("pulumi config rm --stack staging --path 'estate:imports.")
