@@ -247,7 +247,7 @@ class RotationConfig(BaseModel):
         ge=1, le=730, description="days after which a credential people set is due for rotation", examples=[365]
     )
     last_rotated: dict[str, IsoDate] = Field(
-        description="each secret setting (its key without `estate:`; `supabaseToken` for supabase:token) → the "
+        description="each secret setting (its key without `estate:`) → the "
         "date it was last rotated"
     )
 
@@ -1153,7 +1153,7 @@ def _settings_from(
 
 def rotation_entry(key: str) -> str:
     """The ``estate:rotation.lastRotated`` entry of a secret key: ``estate:talklineVapiApiKey`` → ``talklineVapiApiKey``."""
-    return "supabaseToken" if key == SUPABASE_TOKEN_KEY else key.split(":", 1)[1]
+    return key.split(":", 1)[1]
 
 
 def secret_descriptions() -> dict[str, str]:
