@@ -220,7 +220,7 @@ class Adoption:
 
     def problems(self) -> list[tuple[str, str, str, str]]:
         """(key, value, message, fix) for every entry that adopted nothing."""
-        from stacks.settings import config_set
+        from stacks.settings import config_set, shown_value
 
         candidates = sorted(name for name, seen in self.seen.items() if any(s.custom and not s.provider for s in seen))
         found: list[tuple[str, str, str, str]] = []
@@ -228,11 +228,13 @@ class Adoption:
             key = f"{IMPORTS_KEY}.{name}"
             remove = f"pulumi config rm --path '{key}'"
             seen = self.seen.get(name, [])
-            value = json.dumps(import_id)
+            # Shown only when it cannot be a credential (stacks.settings.shown_value).
+            value = shown_value(key, import_id)
             if not seen:
                 close = difflib.get_close_matches(name, candidates, n=3)
                 hint = f"; did you mean {', '.join(close)}?" if close else "; `python -m estate plan` lists the names"
-                fix = f"{remove} && {config_set(f'{IMPORTS_KEY}.{close[0]}', import_id, path=True)}" if close else remove
+                moved = import_id if value == json.dumps(import_id) else None  # else Pulumi prompts for it
+                fix = f"{remove} && {config_set(f'{IMPORTS_KEY}.{close[0]}', moved, path=True)}" if close else remove
                 found.append((key, value, f"no resource of the {self.stack} stack is named {name!r}{hint}", fix))
             elif len(seen) > 1:
                 types = sorted(s.type_token for s in seen)

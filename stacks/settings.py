@@ -960,18 +960,18 @@ def _catalog_problems(stack: str, environment: Environment, data: Mapping[str, A
                 continue
             options = sorted(option.kind for option in app.hosting)
             if kind not in options:
-                problems.append(Problem(key, json.dumps(kind), f"must be {options}",
+                problems.append(Problem(key, shown_value(key, kind), f"must be {options}",
                                         config_set(key, app.hosting[0].kind, path=True, stack=stack)))  # fmt: skip
     supabase = data.get(f"{ns}:supabase")
     if isinstance(supabase, dict):
         pitr = cast(dict[str, Any], supabase).get("pointInTimeRecovery")
         pitr_key = f"{ns}:supabase.pointInTimeRecovery"
         if pitr is not None and environment != "production":
-            problems.append(Problem(pitr_key, json.dumps(pitr), "point-in-time recovery is for production only",
+            problems.append(Problem(pitr_key, shown_value(pitr_key, pitr), "point-in-time recovery is for production only",
                                     config_rm(pitr_key, path=True, stack=stack)))  # fmt: skip
         elif pitr in PITR_VARIANTS and cast(dict[str, Any], supabase).get("computeSize") not in PITR_COMPUTE_SIZES:
             size_key = f"{ns}:supabase.computeSize"
-            problems.append(Problem(size_key, json.dumps(cast(dict[str, Any], supabase).get("computeSize")),
+            problems.append(Problem(size_key, shown_value(size_key, cast(dict[str, Any], supabase).get("computeSize")),
                                     "point-in-time recovery needs at least the small compute size (Supabase "
                                     "refuses the add-on on smaller projects)",
                                     config_set(size_key, "small", path=True, stack=stack)))  # fmt: skip
@@ -1198,7 +1198,7 @@ def _rotation_problems(stack: str, data: Mapping[str, Any]) -> list[Problem]:
                                     config_rm(f"{key}.{entry}", path=True, stack=stack)))  # fmt: skip
     period, grace = rotation.get("periodDays"), rotation.get("graceDays")
     if isinstance(period, int) and isinstance(grace, int) and grace >= period:
-        problems.append(Problem(f"{NAMESPACE}:rotation.graceDays", json.dumps(grace),
+        problems.append(Problem(f"{NAMESPACE}:rotation.graceDays", shown_value(f"{NAMESPACE}:rotation.graceDays", grace),
                                 f"must be shorter than periodDays ({period}): at most two generations overlap",
                                 config_set(f"{NAMESPACE}:rotation.graceDays", str(max(1, period // 4)),
                                            path=True, stack=stack)))  # fmt: skip

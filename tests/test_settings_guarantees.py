@@ -145,6 +145,8 @@ def test_no_canary_reaches_any_output_of_any_command(stack_file: Any, capsys: py
     config["estate:omsShopifyApiKey"] = planted["stripe-live-restricted"]
     config["estate:talklineTwilioAccountSid"] = planted["discord-webhook"]
     config["estate:talklineStripePublishableKey"] = planted["token-url"]
+    config["estate:hosting"] = {"oms": planted["supabase-secret-key"]}
+    config["estate:supabase"]["pointInTimeRecovery"] = planted["supabase-access-token"]
     stack = stack_file("canary-leak", yaml.safe_dump(document))
 
     outputs = _run_every_command(stack, capsys)
@@ -380,3 +382,17 @@ def test_a_staging_import_of_production_s_database_is_refused_naming_both_keys()
         assert "estate:imports.talkline-database-project of stack prod" in problem.message
         assert prod_ref not in str(problem)
         assert problem.fix.startswith("pulumi config rm --stack staging --path 'estate:imports.")
+
+
+def test_an_import_id_shaped_like_a_credential_is_never_shown() -> None:
+    """Fails on the old adoption problems, which showed (and re-typed in the fix) every import ID."""
+    from estate.plan import run_program
+
+    planted = canaries()
+    config, secret_keys = _config("prod")
+    config["estate:imports"] = json.dumps({"oms-vercel-projekt": planted["github-token"]})
+    with pytest.raises(SettingsError) as raised:
+        run_program("prod", config, secret_keys)
+    [problem] = raised.value.problems
+    assert "did you mean oms-vercel-project" in problem.message
+    assert not _leaks(str(raised.value), planted)
