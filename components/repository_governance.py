@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_github as github
 
+from providers.github_delivery import DeliveryBranch, DeliveryBranchArgs, delivery_branch_name
+
 REPOSITORY_GOVERNANCE_TYPE = "estate:delivery:RepositoryGovernance"
 
 # Every branch that delivers workflows starts with this; nothing on it needs a build or deploy.
@@ -18,27 +20,36 @@ DELIVERY_BRANCH_PREFIX = "estate/"
 class RepositoryGovernanceArgs:
     """Inputs of :class:`RepositoryGovernance`.
 
-    ``repository``: the repository's name (its owner is the GitHub provider's).
-    ``environment``: the GitHub deployment environment this stack deploys
-    through, e.g. ``production``. ``deploy_branch``: the branch that deploys to
-    it; it is protected and is the only branch allowed to use the environment.
+    ``repository``: the repository's name. ``owner``: its owner, the same as
+    the GitHub provider's. ``environment``: the GitHub deployment environment
+    this stack deploys through, e.g. ``production``. ``deploy_branch``: the
+    branch that deploys to it; it is protected and is the only branch allowed
+    to use the environment. ``deploy_branch_source``: when set, the deploy
+    branch is created from this branch if it does not exist yet; an existing
+    one (``main`` itself in production) is adopted as it is, never reset, and
+    never deleted by the stack. None: the stack does not manage the branch.
     ``required_status_checks``: check names that must pass before merging,
     exactly as the repository's workflows report them. ``required_approvals``:
     approving reviews needed (at least one). ``secrets`` / ``variables``:
     Actions environment secrets and variables for the deploy workflow.
     ``workflow_files``: repository path → content of the workflows this estate
     delivers; proposed through a pull request into ``deploy_branch``, since
-    the protection forbids direct pushes.
+    the protection forbids direct pushes. ``delivery_token``: the GitHub token
+    the delivery commits with (the provider's; Contents and Workflows write);
+    required with ``workflow_files``.
     """
 
     repository: str
+    owner: str
     environment: str
     deploy_branch: str
     required_status_checks: Sequence[str]
+    deploy_branch_source: str | None = None
     required_approvals: int = 1
     secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     variables: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     workflow_files: Mapping[str, str] = field(default_factory=dict)
+    delivery_token: pulumi.Input[str] | None = field(default=None, repr=False)
 
 
 class RepositoryGovernance(pulumi.ComponentResource):
@@ -49,8 +60,19 @@ class RepositoryGovernance(pulumi.ComponentResource):
     and the last push approved, required status checks on an up-to-date branch,
     resolved conversations.
 
+    Workflow delivery: each revision of ``workflow_files`` is committed on a
+    branch of its own, ``estate/<environment>-workflows-<12 hex of the
+    content>`` (:class:`~providers.github_delivery.DeliveryBranch`), and
+    proposed by a pull request into the deploy branch. A new revision is a new
+    branch name, so the pull request (whose ``head_ref`` forces replacement)
+    is a new one; the superseded one is closed if still open, its branch
+    deleted. A merged revision stays in the state as it is (the pull request
+    reads back merged, the branch record is kept when GitHub deletes the
+    branch), so the drift check stays clean. docs/pipeline.md tells the story.
+
     Outputs: ``environment``, ``protected_branch``, ``secret_names``,
-    ``variable_names``, ``workflow_branch`` (None when no workflows are delivered).
+    ``variable_names``, ``workflow_branch`` (the branch of the current
+    revision; None when no workflows are delivered).
     """
 
     environment: pulumi.Output[str]
@@ -67,7 +89,26 @@ class RepositoryGovernance(pulumi.ComponentResource):
             raise ValueError(f"RepositoryGovernance {name}: required_approvals must be at least 1")
         if not args.required_status_checks:
             raise ValueError(f"RepositoryGovernance {name}: give at least one required status check")
+        if args.workflow_files and args.delivery_token is None:
+            raise ValueError(f"RepositoryGovernance {name}: workflow_files need a delivery_token")
         child = pulumi.ResourceOptions(parent=self)
+
+        # The deploy branch, cut from its source when missing. terraform-provider-github v6.13.0
+        # resource_github_branch.go: create swallows "422 Reference already exists" and reads the
+        # existing branch (adopted, never reset); delete removes the ref, hence retain_on_delete;
+        # a new `branch` would be an update that renames the old branch, hence replace_on_changes.
+        deploy_branch: github.Branch | None = None
+        if args.deploy_branch_source is not None:
+            deploy_branch = github.Branch(
+                f"{name}-deploy-branch-ref",
+                repository=args.repository,
+                branch=args.deploy_branch,
+                source_branch=args.deploy_branch_source,
+                opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True, replace_on_changes=["branch"]),
+            )
+        after_deploy_branch = pulumi.ResourceOptions(
+            parent=self, depends_on=[deploy_branch] if deploy_branch is not None else []
+        )
 
         github.BranchProtection(
             f"{name}-protection",
@@ -125,40 +166,41 @@ class RepositoryGovernance(pulumi.ComponentResource):
 
         workflow_branch: str | None = None
         if args.workflow_files:
-            workflow_branch = f"{DELIVERY_BRANCH_PREFIX}{args.environment}-workflows"
-            branch = github.Branch(
-                f"{name}-workflow-branch",
-                repository=args.repository,
-                branch=workflow_branch,
-                source_branch=args.deploy_branch,
-                opts=child,
+            assert args.delivery_token is not None
+            files = dict(args.workflow_files)
+            workflow_branch = delivery_branch_name(
+                f"{DELIVERY_BRANCH_PREFIX}{args.environment}-workflows", args.deploy_branch, files
             )
-            files = [
-                github.RepositoryFile(
-                    f"{name}-file-{path}",
+            delivery = DeliveryBranch(
+                f"{name}-workflow-branch",
+                DeliveryBranchArgs(
+                    owner=args.owner,
                     repository=args.repository,
-                    branch=branch.branch,
-                    file=path,
-                    content=content,
-                    commit_message=f"ci: update {path} (managed by the estate stack)",
-                    overwrite_on_create=True,
-                    opts=child,
-                )
-                for path, content in sorted(args.workflow_files.items())
-            ]
+                    base=args.deploy_branch,
+                    branch=workflow_branch,
+                    files=files,
+                    message=f"ci: deliver the {args.environment} workflows (managed by the estate stack)",
+                    token=args.delivery_token,
+                ),
+                opts=after_deploy_branch,
+            )
             github.RepositoryPullRequest(
                 f"{name}-workflow-pr",
                 base_repository=args.repository,
                 base_ref=args.deploy_branch,
-                head_ref=branch.branch,
-                title=f"ci: deploy workflows for {args.environment}",
+                # A plain name, not the delivery's output: known in every preview.
+                head_ref=workflow_branch,
+                title=f"ci: deploy workflows for {args.environment} ({workflow_branch.rsplit('-', 1)[1]})",
                 body=(
                     "Proposed by the estate stack: these workflows use the "
                     f"`{args.environment}` environment's secrets that the stack manages. "
-                    "Review and merge like any other change."
+                    "Review and merge like any other change; a newer revision replaces this "
+                    "pull request and closes it if it is still open."
                 ),
-                maintainer_can_modify=True,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=files),
+                # GitHub reports false for a pull request within one repository and refuses to
+                # change it (maintainers can always push there): any other value is a diff on every run.
+                maintainer_can_modify=False,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[delivery]),
             )
 
         self.environment = environment.environment

@@ -53,7 +53,7 @@ SENTRY_ISSUE_ALERT = "sentry:index/sentryIssueAlert:SentryIssueAlert"
 SENTRY_PLUGIN = "sentry:index/sentryPlugin:SentryPlugin"
 GOVERNANCE = "estate:delivery:RepositoryGovernance"
 ENVIRONMENT_SECRET = "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret"
-REPOSITORY_FILE = "github:index/repositoryFile:RepositoryFile"
+DELIVERY_BRANCH = "pulumi-python:dynamic/github:DeliveryBranch"
 APPLICATION = "estate:app:Application"
 RELAY = "estate:alerting:AlertRelay"
 
@@ -216,10 +216,11 @@ def _repository_routes(plan: _Plan, governance: Resource) -> list[str]:
     if not secrets:
         return []
     posting = sorted(
-        str(f["inputs"].get("file"))
-        for f in plan.resources
-        if f["type"] == REPOSITORY_FILE and f.get("parent") == governance["urn"]
-        and f"secrets.{CI_WEBHOOK_SECRET}" in str(f["inputs"].get("content", ""))
+        str(path)
+        for delivery in plan.resources
+        if delivery["type"] == DELIVERY_BRANCH and delivery.get("parent") == governance["urn"]
+        for path, content in dict(delivery["inputs"].get("files") or {}).items()
+        if f"secrets.{CI_WEBHOOK_SECRET}" in str(content)
     )  # fmt: skip
     used = f"posted by {', '.join(posting)}" if posting else "no delivered workflow posts with it yet"
     return [f"environment secret {CI_WEBHOOK_SECRET} for failure steps ({used}) → Slack"]

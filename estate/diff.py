@@ -50,6 +50,7 @@ ENVIRONMENT_SECRET = "github:index/actionsEnvironmentSecret:ActionsEnvironmentSe
 ENVIRONMENT_VARIABLE = "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable"
 GITHUB_BRANCH = "github:index/branch:Branch"
 PULL_REQUEST = "github:index/repositoryPullRequest:RepositoryPullRequest"
+DELIVERY_BRANCH = "pulumi-python:dynamic/github:DeliveryBranch"
 SUPABASE_PROJECT = "pulumi-python:dynamic/supabase:Project"
 SUPABASE_PITR = "pulumi-python:dynamic/supabase:PointInTimeRecovery"
 
@@ -97,8 +98,11 @@ _BRANCH_FIELDS: Mapping[str, tuple[str, ...]] = {
     DEPLOYMENT_POLICY: ("branchPattern",),
     PAGES_PROJECT: ("productionBranch",),
     VERCEL_PROJECT: ("gitRepository.productionBranch",),
-    GITHUB_BRANCH: ("sourceBranch",),
+    # The branch a stack creates (its deploy branch, cut from main when missing; main itself is
+    # only the source), and the branch its workflow deliveries are proposed to.
+    GITHUB_BRANCH: ("branch",),
     PULL_REQUEST: ("baseRef",),
+    DELIVERY_BRANCH: ("base",),
 }
 # Where a resource names a hosting project or Worker, which must carry the environment suffix.
 _HOSTING_NAME_FIELDS: Mapping[str, tuple[str, ...]] = {
@@ -253,8 +257,8 @@ def profile(plan: Plan) -> Profile:
         kind = resource["type"]
         add = aspects[app]
         for field in _BRANCH_FIELDS.get(kind, ()):
-            if kind in (GITHUB_BRANCH, PULL_REQUEST):
-                continue  # the workflow-delivery branch follows the deploy branch; shown once
+            if kind in (GITHUB_BRANCH, PULL_REQUEST, DELIVERY_BRANCH):
+                continue  # the deploy branch again (created, delivered to): shown once
             value = get_path(inputs, field)
             if isinstance(value, str):
                 add["deploy branches"].add(value)

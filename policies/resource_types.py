@@ -28,6 +28,8 @@ ACTIONS_VARIABLE: Final = "github:index/actionsVariable:ActionsVariable"
 ACTIONS_ORGANIZATION_SECRET: Final = "github:index/actionsOrganizationSecret:ActionsOrganizationSecret"
 ACTIONS_ORGANIZATION_VARIABLE: Final = "github:index/actionsOrganizationVariable:ActionsOrganizationVariable"
 REPOSITORY_FILE: Final = "github:index/repositoryFile:RepositoryFile"
+# providers/github_delivery: one revision of delivered files (``files``: path → content).
+DELIVERY_BRANCH: Final = "pulumi-python:dynamic/github:DeliveryBranch"
 
 # GitHub Actions secrets: encrypted by GitHub, so the value must reach Pulumi as a secret too.
 ACTIONS_SECRETS: Final = frozenset({ACTIONS_ENVIRONMENT_SECRET, ACTIONS_SECRET, ACTIONS_ORGANIZATION_SECRET})

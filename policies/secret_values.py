@@ -17,11 +17,19 @@ client ID the "API key") are listed in the policy config ``publicVariables``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from policies.credential_patterns import credential_shape, looks_secret_name
 from policies.engine_view import UNKNOWN, field, flag, is_secret_prop, text, violation, visible_text
-from policies.resource_types import ACTIONS_SECRETS, ACTIONS_VARIABLES, REPOSITORY_FILE, VERCEL_ENV_VAR
+from policies.resource_types import (
+    ACTIONS_SECRETS,
+    ACTIONS_VARIABLES,
+    DELIVERY_BRANCH,
+    REPOSITORY_FILE,
+    VERCEL_ENV_VAR,
+)
 
 DEFAULT_PUBLIC_VARIABLES: tuple[str, ...] = ("SHOPIFY_API_KEY",)
 _NEXT_PUBLIC = "NEXT_PUBLIC_"
@@ -91,3 +99,12 @@ def validate_secrets_stay_secret(args: ResourceValidationArgs, report_violation:
             path, repository = text(props, "file") or "?", text(props, "repository") or "?"
             report(f"file {path} delivered to {repository} contains what looks like a {shape.kind} ({shape.hint})",
                    "reference it as ${{ secrets.NAME }} from a GitHub environment secret instead; " + _ROTATE)  # fmt: skip
+
+    elif token == DELIVERY_BRANCH:
+        files = field(props, "files")
+        for path in sorted(files) if isinstance(files, Mapping) else []:
+            content = visible_text(props, "files", str(path))
+            if content is not None and (shape := credential_shape(content)):
+                repository = text(props, "repository") or "?"
+                report(f"file {path} delivered to {repository} contains what looks like a {shape.kind} ({shape.hint})",
+                       "reference it as ${{ secrets.NAME }} from a GitHub environment secret instead; " + _ROTATE)  # fmt: skip

@@ -259,13 +259,17 @@ def _build_app(
         f"{app.key}-repository",
         RepositoryGovernanceArgs(
             repository=app.repository,
+            owner=org.github_owner,
             environment=settings.environment,
             deploy_branch=deploy_branch,
+            # Staging may still be on the backlog in some repositories: cut it from main if missing.
+            deploy_branch_source="main",
             required_status_checks=settings.required_status_checks[app.repository],
             required_approvals=settings.required_approvals,
             secrets=secrets,
             variables=variables,
             workflow_files=_workflow_files(app.repository) | checklist_files(app),
+            delivery_token=pulumi.Output.secret(org.github_token.reveal()),
         ),
         opts=pulumi.ResourceOptions(parent=group, provider=providers.github),
     )

@@ -24,6 +24,7 @@ DEPLOYMENT_POLICY = "github:index/repositoryEnvironmentDeploymentPolicy:Reposito
 SUPABASE_PROJECT = "pulumi-python:dynamic/supabase:Project"
 SUPABASE_AUTH = "pulumi-python:dynamic/supabase:AuthSettings"
 SUPABASE_PITR = "pulumi-python:dynamic/supabase:PointInTimeRecovery"
+DELIVERY_BRANCH = "pulumi-python:dynamic/github:DeliveryBranch"
 
 
 def of_type(plan: Plan, type_token: str) -> list[Resource]:
@@ -63,3 +64,12 @@ def hostnames(plan: Plan) -> set[str]:
         elif resource["type"] == WORKERS_CUSTOM_DOMAIN:
             names.add(inputs["hostname"])
     return names
+
+
+def delivered_files(plan: Plan) -> dict[tuple[str, str], str]:
+    """(repository, path) → content of every file the stack delivers to the app repositories."""
+    return {
+        (str(delivery["inputs"]["repository"]), str(path)): str(content)
+        for delivery in of_type(plan, DELIVERY_BRANCH)
+        for path, content in dict(delivery["inputs"]["files"]).items()
+    }

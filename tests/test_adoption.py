@@ -127,9 +127,6 @@ def test_ids_built_from_the_declared_inputs() -> None:
     assert ids["oms-repository-protection"] == "shopify-esim-system:main"
     assert ids["oms-repository-environment"] == "shopify-esim-system:production"
     assert ids["oms-repository-secret-SUPABASE_DB_URL"] == "shopify-esim-system:production:SUPABASE_DB_URL"
-    assert ids["oms-repository-file-.github/workflows/ci.yml"] == (
-        "shopify-esim-system:.github/workflows/ci.yml:estate/production-workflows")
-    assert ids["oms-repository-workflow-branch"] == "shopify-esim-system:estate/production-workflows:main"
     assert ids["handbook-handbook-project"] == "5f1c0a8e9b2d4c6e8a0b1c2d3e4f5a6b/gstarlink-handbook-internal"
     assert ids["handbook-handbook-domain"] == "5f1c0a8e9b2d4c6e8a0b1c2d3e4f5a6b/gstarlink-handbook-internal/handbook.gstarlink.com"
     assert ids["handbook-handbook-access"].startswith("accounts/5f1c0a8e9b2d4c6e8a0b1c2d3e4f5a6b/<")

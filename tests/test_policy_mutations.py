@@ -41,7 +41,7 @@ from policies.resource_types import (
     DNS_RECORD,
     PAGES_DOMAIN,
     REPOSITORY_ENVIRONMENT,
-    REPOSITORY_FILE,
+    DELIVERY_BRANCH,
     SUPABASE_PROJECT,
     VERCEL_ENV_VAR,
     VERCEL_PROJECT,
@@ -273,8 +273,8 @@ MUTATIONS: tuple[Mutation, ...] = (
                                    {"repository": "gstarlink-chatbot", "environment": "staging",
                                     "variableName": "DEPLOY_TOKEN", "value": "not-shown"})),
     Mutation("commit a token into a delivered workflow", "prod", "secrets-stay-secret",
-             lambda plan: find(plan, REPOSITORY_FILE, repository="esim-hub", file=".github/workflows/ci.yml")[
-                 "inputs"].update(content=f"env:\n  TOKEN: {GITHUB_TOKEN}\n")),
+             lambda plan: find(plan, DELIVERY_BRANCH, repository="esim-hub")["inputs"]["files"].update(
+                 {".github/workflows/ci.yml": f"env:\n  TOKEN: {GITHUB_TOKEN}\n"})),
     # Environment separation.
     Mutation("point a staging DNS record at the production hostname", "staging", "environment-separation",
              _rename_host(DNS_RECORD, "name", "oms-staging.gstarlink.com", "oms.gstarlink.com")),

@@ -20,7 +20,7 @@ import pytest
 from stacks.app_checks import CHECK_FILES, MANIFEST_PATH, checklist_files, env_manifest, env_manifest_text, runtime_names
 from stacks.catalog import APPS, App
 from tests.conftest import plan_of
-from tests.plan_queries import BRANCH_PROTECTION, ENVIRONMENT_SECRET, ENVIRONMENT_VARIABLE, VERCEL_ENV, of_type
+from tests.plan_queries import BRANCH_PROTECTION, ENVIRONMENT_SECRET, ENVIRONMENT_VARIABLE, VERCEL_ENV, delivered_files, of_type
 from tests.test_workflows import (
     APP_WORKFLOWS_DIR,
     REPO_ROOT,
@@ -231,10 +231,7 @@ def test_manifest_holds_names_only() -> None:
 
 @pytest.mark.parametrize("stack", sorted(STACK_ENVIRONMENTS))
 def test_each_stack_delivers_the_checks_manifest_and_template_to_every_repository(stack: str) -> None:
-    delivered = {
-        (str(r["inputs"]["repository"]), str(r["inputs"]["file"])): str(r["inputs"]["content"])
-        for r in of_type(plan_of(stack), "github:index/repositoryFile:RepositoryFile")
-    }
+    delivered = delivered_files(plan_of(stack))
     problems: list[str] = []
     for entry in APPS:
         expected = {

@@ -25,6 +25,8 @@ from typing import cast
 import pytest
 import yaml
 
+from tests.plan_queries import delivered_files
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 APP_WORKFLOWS_DIR = REPO_ROOT / "app-workflows"
 STACK_ENVIRONMENTS = {"prod": "production", "staging": "staging"}
@@ -37,7 +39,6 @@ BRANCH_PROTECTION = "github:index/branchProtection:BranchProtection"
 ENVIRONMENT_SECRET = "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret"
 ENVIRONMENT_VARIABLE = "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable"
 DEPLOYMENT_POLICY = "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy"
-REPOSITORY_FILE = "github:index/repositoryFile:RepositoryFile"
 
 
 @cache
@@ -228,9 +229,7 @@ def test_no_production_job_applies_seed_data() -> None:
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_stack_delivers_exactly_the_templates(stack: str) -> None:
-    delivered = {
-        (str(file["repository"]), str(file["file"])): str(file["content"]) for file in resources(stack, REPOSITORY_FILE)
-    }
+    delivered = delivered_files(plan(stack))
     templates = {
         (repository, f".github/workflows/{path.name}"): path.read_text(encoding="utf-8")
         for repository in app_repositories()

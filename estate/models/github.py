@@ -22,6 +22,9 @@ REPOSITORY_ENVIRONMENT = "github:index/repositoryEnvironment:RepositoryEnvironme
 DEPLOYMENT_POLICY = "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy"
 REPOSITORY_FILE = "github:index/repositoryFile:RepositoryFile"
 PULL_REQUEST = "github:index/repositoryPullRequest:RepositoryPullRequest"
+# The estate's own dynamic resource (providers/github_delivery/resources.py, ``DELIVERY`` below).
+DELIVERY_BRANCH = "pulumi-python:dynamic/github:DeliveryBranch"
+DELIVERY = "providers/github_delivery/resources.py"
 
 DEFAULT_BRANCH = "main"
 EXISTING = "the estate's repositories exist before the first up, each with its default branch main (seeds; stacks/catalog.py)"
@@ -98,4 +101,13 @@ TABLE: tuple[Rule, ...] = (
     Rule(PULL_REQUEST, REPLACES, "baseRepository", None, f"{TF}/resource_github_repository_pull_request.go:41-44 (base_repository: ForceNew)"),
     Rule(PULL_REQUEST, REQUIRES, "branch", "{inputs[baseRepository]}:{inputs[headRef]}", f"{REST}/pulls/pulls#create-a-pull-request (head must exist)"),
     Rule(PULL_REQUEST, REQUIRES, "branch", "{inputs[baseRepository]}:{inputs[baseRef]}", f"{REST}/pulls/pulls#create-a-pull-request (base must exist)"),
+    Rule(DELIVERY_BRANCH, ID, "", "{inputs[owner]}/{inputs[repository]}:{inputs[branch]}", f"{DELIVERY} create (CreateResult id)"),
+    Rule(DELIVERY_BRANCH, COMPUTED, "commit_sha", "{hex40}", f"{DELIVERY} create (POST git/commits: the commit with the files)"),
+    Rule(DELIVERY_BRANCH, COMPUTED, "base_sha", "{hex40}", f"{DELIVERY} create (GET git/ref/heads/<base>: the tip it starts from)"),
+    Rule(DELIVERY_BRANCH, COMPUTED, "changes_base", True, f"{DELIVERY} create (the new tree differs from the base's)"),
+    *(Rule(DELIVERY_BRANCH, REPLACES, key, None, f"{DELIVERY} diff (REPLACE_KEYS)")
+      for key in ("owner", "repository", "base", "branch", "files")),
+    Rule(DELIVERY_BRANCH, PROVIDES, "branch", "{inputs[repository]}:{inputs[branch]}", f"{DELIVERY} create (POST git/refs)"),
+    Rule(DELIVERY_BRANCH, REQUIRES, "branch", "{inputs[repository]}:{inputs[base]}",
+         f"{DELIVERY} create (GET git/ref/heads/<base> fails when the base does not exist)"),
 )
