@@ -65,8 +65,9 @@ class RepositoryGovernance(pulumi.ComponentResource):
     content>`` (:class:`~providers.github_delivery.DeliveryBranch`), and
     proposed by a pull request into the deploy branch. A new revision is a new
     branch name, so the pull request (whose ``head_ref`` forces replacement)
-    is a new one; the superseded one is closed if still open, its branch
-    deleted. A merged revision stays in the state as it is (the pull request
+    is a new one; the superseded branch is deleted, which closes its pull
+    request if still open (the pull request resource itself is retained on
+    delete, so its provider never acts on a stale "open"). A merged revision stays in the state as it is (the pull request
     reads back merged, the branch record is kept when GitHub deletes the
     branch), so the drift check stays clean. docs/pipeline.md tells the story.
 
@@ -200,7 +201,10 @@ class RepositoryGovernance(pulumi.ComponentResource):
                 # GitHub reports false for a pull request within one repository and refuses to
                 # change it (maintainers can always push there): any other value is a diff on every run.
                 maintainer_can_modify=False,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[delivery]),
+                # The provider's delete closes the pull request unless its *recorded* state is
+                # closed; after a merge that record is stale until a refresh. Never run it: a
+                # superseded open pull request closes when its delivery's delete removes its head branch.
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[delivery], retain_on_delete=True),
             )
 
         self.environment = environment.environment

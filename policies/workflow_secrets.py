@@ -3,7 +3,8 @@
 GitHub masks a secret's exact value in logs, but not a value derived from it
 (base64, a URL built around it, one line of a multi-line key), and not after
 ``set -x`` has echoed a command. So a delivered workflow
-(``.github/workflows/*.yml`` in a ``RepositoryFile``) never writes a secret to
+(``.github/workflows/*.yml`` in a ``DeliveryBranch``'s ``files`` or a
+``RepositoryFile``) never writes a secret to
 its output: no ``echo``/``printf``/``cat``/``print`` of a ``${{ secrets.* }}``
 expression, nor of an environment variable that carries one (``env:`` at
 workflow, job or step level), unless the output goes into a file or a pipe
@@ -19,8 +20,8 @@ from typing import Any, cast
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
-from policies.engine_view import violation, visible_text
-from policies.resource_types import REPOSITORY_FILE
+from policies.engine_view import field, violation, visible_text
+from policies.resource_types import DELIVERY_BRANCH, REPOSITORY_FILE
 
 _SECRET_EXPRESSION = re.compile(r"\$\{\{\s*secrets\.[A-Za-z0-9_]+\s*\}\}")
 _PRINTERS = re.compile(r"(?:^|[;&|(]\s*|\bthen\s+|\bdo\s+)(echo|printf|cat|print|printenv|env)\b")
@@ -97,13 +98,18 @@ def workflow_leaks(content: str) -> list[str]:
 
 
 def validate_no_workflow_prints_a_secret(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != REPOSITORY_FILE:
+    if args.resource_type == REPOSITORY_FILE:
+        files = [(visible_text(args.props, "file") or "", visible_text(args.props, "content"))]
+    elif args.resource_type == DELIVERY_BRANCH:
+        delivered = field(args.props, "files")
+        paths = sorted(str(p) for p in cast(Mapping[Any, Any], delivered)) if isinstance(delivered, Mapping) else []
+        files = [(path, visible_text(args.props, "files", path)) for path in paths]
+    else:
         return
-    path = visible_text(args.props, "file") or ""
-    content = visible_text(args.props, "content")
-    if not _WORKFLOW_PATH.match(path) or content is None:
-        return
-    for leak in workflow_leaks(content):
-        report_violation(violation(f"{path}: {leak}",
-                                   "pass the secret to the command that needs it (env: or a pipe), never to "
-                                   "echo/printf/cat; drop set -x"), None)  # fmt: skip
+    for path, content in files:
+        if not _WORKFLOW_PATH.match(path) or content is None:
+            continue
+        for leak in workflow_leaks(content):
+            report_violation(violation(f"{path}: {leak}",
+                                       "pass the secret to the command that needs it (env: or a pipe), never to "
+                                       "echo/printf/cat; drop set -x"), None)  # fmt: skip

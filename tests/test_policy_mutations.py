@@ -143,19 +143,15 @@ def give_pages_token_the_workers_group(plan: Plan) -> None:
     deploy_token(plan, "pages deploy")["inputs"]["policies"][0]["permissionGroups"].extend(copy.deepcopy(workers))
 
 
-def workflow_file(plan: Plan, repository: str, file: str) -> Resource:
-    return find(plan, REPOSITORY_FILE, repository=repository, file=file)
-
-
 def add_step(plan: Plan, repository: str, file: str, step: dict[str, Any]) -> None:
     """Appends a step to the first job of a delivered workflow."""
     import yaml
 
-    resource = workflow_file(plan, repository, file)
-    document = yaml.safe_load(resource["inputs"]["content"])
+    files = find(plan, DELIVERY_BRANCH, repository=repository)["inputs"]["files"]
+    document = yaml.safe_load(files[file])
     first_job = next(iter(document["jobs"].values()))
     first_job.setdefault("steps", []).append(step)
-    resource["inputs"]["content"] = yaml.safe_dump(document, sort_keys=False)
+    files[file] = yaml.safe_dump(document, sort_keys=False)
 
 
 @dataclass(frozen=True)
