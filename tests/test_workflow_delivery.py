@@ -181,3 +181,15 @@ def test_the_branch_name_follows_the_content_only() -> None:
     ), "a new base is a new branch: a replacement never shares its ref with the old one"
     assert content_digest(one) != content_digest({**one, "b.yml": "y\n"})
     assert content_digest(one) != content_digest({"a.yml": "x", "c.yml": "y"})
+
+
+def test_the_pickled_provider_carries_no_token() -> None:
+    import base64
+    from typing import cast
+
+    from pulumi.dynamic.dynamic import serialize_provider  # pyright: ignore[reportUnknownVariableType]
+
+    provider = DeliveryBranchProvider()
+    assert provider.serialize_as_secret_always is False
+    pickled = base64.b64decode(cast(str, serialize_provider(provider)))
+    assert TOKEN.encode() not in pickled
