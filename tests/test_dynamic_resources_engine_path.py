@@ -5,7 +5,7 @@ resource (``dynamic_provider``). Each one is exercised through Pulumi's own
 dynamic-provider server over gRPC (tests/dynamic_provider_server.py, shared with
 tests/test_supabase_engine_path.py) with its planned inputs serialized as the
 engine serializes them (numbers are floats in the plan already), against the fake
-Management API: check during the first preview (the project ref unknown), check,
+Management API and the fake GitHub git-data API (workflow delivery): check during the first preview (the project ref unknown), check,
 create, the second ``up``'s diff against what create stored (must be no change),
 read, update and delete. A dynamic type added to the estate is covered here
 without a new test; one whose provider cannot take its planned inputs fails here.
@@ -23,6 +23,7 @@ from pulumi.dynamic import ResourceProvider
 from tests.broken_providers import IntegersOnly
 from tests.conftest import plan_of
 from tests.dynamic_provider_server import UNKNOWN, DynamicProviderServer, deserialize, secret, serialize
+from tests.fake_github_api import FakeGitHubApi
 from tests.fake_supabase_api import FakeSupabaseApi, legacy_keys
 
 TOKEN = "sbp_" + "0" * 36 + "canary"
@@ -36,8 +37,16 @@ def fake() -> Iterator[FakeSupabaseApi]:
 
 
 @pytest.fixture(scope="module")
-def server(fake: FakeSupabaseApi) -> Iterator[DynamicProviderServer]:
-    with DynamicProviderServer({"SUPABASE_ACCESS_TOKEN": TOKEN, "SUPABASE_API_URL": fake.base_url}) as running:
+def github() -> Iterator[FakeGitHubApi]:
+    # The plan shows the delivery token as "[secret]"; the test sends it as offline-token-0Aa.
+    with FakeGitHubApi("offline-token-0Aa") as api:
+        yield api
+
+
+@pytest.fixture(scope="module")
+def server(fake: FakeSupabaseApi, github: FakeGitHubApi) -> Iterator[DynamicProviderServer]:
+    environment = {"SUPABASE_ACCESS_TOKEN": TOKEN, "SUPABASE_API_URL": fake.base_url, "ESTATE_GITHUB_API_URL": github.base_url}
+    with DynamicProviderServer(environment) as running:
         yield running
 
 
@@ -52,7 +61,7 @@ def provider_of(record: dict[str, Any]) -> ResourceProvider:
 
 @pytest.mark.parametrize("stack", ["prod", "staging"])
 def test_every_dynamic_resource_passes_every_verb_through_the_engine_path(
-    stack: str, server: DynamicProviderServer, fake: FakeSupabaseApi
+    stack: str, server: DynamicProviderServer, fake: FakeSupabaseApi, github: FakeGitHubApi
 ) -> None:
     records = [r for r in plan_of(stack)["resources"] if r["type"].startswith("pulumi-python:dynamic")]
     assert records, f"{stack} registers no dynamic resource"
@@ -68,6 +77,12 @@ def test_every_dynamic_resource_passes_every_verb_through_the_engine_path(
         if isinstance(ref, str) and ref not in fake.projects:
             project = fake.add_project(ref, api_keys=legacy_keys(f"anon-{ref}", f"service-{ref}"))
             project.addons["compute_instance"] = "ci_small"  # PITR needs Small compute or larger
+        if record["type"].endswith(":DeliveryBranch"):  # the app repository, with its deploy branch
+            full_name = f"{inputs['owner']}/{inputs['repository']}"
+            if full_name not in github.repositories:
+                _ = github.add_repository(full_name, {"README.md": "app\n"})
+            refs = github.repositories[full_name].refs
+            refs.setdefault(str(inputs["base"]), refs["main"])  # the deploy branch RepositoryGovernance creates
         urn, name, done = record["urn"], record["name"], exercised.setdefault(record["type"], set())
 
         preview = {**inputs, "project_ref": UNKNOWN} if "project_ref" in inputs else inputs
