@@ -99,7 +99,8 @@ class CloudflareNotificationsArgs:
 class CloudflareNotifications(pulumi.ComponentResource):
     """Notification destinations, policies and health checks of one Cloudflare account.
 
-    * Slack destination: a notification webhook with the channel's incoming
+    * Slack destination (when a health check or account alert posts to it): a
+      notification webhook with the channel's incoming
       webhook, its secret last segment in ``secret`` and the URL without it
       (as Cloudflare stores a Slack destination); Cloudflare recognises Slack
       and formats for it.
@@ -136,17 +137,20 @@ class CloudflareNotifications(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         label = f"estate {args.environment}"
 
-        slack_parts = pulumi.Output.secret(args.slack_webhook_url).apply(split_slack_webhook)
-        slack = cloudflare.NotificationPolicyWebhooks(
-            f"{name}-slack",
-            account_id=args.account_id,
-            name=f"{label}: Slack alert channel",
-            url=pulumi.Output.secret(slack_parts.apply(lambda parts: parts[0])),
-            secret=pulumi.Output.secret(slack_parts.apply(lambda parts: parts[1])),
-            # Kept secret as a whole: the URL names the workspace and channel.
-            opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["url"]),
-        )
-        to_slack: cloudflare.NotificationPolicyMechanismsArgsDict = {"webhooks": [{"id": slack.id}]}
+        # A destination only where a policy posts to it: Cloudflare tests each one on creation.
+        to_slack: cloudflare.NotificationPolicyMechanismsArgsDict = {}
+        if args.health_checks or args.account_alerts:
+            slack_parts = pulumi.Output.secret(args.slack_webhook_url).apply(split_slack_webhook)
+            slack = cloudflare.NotificationPolicyWebhooks(
+                f"{name}-slack",
+                account_id=args.account_id,
+                name=f"{label}: Slack alert channel",
+                url=pulumi.Output.secret(slack_parts.apply(lambda parts: parts[0])),
+                secret=pulumi.Output.secret(slack_parts.apply(lambda parts: parts[1])),
+                # Kept secret as a whole: the URL names the workspace and channel.
+                opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["url"]),
+            )
+            to_slack = {"webhooks": [{"id": slack.id}]}
         alert_types: list[str] = []
 
         def policy(

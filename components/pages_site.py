@@ -20,12 +20,17 @@ class PagesSiteArgs:
     """Inputs of :class:`PagesSite`.
 
     ``account_id`` / ``zone_id``: the Cloudflare account holding the project and
-    the zone of ``domain`` (they may belong to different accounts).
-    ``project_name``: the Pages project. ``production_branch``: deployments of
-    this branch are production. ``domain``: the custom hostname.
-    ``access_policy_id``: a reusable Access policy; when given, the site is
-    gated on every hostname that serves it (the custom domain, the project's
-    pages.dev host and its previews); when None the site is public.
+    the zone of ``domain``. ``project_name``: the Pages project.
+    ``production_branch``: deployments of this branch are production.
+    ``domain``: the custom hostname. ``access_policy_id``: a reusable Access
+    policy of ``account_id``; when given, the site is gated on every hostname
+    that serves it (the custom domain, the project's pages.dev host and its
+    previews); when None the site is public. ``zone_account_id`` /
+    ``zone_access_policy_id``: when the zone belongs to another account than
+    the project (staging's projects live in an account of their own), that
+    account and its reusable policy: an Access application can gate only
+    hostnames of zones in its own account, so the custom domain's gate and its
+    certificate bypass live there.
     """
 
     account_id: pulumi.Input[str]
@@ -34,6 +39,8 @@ class PagesSiteArgs:
     production_branch: str
     domain: str
     access_policy_id: pulumi.Input[str] | None = None
+    zone_account_id: pulumi.Input[str] | None = None
+    zone_access_policy_id: pulumi.Input[str] | None = None
 
 
 class PagesSite(pulumi.ComponentResource):
@@ -51,7 +58,9 @@ class PagesSite(pulumi.ComponentResource):
     project name.
 
     A gated site gets one Access application covering all three hostnames
-    (Cloudflare's own "enable access policy" covers only the previews) and a
+    (Cloudflare's own "enable access policy" covers only the previews), or,
+    when the zone is in another account, one for the pages.dev hosts in the
+    project's account and one for the custom domain in the zone's; and a
     bypass for ``/.well-known/acme-challenge/*`` on the custom domain, so the
     certificate for it can still be validated. The domain is attached before
     the gate and before its CNAME: adding a custom domain that Access already
@@ -67,6 +76,8 @@ class PagesSite(pulumi.ComponentResource):
     gated_hosts: pulumi.Output[list[str]]
 
     def __init__(self, name: str, args: PagesSiteArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        if args.access_policy_id is not None and (args.zone_account_id is None) != (args.zone_access_policy_id is None):
+            raise ValueError(f"PagesSite {name}: a gate across accounts needs zone_account_id and zone_access_policy_id")
         super().__init__(PAGES_SITE_TYPE, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
@@ -100,28 +111,36 @@ class PagesSite(pulumi.ComponentResource):
 
         gated_hosts: pulumi.Output[list[str]] = pulumi.Output.from_input([])
         if args.access_policy_id is not None:
-            hosts: list[pulumi.Output[str]] = [
-                pulumi.Output.from_input(args.domain),
-                production_host,
-                production_host.apply(preview_hosts),
-            ]
-            gated_hosts = pulumi.Output.all(*hosts).apply(list)
-            cloudflare.ZeroTrustAccessApplication(
-                f"{name}-access",
-                account_id=args.account_id,
-                name=f"{args.project_name} (all hostnames)",
-                type="self_hosted",
-                destinations=[{"type": "public", "uri": host} for host in hosts],
-                policies=[{"id": args.access_policy_id, "precedence": 1}],
-                session_duration="24h",
-                app_launcher_visible=True,
-                http_only_cookie_attribute=True,
-                same_site_cookie_attribute="lax",
-                opts=after_domain,
-            )
+            pages_dev_hosts: list[pulumi.Output[str]] = [production_host, production_host.apply(preview_hosts)]
+            domain_host = pulumi.Output.from_input(args.domain)
+            gated_hosts = pulumi.Output.all(domain_host, *pages_dev_hosts).apply(list)
+
+            def gate(role: str, account: pulumi.Input[str], title: str, hosts: list[pulumi.Output[str]],
+                     policy_id: pulumi.Input[str]) -> None:  # fmt: skip
+                cloudflare.ZeroTrustAccessApplication(
+                    f"{name}-{role}",
+                    account_id=account,
+                    name=f"{args.project_name} ({title})",
+                    type="self_hosted",
+                    destinations=[{"type": "public", "uri": host} for host in hosts],
+                    policies=[{"id": policy_id, "precedence": 1}],
+                    session_duration="24h",
+                    app_launcher_visible=True,
+                    http_only_cookie_attribute=True,
+                    same_site_cookie_attribute="lax",
+                    opts=after_domain,
+                )
+
+            zone_account = args.account_id
+            if args.zone_account_id is not None and args.zone_access_policy_id is not None:
+                zone_account = args.zone_account_id
+                gate("access", args.account_id, "pages.dev hostnames", pages_dev_hosts, args.access_policy_id)
+                gate("domain-access", args.zone_account_id, "custom domain", [domain_host], args.zone_access_policy_id)
+            else:
+                gate("access", args.account_id, "all hostnames", [domain_host, *pages_dev_hosts], args.access_policy_id)
             cloudflare.ZeroTrustAccessApplication(
                 f"{name}-acme-bypass",
-                account_id=args.account_id,
+                account_id=zone_account,
                 name=f"{args.project_name} (certificate validation)",
                 type="self_hosted",
                 destinations=[{"type": "public", "uri": f"{args.domain}/.well-known/acme-challenge/*"}],

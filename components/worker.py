@@ -59,11 +59,15 @@ class WorkerArgs:
     """Inputs of :class:`Worker`.
 
     ``account_id`` / ``zone_id``: the Cloudflare account of the Worker and the
-    zone of ``hostname``. ``script_name``: the Worker's name as wrangler deploys
+    zone of ``hostname`` or ``route_pattern``. ``script_name``: the Worker's name as wrangler deploys
     it (``name`` in ``wrangler.toml``, with ``-<env>`` for ``--env``).
     ``hostname``: served through a Workers custom domain, which creates and
-    owns its DNS record. ``route_pattern``: instead of a custom domain, a route
-    such as ``example.com/chat/*`` on an existing proxied host.
+    owns its DNS record (the zone must be in ``account_id``). ``route_pattern``:
+    instead of a custom domain, a route such as ``example.com/chat/*`` on an
+    existing proxied host (same account rule). ``workers_dev_subdomain``:
+    instead of both, served on ``<script>.<this>.workers.dev``, the account's
+    workers.dev subdomain: for a Worker whose account holds no zone (staging's
+    own account).
     ``wrangler_environment``: the ``--env`` wrangler deploys with ("production"
     deploys with no ``--env``). ``secrets``: runtime secrets of the Worker
     (names to values), which the deploy workflow puts with ``wrangler secret
@@ -73,11 +77,12 @@ class WorkerArgs:
     """
 
     account_id: pulumi.Input[str]
-    zone_id: pulumi.Input[str]
     script_name: str
     wrangler_environment: str
+    zone_id: pulumi.Input[str] | None = None
     hostname: str | None = None
     route_pattern: str | None = None
+    workers_dev_subdomain: str | None = None
     secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     deploy_token_expires_on: pulumi.Input[str] | None = None
 
@@ -115,8 +120,10 @@ class Worker(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: WorkerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(WORKER_TYPE, name, None, opts)
-        if (args.hostname is None) == (args.route_pattern is None):
-            raise ValueError(f"Worker {name}: give exactly one of hostname or route_pattern")
+        if [args.hostname, args.route_pattern, args.workers_dev_subdomain].count(None) != 2:
+            raise ValueError(f"Worker {name}: give exactly one of hostname, route_pattern or workers_dev_subdomain")
+        if args.workers_dev_subdomain is None and args.zone_id is None:
+            raise ValueError(f"Worker {name}: a custom domain or route needs zone_id")
         reserved = {"CLOUDFLARE_API_TOKEN", "CLOUDFLARE_ACCOUNT_ID", "WRANGLER_ENV"}
         clashes = sorted(reserved & set(args.secrets))
         if clashes:
@@ -142,6 +149,16 @@ class Worker(pulumi.ComponentResource):
                 opts=child,
             )
             url = f"https://{args.hostname}"
+        elif args.workers_dev_subdomain is not None:
+            cloudflare.WorkersScriptSubdomain(
+                f"{name}-workers-dev",
+                account_id=args.account_id,
+                script_name=script.script_name,
+                enabled=True,
+                previews_enabled=False,
+                opts=child,
+            )
+            url = f"https://{args.script_name}.{args.workers_dev_subdomain}.workers.dev"
         else:
             assert args.route_pattern is not None
             cloudflare.WorkersRoute(

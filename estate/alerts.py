@@ -287,6 +287,15 @@ def coverage(plan: dict[str, Any], workflows_dir: Path | None = ESTATE_WORKFLOWS
                               tuple(_pages_routes(index, relays, project))))  # fmt: skip
     workers = [(str(d["inputs"].get("service")), d["inputs"].get("hostname"), index.app_of(d))
                for d in index.of_type(WORKERS_DOMAIN)]  # fmt: skip
+    # Staging's Workers answer on workers.dev of their own account (stacks/cloudflare_accounts.py).
+    for subdomain in index.of_type(WORKERS_SUBDOMAIN):
+        app = index.app_of(subdomain)
+        if app is not None and subdomain["inputs"].get("enabled") is True:
+            script = str(subdomain["inputs"].get("scriptName"))
+            hosts = [str(c["inputs"].get("address")) for c in index.of_type(HEALTH_CHECK)
+                     if str(c["inputs"].get("address")).startswith(f"{script}.")
+                     and str(c["inputs"].get("address")).endswith(".workers.dev")]  # fmt: skip
+            workers.append((script, hosts[0] if hosts else f"{script}.workers.dev", app))
     workers += [(r.script_name, r.component["inputs"].get("hostname"), None) for r in relays]
     for script, hostname, app in workers:
         checks = [c for c in index.of_type(HEALTH_CHECK) if c["inputs"].get("address") == hostname]

@@ -111,6 +111,8 @@ _HOSTING_NAME_FIELDS: Mapping[str, tuple[str, ...]] = {
     VERCEL_PROJECT: ("name",),
     WORKERS_CUSTOM_DOMAIN: ("service",),
     WORKERS_ROUTE: ("script",),
+    "cloudflare:index/workersScript:WorkersScript": ("scriptName",),
+    "cloudflare:index/workersScriptSubdomain:WorkersScriptSubdomain": ("scriptName",),
 }
 # Where a resource names the GitHub deployment environment it writes to.
 _ENVIRONMENT_FIELDS: Mapping[str, tuple[str, ...]] = {

@@ -24,6 +24,7 @@ from policies.access_gates import (
 )
 from policies.branch_protection import validate_deploy_branches_protected
 from policies.database_backups import validate_pitr_has_small_compute
+from policies.cloudflare_accounts import validate_staging_cloudflare_account
 from policies.database_retention import validate_production_database_retained
 from policies.deploy_tokens import validate_deploy_tokens_least_privilege
 from policies.deployment_environments import validate_environments_admit_only_their_branch
@@ -124,9 +125,18 @@ POLICIES: Final[list[Policy]] = [
         severity=Severity.HIGH,
     ),
     StackValidationPolicy(
+        name="staging-cloudflare-account",
+        description="Outside production, Pages projects, Workers and deploy tokens live in a Cloudflare account "
+        "that holds no zone (Access gates of custom domains, health-check alerts), and no Worker has a custom "
+        "domain or route: API tokens scope to whole accounts.",
+        validate=validate_staging_cloudflare_account,
+        config_schema=_PRODUCTION_STACKS,
+        severity=Severity.CRITICAL,
+    ),
+    StackValidationPolicy(
         name="dns-targets",
         description="App DNS records point at their platform: Vercel domains CNAME cname.vercel-dns.com (DNS "
-        "only), Pages domains CNAME <project>.pages.dev (proxied).",
+        "only), Pages domains CNAME the project's subdomain (proxied).",
         validate=validate_dns_targets,
         severity=Severity.HIGH,
     ),

@@ -35,3 +35,9 @@ DELIVERY_BRANCH: Final = "pulumi-python:dynamic/github:DeliveryBranch"
 ACTIONS_SECRETS: Final = frozenset({ACTIONS_ENVIRONMENT_SECRET, ACTIONS_SECRET, ACTIONS_ORGANIZATION_SECRET})
 # GitHub Actions variables: plain text, shown in logs and to every reader of the repository.
 ACTIONS_VARIABLES: Final = frozenset({ACTIONS_ENVIRONMENT_VARIABLE, ACTIONS_VARIABLE, ACTIONS_ORGANIZATION_VARIABLE})
+
+# Cloudflare account-scoped resources judged by the staging-account rule.
+WORKERS_SCRIPT: Final = "cloudflare:index/workersScript:WorkersScript"
+WORKERS_SCRIPT_SUBDOMAIN: Final = "cloudflare:index/workersScriptSubdomain:WorkersScriptSubdomain"
+ACCOUNT_TOKEN: Final = "cloudflare:index/accountToken:AccountToken"
+NOTIFICATION_POLICY: Final = "cloudflare:index/notificationPolicy:NotificationPolicy"

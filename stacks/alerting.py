@@ -32,14 +32,13 @@ from components.cloudflare_notifications import (
 )
 from components.error_tracking import ErrorTracking, ErrorTrackingArgs
 from components.vercel_alerts import VercelAlerts, VercelAlertsArgs
-from stacks.catalog import APPS, App, PagesHosting, VercelHosting, WorkerHosting
+from stacks.catalog import APPS, RELAY_ORGANIZATION, App, PagesHosting, VercelHosting, WorkerHosting
+from stacks.cloudflare_accounts import apps_account_id, worker_hostname
 from stacks.settings import OFFLINE_SECRET_PLACEHOLDER, AlertingSettings, StackSettings
 
 if TYPE_CHECKING:
     from stacks.program import OrganizationProviders
 
-# The organization whose Cloudflare account runs the relay Worker (on its workers.dev).
-RELAY_ORGANIZATION = "gstarlink"
 RELAY_SCRIPT = "estate-alert-relay"
 # The Actions environment secret app workflows post their failures with.
 CI_WEBHOOK_SECRET = "SLACK_ALERTS_WEBHOOK_URL"
@@ -125,7 +124,7 @@ def build_alerting(
     relay = AlertRelay(
         "alert-relay",
         AlertRelayArgs(
-            account_id=relay_org.cloudflare_account_id,
+            account_id=apps_account_id(settings, relay_org),
             script_name=settings.resource_name(RELAY_SCRIPT),
             workers_dev_subdomain=alerting.relay_subdomain,
             environment=environment,
@@ -144,22 +143,30 @@ def build_alerting(
             if isinstance(hosting, PagesHosting)
             for site in hosting.sites
         ]
-        CloudflareNotifications(
-            f"{org.name}-cloudflare-notifications",
-            CloudflareNotificationsArgs(
-                account_id=org.cloudflare_account_id,
-                zone_id=org.cloudflare_zone_id,
-                environment=environment,
-                slack_webhook_url=slack,
-                relay_endpoint=relay.cloudflare_endpoint,
-                relay_secret=relay.cloudflare_webhook_secret,
-                relay_live=relay.live,
-                pages_projects=pages_projects,
-                health_checks=_health_checks(settings, org.name, apps, hostname),
-                account_alerts=settings.is_production,
-            ),
-            opts=pulumi.ResourceOptions(provider=providers[org.name].cloudflare),
-        )
+        # Pages alerts belong to the account of the projects, health checks to the zone's.
+        # In production both are the zone's account; staging's projects live in its own.
+        separate_apps_account = not settings.is_production and bool(pages_projects)
+        accounts = [(f"{org.name}-cloudflare-notifications", org.cloudflare_account_id, not separate_apps_account)]
+        if separate_apps_account:
+            accounts.append((f"{org.name}-cloudflare-apps-notifications", apps_account_id(settings, org), True))
+        for name, account_id, with_pages in accounts:
+            zone_side = account_id == org.cloudflare_account_id
+            CloudflareNotifications(
+                name,
+                CloudflareNotificationsArgs(
+                    account_id=account_id,
+                    zone_id=org.cloudflare_zone_id,
+                    environment=environment,
+                    slack_webhook_url=slack,
+                    relay_endpoint=relay.cloudflare_endpoint,
+                    relay_secret=relay.cloudflare_webhook_secret,
+                    relay_live=relay.live,
+                    pages_projects=pages_projects if with_pages else [],
+                    health_checks=_health_checks(settings, org.name, apps, hostname) if zone_side else [],
+                    account_alerts=settings.is_production and zone_side,
+                ),
+                opts=pulumi.ResourceOptions(provider=providers[org.name].cloudflare),
+            )
 
     tracked = [app for app in APPS if app.error_tracking]
     error_tracking: dict[str, Any] = {}
@@ -217,7 +224,7 @@ def _health_checks(
                 HealthCheckTarget(
                     name=settings.resource_name(f"{app.key}-worker"),
                     system=f"Worker {settings.resource_name(hosting.script_name)}",
-                    address=settings.hostname(app, hosting.subdomain),
+                    address=worker_hostname(settings, app, hosting),
                     expected_codes=WORKER_HEALTHY_CODES,
                 )
             )

@@ -262,3 +262,16 @@ APPS: tuple[App, ...] = (
 )
 
 ORGANIZATIONS: tuple[str, ...] = tuple(dict.fromkeys(app.organization for app in APPS))
+
+# The organization whose Cloudflare account runs the alert relay Worker (docs/alerting.md).
+RELAY_ORGANIZATION = "gstarlink"
+
+
+def runs_cloudflare_apps(organization: str) -> bool:
+    """Whether the organization has Pages projects or Workers in some stack (any hosting option, or the relay)."""
+    return organization == RELAY_ORGANIZATION or any(
+        isinstance(hosting, PagesHosting | WorkerHosting)
+        for app in APPS
+        if app.organization == organization
+        for hosting in app.hosting
+    )

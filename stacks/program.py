@@ -22,6 +22,7 @@ from components.supabase_database import SupabaseDatabase, SupabaseDatabaseArgs
 from components.vercel_app import EnvironmentVariable, VercelApp, VercelAppArgs, VercelTarget
 from components.worker import Worker, WorkerArgs
 from stacks.alerting import alert_channel_secrets, build_alerting
+from stacks.cloudflare_accounts import apps_account_id, worker_hostname, workers_dev_subdomain, zone_account_for_gates
 from stacks.app_checks import checklist_files
 from stacks.catalog import (
     APPS,
@@ -56,20 +57,30 @@ class OrganizationProviders:
 def build_estate(settings: StackSettings) -> dict[str, Any]:
     """Declares the whole estate of one stack; returns the stack outputs."""
     providers = {org.name: _providers(org) for org in settings.organizations.values()}
-    access_policies = {
-        org.name: AccessPolicy(
-            f"{org.name}-internal-access",
+    gated = [org for org in settings.organizations.values()
+             if any(_is_gated(settings, app) for app in APPS if app.organization == org.name)]  # fmt: skip
+
+    def access_policy(name: str, account_id: str, org_name: str) -> AccessPolicy:
+        return AccessPolicy(
+            name,
             AccessPolicyArgs(
-                account_id=org.cloudflare_account_id,
-                policy_name=f"{org.name} staff ({settings.environment})",
+                account_id=account_id,
+                policy_name=f"{org_name} staff ({settings.environment})",
                 emails=settings.access.emails,
                 email_domains=settings.access.email_domains,
                 group_ids=settings.access.group_ids,
             ),
-            opts=pulumi.ResourceOptions(provider=providers[org.name].cloudflare),
+            opts=pulumi.ResourceOptions(provider=providers[org_name].cloudflare),
         )
-        for org in settings.organizations.values()
-        if any(_is_gated(settings, app) for app in APPS if app.organization == org.name)
+
+    # One reusable policy per account that gates something: the apps account (Pages
+    # projects) and, where it is another account, the zone's (custom domains).
+    access_policies = {org.name: access_policy(f"{org.name}-internal-access", apps_account_id(settings, org), org.name)
+                       for org in gated}  # fmt: skip
+    zone_access_policies = {
+        org.name: access_policy(f"{org.name}-internal-access-zone", zone_account, org.name)
+        for org in gated
+        if (zone_account := zone_account_for_gates(settings, org)) is not None
     }
     # Credentials the stack creates roll over on this environment's schedule.
     rotation = RotationSchedule(
@@ -83,6 +94,7 @@ def build_estate(settings: StackSettings) -> dict[str, Any]:
             providers[app.organization],
             access_policies.get(app.organization),
             rotation,
+            zone_access_policies.get(app.organization),
         )
         for app in APPS
     }
@@ -113,6 +125,7 @@ def _build_app(
     providers: OrganizationProviders,
     access_policy: AccessPolicy | None,
     rotation: RotationSchedule,
+    zone_access_policy: AccessPolicy | None,
 ) -> dict[str, Any]:
     org = settings.organizations[app.organization]
     group = Application(
@@ -187,16 +200,19 @@ def _build_app(
             "urls": vercel_app.urls,
         }
     elif isinstance(hosting, PagesHosting):
+        apps_account = apps_account_id(settings, org)
         sites = {
             site.project_name: PagesSite(
                 f"{app.key}-{site.subdomain}",
                 PagesSiteArgs(
-                    account_id=org.cloudflare_account_id,
+                    account_id=apps_account,
                     zone_id=org.cloudflare_zone_id,
                     project_name=settings.resource_name(site.project_name),
                     production_branch=deploy_branch,
                     domain=settings.hostname(app, site.subdomain),
                     access_policy_id=access_policy.policy_id if site.gated and access_policy else None,
+                    zone_account_id=zone_account_for_gates(settings, org) if site.gated else None,
+                    zone_access_policy_id=zone_access_policy.policy_id if site.gated and zone_access_policy else None,
                 ),
                 opts=pulumi.ResourceOptions(parent=group, provider=providers.cloudflare),
             )
@@ -205,7 +221,7 @@ def _build_app(
         token = CloudflareDeployToken(
             f"{app.key}-pages-deploy",
             CloudflareDeployTokenArgs(
-                account_id=org.cloudflare_account_id,
+                account_id=apps_account,
                 token_name=f"pages deploy: {app.repository} ({settings.environment})",
                 permission_group_names=PAGES_DEPLOY_PERMISSION_GROUPS,
                 expires_on=rotation.expires_on,
@@ -214,7 +230,7 @@ def _build_app(
         )
         secrets |= {
             "CLOUDFLARE_API_TOKEN": token.token,
-            "CLOUDFLARE_ACCOUNT_ID": pulumi.Output.secret(org.cloudflare_account_id),
+            "CLOUDFLARE_ACCOUNT_ID": pulumi.Output.secret(apps_account),
         }
         variables |= {
             site.workflow_variable: sites[site.project_name].project_name for site in hosting.sites
@@ -231,14 +247,18 @@ def _build_app(
         if plain:
             raise ValueError(f"catalog: {app.key} runs on a Worker, whose plain variables belong in its "
                              f"wrangler.toml [vars], not the stack: move {plain} there or make them secrets")  # fmt: skip
+        apps_account = apps_account_id(settings, org)
+        workers_dev = workers_dev_subdomain(settings, app)
         worker = Worker(
             f"{app.key}-worker",
             WorkerArgs(
-                account_id=org.cloudflare_account_id,
-                zone_id=org.cloudflare_zone_id,
+                account_id=apps_account,
                 script_name=settings.resource_name(hosting.script_name),
                 wrangler_environment=settings.environment,
-                hostname=settings.hostname(app, hosting.subdomain),
+                # A custom domain needs the zone in the Worker's account: staging's answer on workers.dev.
+                zone_id=org.cloudflare_zone_id if workers_dev is None else None,
+                hostname=settings.hostname(app, hosting.subdomain) if workers_dev is None else None,
+                workers_dev_subdomain=workers_dev,
                 secrets={v.key: value_of(v) for v in app.env if v.sensitive},
                 deploy_token_expires_on=rotation.expires_on,
             ),
@@ -288,6 +308,8 @@ def _build_app(
 def _app_urls(settings: StackSettings, app: App) -> list[str]:
     """Every ``https://`` URL the app serves in this stack, the primary one first."""
     hosting = settings.hosting[app.key]
+    if isinstance(hosting, WorkerHosting):
+        return [f"https://{worker_hostname(settings, app, hosting)}"]
     subdomains = [site.subdomain for site in hosting.sites] if isinstance(hosting, PagesHosting) else [hosting.subdomain]
     return [f"https://{settings.hostname(app, subdomain)}" for subdomain in subdomains]
 

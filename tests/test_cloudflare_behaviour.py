@@ -227,6 +227,7 @@ def test_slack_destination_sends_the_secret_apart_and_the_url_cloudflare_keeps()
                 zone_id="1" * 32,
                 environment="production",
                 slack_webhook_url=pulumi.Output.secret(f"{SLACK_BASE}/{SLACK_SECRET}"),
+                account_alerts=True,
             ),
         )
     )
@@ -280,10 +281,11 @@ def test_worker_custom_domain_has_a_script_on_the_first_up(stack: str) -> None:
         if not isinstance(hosting, WorkerHosting):
             continue
         script = named(plan, f"{app.key}-worker-script")
-        domain = named(plan, f"{app.key}-worker-domain")
-        assert domain["type"] == WORKERS_CUSTOM_DOMAIN and script["type"] == WORKERS_SCRIPT
-        assert script["urn"] in domain["options"]["depends_on"], f"{domain['name']} needs its Worker first"
-        assert domain["inputs"]["service"] == script["inputs"]["scriptName"]
+        assert script["type"] == WORKERS_SCRIPT
+        # Production: a custom domain on the zone; staging: workers.dev of its own account.
+        [entry] = [r for r in plan["resources"] if r["name"] in (f"{app.key}-worker-domain", f"{app.key}-worker-workers-dev")]
+        assert script["urn"] in entry["options"]["depends_on"], f"{entry['name']} needs its Worker first"
+        assert entry["inputs"].get("service", entry["inputs"].get("scriptName")) == script["inputs"]["scriptName"]
         ignored = set(script["options"]["ignore_changes"])
         for wrangler_owned in ("content", "mainModule", "bindings", "compatibilityDate", "compatibilityFlags"):
             assert wrangler_owned in ignored, f"{script['name']}: wrangler deploy owns {wrangler_owned}"
@@ -393,3 +395,74 @@ def test_access_gates_follow_the_project(prod_plan: Plan) -> None:
     assert project["urn"] in gate["options"]["depends_on"], "the gate reads the project's subdomain"
 
 
+
+
+# --- 8. no credential staging holds can change production -----------------------------------------
+
+APPS_ACCOUNT_TYPES = (PAGES_PROJECT, PAGES_DOMAIN, WORKERS_SCRIPT, ACCOUNT_TOKEN,
+                      "cloudflare:index/workersScriptSubdomain:WorkersScriptSubdomain")  # fmt: skip
+
+
+def _accounts(stack: str) -> tuple[str, str | None]:
+    """gstarlink's zone account and, in staging, its own account, as the stack file gives them."""
+    config, _, _ = load_stack_config(stack)
+    gstarlink = json.loads(config["estate:organizations"])["gstarlink"]
+    return gstarlink["cloudflareAccountId"], gstarlink.get("cloudflareStagingAccountId")
+
+
+def test_staging_deploys_into_an_account_of_its_own() -> None:
+    plan = plan_of("staging")
+    zone_account, staging_account = _accounts("staging")
+    assert staging_account and staging_account != zone_account
+    for resource in (r for r in plan["resources"] if r["type"] in APPS_ACCOUNT_TYPES):
+        assert resource["inputs"]["accountId"] == staging_account, f"{resource['name']} must be in staging's account"
+    for token in of_type(plan, ACCOUNT_TOKEN):
+        granted = {scope for policy in token["inputs"]["policies"] for scope in json.loads(policy["resources"])}
+        assert granted == {f"com.cloudflare.api.account.{staging_account}"}, f"{token['name']} grants {granted}"
+    assert not of_type(plan, WORKERS_CUSTOM_DOMAIN), "a custom domain needs the zone in the Worker's account"
+    # Access gates a hostname only from the zone's account; the pages.dev hosts from the project's.
+    assert named(plan, "handbook-handbook-domain-access")["inputs"]["accountId"] == zone_account
+    assert named(plan, "handbook-handbook-access")["inputs"]["accountId"] == staging_account
+
+
+def test_staging_workers_answer_on_the_staging_accounts_workers_dev() -> None:
+    plan = plan_of("staging")
+    subdomain = named(plan, "chatbot-worker-workers-dev")["inputs"]
+    assert subdomain["enabled"] is True and subdomain["scriptName"] == "gstarlink-chatbot-staging"
+    assert plan["outputs"]["apps"]["chatbot"]["hosting"]["url"] == (
+        "https://gstarlink-chatbot-staging.gstarlink-staging.workers.dev"
+    )
+    check = named(plan, "gstarlink-cloudflare-notifications-health-chatbot-worker-staging")
+    assert check["inputs"]["address"] == "gstarlink-chatbot-staging.gstarlink-staging.workers.dev"
+
+
+def test_production_keeps_its_apps_in_the_zones_account() -> None:
+    plan = plan_of("prod")
+    zone_account, staging_account = _accounts("prod")
+    assert staging_account is None
+    for resource in (r for r in plan["resources"] if r["type"] in APPS_ACCOUNT_TYPES):
+        assert resource["inputs"]["accountId"] == zone_account, resource["name"]
+    assert named(plan, "chatbot-worker-domain")["inputs"]["hostname"] == "chat.gstarlink.com"
+
+
+def _with_staging_account(stack: str, value: str | None) -> list[str]:
+    config, secret_keys, _ = load_stack_config(stack)
+    organizations = json.loads(config["estate:organizations"])
+    organizations["gstarlink"].pop("cloudflareStagingAccountId", None)
+    if value is not None:
+        organizations["gstarlink"]["cloudflareStagingAccountId"] = value
+    config["estate:organizations"] = json.dumps(organizations)
+    with pytest.raises(SettingsError) as raised:
+        load_settings(stack, config, secret_keys)
+    return [str(problem) for problem in raised.value.problems]
+
+
+def test_staging_without_its_own_account_is_refused_with_the_fix() -> None:
+    zone_account, _ = _accounts("staging")
+    key = "estate:organizations.gstarlink.cloudflareStagingAccountId"
+    [missing] = _with_staging_account("staging", None)
+    assert key in missing and f"pulumi config set --path '{key}'" in missing
+    [same] = _with_staging_account("staging", zone_account)
+    assert key in same and "production" in same
+    [production] = _with_staging_account("prod", "9" * 32)
+    assert f"pulumi config rm --path '{key}'" in production

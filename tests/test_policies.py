@@ -125,6 +125,7 @@ def test_pack_lists_the_guardrails_with_their_levels() -> None:
         "environments-admit-only-their-branch": EnforcementLevel.MANDATORY,
         "deploy-tokens-least-privilege": EnforcementLevel.MANDATORY,
         "workflows-never-print-secrets": EnforcementLevel.MANDATORY,
+        "staging-cloudflare-account": EnforcementLevel.MANDATORY,
     }
 
 

@@ -122,6 +122,20 @@ def env_var(plan: Plan, key: str, app: str = "talkline") -> Resource:
     return matches[0]
 
 
+def _zone_account(plan: Plan) -> str:
+    """gstarlink's zone account, as the stack's health-check alerts show it."""
+    return find_named(plan, "cloudflare:index/notificationPolicy:NotificationPolicy",
+                      "gstarlink-cloudflare-notifications-health")["inputs"]["accountId"]  # fmt: skip
+
+
+def _token_in_zone_account(plan: Plan, name: str) -> None:
+    token = find_named(plan, "cloudflare:index/accountToken:AccountToken", name)["inputs"]
+    account = _zone_account(plan)
+    token["accountId"] = account
+    for policy in token["policies"]:
+        policy["resources"] = json.dumps({f"com.cloudflare.api.account.{account}": "*"}, separators=(",", ":"))
+
+
 def set_plain_env_value(plan: Plan, key: str, value: str) -> None:
     variable = env_var(plan, key)
     variable["inputs"].update(value=value, sensitive=False)
@@ -184,8 +198,10 @@ MUTATIONS: tuple[Mutation, ...] = (
              lambda plan: remove(plan, internal_access(plan))),
     Mutation("drop the preview wildcard from the internal handbook's Access app", "prod", "internal-sites-gated",
              lambda plan: drop_destination(plan, "*.")),
-    Mutation("drop the custom domain from the internal handbook's Access app", "staging", "internal-sites-gated",
-             lambda plan: drop_destination(plan, "handbook-staging.")),
+    Mutation("remove the custom domain's Access app of staging's internal handbook", "staging", "internal-sites-gated",
+             lambda plan: remove(plan, find_named(plan, ACCESS_APPLICATION, "handbook-handbook-domain-access"))),
+    Mutation("drop the pages.dev host from staging's internal handbook Access app", "staging", "internal-sites-gated",
+             lambda plan: drop_destination(plan, "gstarlink-handbook-internal-staging")),
     Mutation("turn the internal handbook's Access app into a bypass for everyone", "prod", "internal-sites-gated",
              _set(internal_access, policies=[{"decision": "bypass", "includes": [{"everyone": {}}], "precedence": 1.0}])),
     Mutation("gate the public docs site", "prod", "public-sites-not-gated",
@@ -311,6 +327,20 @@ MUTATIONS: tuple[Mutation, ...] = (
                  retain_on_delete=False), online=False),
     Mutation("shrink the production OMS database below the size PITR needs", "prod", "pitr-needs-small-compute",
              _set(lambda plan: find(plan, SUPABASE_PROJECT, name="gstarlink-oms"), instance_size="micro")),
+    # Staging's own Cloudflare account.
+    Mutation("create staging's Pages deploy token in the zone's (production's) account", "staging",
+             "staging-cloudflare-account", lambda plan: _token_in_zone_account(plan, "handbook-pages-deploy-token")),
+    Mutation("create staging's Worker deploy token in the zone's (production's) account", "staging",
+             "staging-cloudflare-account", lambda plan: _token_in_zone_account(plan, "chatbot-worker-deploy-token")),
+    Mutation("put staging's Pages projects in the zone's (production's) account", "staging",
+             "staging-cloudflare-account",
+             lambda plan: [r["inputs"].update(accountId=_zone_account(plan)) for r in plan["resources"]
+                           if r["type"] == "cloudflare:index/pagesProject:PagesProject"]),
+    Mutation("give staging's chatbot a custom domain on the zone", "staging", "staging-cloudflare-account",
+             lambda plan: add_like(plan, find_named(plan, "cloudflare:index/workersScriptSubdomain:WorkersScriptSubdomain",
+                                                    "chatbot-worker-workers-dev"), "chatbot-worker-domain",
+                                   {"hostname": "chat-staging.gstarlink.com", "service": "gstarlink-chatbot-staging"})
+             .update(type="cloudflare:index/workersCustomDomain:WorkersCustomDomain")),
     # DNS targets.
     Mutation("proxy the OMS's Vercel record", "prod", "dns-targets",
              _set(lambda plan: find(plan, DNS_RECORD, name="oms.gstarlink.com"), proxied=True)),
