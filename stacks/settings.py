@@ -62,7 +62,7 @@ from pydantic.alias_generators import to_camel
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails, PydanticCustomError
 
-from stacks.catalog import APPS, ORGANIZATIONS, App, Environment, Hosting, Plain, Secret
+from stacks.catalog import APPS, ORGANIZATIONS, App, Environment, Hosting, Plain, Secret, runs_cloudflare_apps
 
 NAMESPACE = "estate"
 ENVIRONMENTS: tuple[Environment, ...] = get_args(Environment)
@@ -167,6 +167,13 @@ class OrganizationConfig(BaseModel):
     github_owner: GithubOwner = Field(description="GitHub owner", examples=["my-org"])
     supabase_organization_id: SupabaseOrganizationId = Field(
         description="Supabase organization ID", examples=["abcdefghijklmnopqrst"]
+    )
+    # Staging only: staging's own account for its Pages projects, Workers and deploy tokens
+    # (stacks/cloudflare_accounts.py); checked against the environment in _cloudflare_account_problems.
+    cloudflare_staging_account_id: HexId | None = Field(
+        default=None,
+        description="staging's own Cloudflare account (Pages projects, Workers, deploy tokens)",
+        examples=["0123456789abcdef0123456789abcdef"],
     )
 
 
@@ -407,6 +414,8 @@ class Organization:
     vercel_team_id: str
     github_owner: str
     supabase_organization_id: str
+    # Staging only: the account of staging's Pages projects, Workers and deploy tokens.
+    cloudflare_staging_account_id: str | None
     cloudflare_api_token: SecretValue
     vercel_api_token: SecretValue
     github_token: SecretValue
@@ -645,6 +654,7 @@ def validate(
     problems += _environment_problem(stack, environment, data)
     problems += _catalog_problems(stack, environment, data)
     problems += _rotation_problems(stack, data)
+    problems += _cloudflare_account_problems(stack, environment, data)
     if production_config is not None and environment != "production":
         problems += reused_production_identifiers(config, production_config)
         problems += imports_of_production(data.get(f"{NAMESPACE}:imports"), production_config)
@@ -991,6 +1001,41 @@ def _catalog_problems(stack: str, environment: Environment, data: Mapping[str, A
     return problems
 
 
+def _cloudflare_account_problems(stack: str, environment: Environment, data: Mapping[str, Any]) -> list[Problem]:
+    """Staging's Pages projects, Workers and deploy tokens need a Cloudflare account of their own.
+
+    API tokens scope to whole accounts: a staging deploy token in the zone's account, which holds
+    production's projects and Workers, could deploy to them (stacks/cloudflare_accounts.py).
+    """
+    organizations = data.get(f"{NAMESPACE}:organizations")
+    if not isinstance(organizations, dict):
+        return []  # the model reports it
+    problems: list[Problem] = []
+    for org in ORGANIZATIONS:
+        fields = cast(dict[str, Any], organizations).get(org)
+        if not isinstance(fields, dict):
+            continue
+        fields = cast(dict[str, Any], fields)
+        key = f"{NAMESPACE}:organizations.{org}.cloudflareStagingAccountId"
+        value = fields.get("cloudflareStagingAccountId")
+        if environment == "production" or not runs_cloudflare_apps(org):
+            if value is not None:
+                where = ("production's live in cloudflareAccountId" if environment == "production"
+                         else f"{org} has no Pages projects or Workers")  # fmt: skip
+                problems.append(Problem(key, shown_value(key, value), f"only staging Pages projects and Workers "
+                                        f"have an account of their own; {where}", config_rm(key, path=True, stack=stack)))  # fmt: skip
+        elif value is None:
+            problems.append(Problem(key, MISSING, "required: staging's Pages projects, Workers and deploy tokens "
+                                    "need a Cloudflare account of their own (API tokens cannot be limited to one "
+                                    "project or Worker)", config_set(key, "0123456789abcdef0123456789abcdef",
+                                                                     path=True, stack=stack)))  # fmt: skip
+        elif value == fields.get("cloudflareAccountId"):
+            problems.append(Problem(key, shown_value(key, value), "is the zone's account, which holds production's "
+                                    "Pages projects and Workers: a staging deploy token there could change production",
+                                    config_set(key, "<the staging account's ID>", path=True, stack=stack)))  # fmt: skip
+    return problems
+
+
 # Identifiers the Talkline document wants per environment (Twilio account, Vapi key, Stripe keys) and the
 # OMS Shopify app: staging must never reuse production's.
 PER_ENVIRONMENT_KEYS: tuple[str, ...] = tuple(
@@ -1113,6 +1158,7 @@ def _settings_from(
             vercel_team_id=accounts.vercel_team_id,
             github_owner=accounts.github_owner,
             supabase_organization_id=accounts.supabase_organization_id,
+            cloudflare_staging_account_id=accounts.cloudflare_staging_account_id,
             cloudflare_api_token=secret(f"{org}_cloudflare_api_token"),
             vercel_api_token=secret(f"{org}_vercel_api_token"),
             github_token=secret(f"{org}_github_token"),
