@@ -272,7 +272,7 @@ def test_the_relay_runs_the_repository_code_with_secret_bindings(stack: str) -> 
     assert script["inputs"]["bindings"] == "[secret]"
     suffix = "" if stack == "prod" else "-staging"
     assert script["inputs"]["scriptName"] == f"estate-alert-relay{suffix}"
-    [subdomain] = of_type(plan, WORKERS_SUBDOMAIN)
+    [subdomain] = [r for r in of_type(plan, WORKERS_SUBDOMAIN) if r["name"] == "alert-relay-workers-dev"]
     assert subdomain["inputs"]["enabled"] is True
     assert subdomain["inputs"]["previewsEnabled"] is False
     [relay] = of_type(plan, RELAY)
