@@ -153,13 +153,16 @@ def test_first_up_catches_a_webhook_destination_created_before_its_endpoint(prod
     assert first(prod, WORKERS_SCRIPT_SUBDOMAIN)["urn"] in found["workers-dev"].provider_urns
 
 
-def test_first_up_catches_a_custom_domain_for_a_worker_nobody_creates(staging: Plan) -> None:
-    """Issue #13.7: a fresh environment has no Worker until something creates it."""
-    domain = first(staging, WORKERS_CUSTOM_DOMAIN)
+def test_first_up_catches_a_custom_domain_for_a_worker_nobody_creates(prod: Plan) -> None:
+    """Issue #13.7: a fresh environment has no Worker until something creates it.
+
+    (Production's: staging's Workers answer on workers.dev of their own account, no custom domain.)
+    """
+    domain = first(prod, WORKERS_CUSTOM_DOMAIN)
     service = domain["inputs"]["service"]
-    staging["resources"] = [r for r in staging["resources"]
-                                 if not (r["type"] == WORKERS_SCRIPT and r["inputs"].get("scriptName") == service)]  # fmt: skip
-    [problem] = [u for u in unmet(staging, domain) if u.fact == "worker-script"]
+    prod["resources"] = [r for r in prod["resources"]
+                         if not (r["type"] == WORKERS_SCRIPT and r["inputs"].get("scriptName") == service)]  # fmt: skip
+    [problem] = [u for u in unmet(prod, domain) if u.fact == "worker-script"]
     assert problem.key == service and not problem.provider_urns
     assert "nothing in this stack creates it" in str(problem)
 
