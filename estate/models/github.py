@@ -25,6 +25,7 @@ PULL_REQUEST = "github:index/repositoryPullRequest:RepositoryPullRequest"
 # The estate's own dynamic resource (providers/github_delivery/resources.py, ``DELIVERY`` below).
 DELIVERY_BRANCH = "pulumi-python:dynamic/github:DeliveryBranch"
 DELIVERY = "providers/github_delivery/resources.py"
+ISSUE_LABEL = "github:index/issueLabel:IssueLabel"
 
 DEFAULT_BRANCH = "main"
 EXISTING = "the estate's repositories exist before the first up, each with its default branch main (seeds; stacks/catalog.py)"
@@ -73,6 +74,9 @@ TABLE: tuple[Rule, ...] = (
     Rule(BRANCH, PROVIDES, "branch", "{inputs[repository]}:{inputs[branch]}", f"{TF}/resource_github_branch.go:102 (CreateRef)"),
     Rule(BRANCH, REQUIRES, "branch", "{inputs[repository]}:{inputs[sourceBranch]}",
          f"{TF}/resource_github_branch.go:89-95 (GetRef of the source branch fails when it does not exist)"),
+    Rule(ISSUE_LABEL, ID, "", "{inputs[repository]}:{inputs[name]}", f"{TF}/resource_github_issue_label.go:97 buildID(repo, name)"),
+    Rule(ISSUE_LABEL, COMPUTED, "url", "https://api.github.com/repos/owner/{inputs[repository]}/labels/{inputs[name]}",
+         f"{TF}/resource_github_issue_label.go:102 (url: the API's label URL)"),
     Rule(BRANCH_PROTECTION, ID, "", "BPR_kwDO{hex16}", f"{TF}/resource_github_branch_protection.go:268 (the GraphQL node ID of the rule)"),
     Rule(REPOSITORY_ENVIRONMENT, ID, "", _ENV_KEY, f"{TF}/resource_github_repository_environment.go:187 buildID(repo, env)"),
     Rule(REPOSITORY_ENVIRONMENT, PROVIDES, "environment", _ENV_KEY, f"{TF}/resource_github_repository_environment.go (create)"),
