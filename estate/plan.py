@@ -222,20 +222,25 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def handle(args: argparse.Namespace) -> int:
-    from estate.output import plan_stacks, plan_summary, print_plan_tree
+    from estate.output import console, plan_stacks, plan_summary, print_plan_tree
+    from estate.simulation import check, print_findings
 
     quiet = bool(getattr(args, "quiet", False))
     plans = plan_stacks([args.stack], quiet=quiet or args.format == "json")
     if plans is None:
         return 2
     [plan] = plans
+    # The simulated `up` on this plan: schema, first-up order, second-up changes and the policy
+    # pack. Findings go to stderr; any of them (or a mandatory violation) fails the plan.
+    findings = check(plan)
     if args.format == "json":
-        sys.stdout.write(json.dumps(plan, indent=2, sort_keys=False) + "\n")
-    elif quiet:
+        sys.stdout.write(json.dumps({**plan, "checks": findings.to_json()}, indent=2, sort_keys=False) + "\n")
+        print_findings(findings, summary=console(stderr=True))
+        return 0 if findings.passed else 1
+    if quiet:
         sys.stdout.write(plan_summary(plan) + "\n")
     else:
         print_plan_tree(plan)
-    # The policy pack, offline: violations go to stderr; a mandatory one fails the plan.
-    from estate.check import report_plan_violations
-
-    return report_plan_violations(plan)
+    # The last line says what was checked.
+    print_findings(findings, summary=console())
+    return 0 if findings.passed else 1

@@ -7,9 +7,10 @@ the second-``up`` re-plan (``estate/second_up.py``) and the policy pack
 listed. The plan passes when no check finds anything and no mandatory policy
 is violated.
 
-``python -m estate simulate --stack NAME`` prints every finding and the summary;
-``--format json`` prints the findings as one document (the same as the plan's
-``checks``).
+``estate plan`` runs all of it on every plan and ends with the summary line
+(``--format json``: the plan document's ``checks``). ``python -m estate simulate
+--stack NAME`` prints only the findings and the summary; ``--format json`` the
+findings as one document.
 """
 
 from __future__ import annotations
@@ -19,12 +20,15 @@ import json
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from estate.first_up import UnmetPrecondition
 from estate.policy_runner import Violation
 from estate.schema_check import SchemaViolation
 from estate.second_up import PerpetualDiff
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 @dataclass
@@ -88,8 +92,8 @@ def check(plan: Mapping[str, Any]) -> Findings:
     return findings
 
 
-def print_findings(findings: Findings, *, stderr: bool = True) -> None:
-    """Each finding (stderr by default), then the summary line."""
+def print_findings(findings: Findings, *, summary: Console | None = None, stderr: bool = True) -> None:
+    """Each finding (stderr by default), then the summary line (on ``summary`` when given)."""
     from rich.markup import escape
 
     from estate.check import print_violations
@@ -109,7 +113,7 @@ def print_findings(findings: Findings, *, stderr: bool = True) -> None:
     for type_ in findings.unmodelled_types:
         out.print(f"[yellow]! no provider model[/] {escape(type_)}: its outputs are its inputs; add rows to estate/models/")
     colour = "green" if findings.passed else "red"
-    out.print(f"[bold {colour}]{escape(findings.summary())}[/]")
+    (summary or out).print(f"[bold {colour}]{escape(findings.summary())}[/]")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

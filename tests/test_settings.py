@@ -192,7 +192,7 @@ def test_plan_json_shape() -> None:
     result = run_cli("plan", "--stack", "staging", "--format", "json")
     assert result.returncode == 0, result.stderr
     plan = json.loads(result.stdout)
-    assert set(plan) == {"stack", "project", "resources", "outputs", "unmodelled_types"}
+    assert set(plan) == {"stack", "project", "resources", "outputs", "unmodelled_types", "checks"}
     resource = plan["resources"][0]
     assert {"urn", "type", "name", "parent", "inputs", "options"} <= set(resource)
     assert set(resource["options"]) == {"protect", "retain_on_delete", "ignore_changes", "depends_on", "import_id",

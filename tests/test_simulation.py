@@ -286,3 +286,28 @@ def test_every_dynamic_resource_names_the_code_the_engine_runs(stack: str, prod_
     for resource in plan["resources"]:
         if resource["type"].startswith("pulumi-python:dynamic"):
             assert str(resource.get("dynamic_provider", "")).startswith("providers."), resource["name"]
+
+
+def test_estate_plan_ends_with_the_summary_and_fails_on_a_finding(
+    prod: Plan, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import argparse
+    import copy
+
+    import estate.plan
+
+    pr = first(prod, PULL_REQUEST)
+    pr["inputs"]["maintainerCanModify"] = True
+    monkeypatch.setattr(estate.plan, "run_plan", lambda stack: copy.deepcopy(prod))
+
+    assert estate.plan.handle(argparse.Namespace(stack="prod", format="tree", quiet=False)) == 1
+    captured = capsys.readouterr()
+    last = captured.out.strip().splitlines()[-1]
+    assert last.startswith("prod FAILS: ") and "second up:" in last, "the plan's last line says what was checked"
+    assert pr["urn"] in captured.err and "maintainerCanModify" in captured.err
+
+    assert estate.plan.handle(argparse.Namespace(stack="prod", format="json", quiet=False)) == 1
+    captured = capsys.readouterr()
+    checks = json.loads(captured.out)["checks"]
+    assert checks["summary"] == captured.err.strip().splitlines()[-1] and checks["passed"] is False
+    assert pr["urn"] in {change["urn"] for change in checks["second_up"]["changes"]}
