@@ -71,6 +71,26 @@ def env_manifest_text(app: App) -> str:
     return json.dumps(env_manifest(app), indent=2) + "\n"
 
 
+PREVIEW_E2E_TEMPLATE = "preview-e2e.yml"
+PREVIEW_E2E_PATH = ".github/workflows/preview-e2e.yml"
+# The check the preview-e2e job reports: required on pull requests of apps with an E2E command.
+PREVIEW_E2E_CHECK = "preview-e2e"
+E2E_COMMAND_MARKER = '"__E2E_COMMAND__"'
+
+
+def preview_e2e_files(app: App) -> dict[str, str]:
+    """The preview E2E workflow for ``app``'s repository, or nothing when it has no E2E command.
+
+    The command is written as a JSON string (a valid YAML double-quoted scalar) into the
+    step's ``env``, never into ``run:``, so no character of it is read as shell or as an
+    Actions expression (the catalog refuses ``${{`` in it).
+    """
+    if app.e2e_command is None:
+        return {}
+    template = (APP_CHECKS_DIR / PREVIEW_E2E_TEMPLATE).read_text(encoding="utf-8")
+    return {PREVIEW_E2E_PATH: template.replace(E2E_COMMAND_MARKER, json.dumps(app.e2e_command))}
+
+
 def checklist_files(app: App) -> dict[str, str]:
     """Repository path → content of the checklist's files for ``app``'s repository."""
     files = {path: (APP_CHECKS_DIR / source).read_text(encoding="utf-8") for path, source in CHECK_FILES.items()}

@@ -134,6 +134,12 @@ class App:
     ``NEXT_PUBLIC_SENTRY_DSN`` (Vercel apps only; see docs/alerting.md).
     ``env``: runtime environment variables. The workflows delivered to the
     repository live in ``app-workflows/<repository>/``.
+    ``e2e_command``: the shell command (run in the repository after ``npm ci``)
+    that runs its end-to-end tests against ``$BASE_URL``; set only for Vercel
+    apps whose repository has such a script. The stack then delivers
+    ``app-checks/preview-e2e.yml``, which runs it against each ready Vercel
+    preview, and each stack's ``estate:requiredStatusChecks`` for the repository
+    must list ``preview-e2e``.
     """
 
     key: str
@@ -145,6 +151,16 @@ class App:
     staging_branch: str = "staging"
     env: tuple[EnvVar, ...] = ()
     error_tracking: bool = False
+    e2e_command: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.e2e_command is not None and not (
+            self.e2e_command.strip()
+            and "${{" not in self.e2e_command
+            and all(isinstance(hosting, VercelHosting) for hosting in self.hosting)
+        ):
+            raise ValueError(f"catalog: {self.key}.e2e_command runs against Vercel previews: give a non-empty "
+                             "shell command without `${{` and only for an app hosted on Vercel")  # fmt: skip
 
 
 def _supabase_env() -> tuple[EnvVar, ...]:

@@ -23,7 +23,7 @@ from components.vercel_app import EnvironmentVariable, VercelApp, VercelAppArgs,
 from components.worker import Worker, WorkerArgs
 from stacks.alerting import alert_channel_secrets, build_alerting
 from stacks.cloudflare_accounts import apps_account_id, worker_hostname, workers_dev_subdomain, zone_account_for_gates
-from stacks.app_checks import checklist_files
+from stacks.app_checks import checklist_files, preview_e2e_files
 from stacks.catalog import (
     APPS,
     App,
@@ -288,7 +288,7 @@ def _build_app(
             required_approvals=settings.required_approvals,
             secrets=secrets,
             variables=variables,
-            workflow_files=_workflow_files(app.repository) | checklist_files(app),
+            workflow_files=_workflow_files(app.repository) | checklist_files(app) | preview_e2e_files(app),
             delivery_token=pulumi.Output.secret(org.github_token.reveal()),
         ),
         opts=pulumi.ResourceOptions(parent=group, provider=providers.github),

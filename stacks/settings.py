@@ -62,6 +62,7 @@ from pydantic.alias_generators import to_camel
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails, PydanticCustomError
 
+from stacks.app_checks import PREVIEW_E2E_CHECK
 from stacks.catalog import APPS, ORGANIZATIONS, App, Environment, Hosting, Plain, Secret, runs_cloudflare_apps
 
 NAMESPACE = "estate"
@@ -867,7 +868,11 @@ def _object_fix(stack: str, key: str, example: Any) -> str:
 
 
 def _workflow_checks(repository: str) -> list[str]:
-    """The checks the repository's workflows (``app-workflows/<repository>/``) report on pull requests."""
+    """The checks the repository's workflows (``app-workflows/<repository>/``) report on pull requests.
+
+    Plus ``preview-e2e`` where the app has an E2E command: that job runs on ``deployment_status``
+    and reports on the pull request's head commit.
+    """
     import yaml
 
     directory = PROJECT_DIR / "app-workflows" / repository
@@ -883,6 +888,8 @@ def _workflow_checks(repository: str) -> list[str]:
         for job_id, body in cast(dict[str, Any], document.get("jobs") or {}).items():
             name = cast(dict[str, Any], body).get("name") if isinstance(body, dict) else None
             names.append(name if isinstance(name, str) else job_id)
+    if any(app.repository == repository and app.e2e_command is not None for app in APPS):
+        names.append(PREVIEW_E2E_CHECK)
     return names
 
 
@@ -954,6 +961,9 @@ def _catalog_problems(stack: str, environment: Environment, data: Mapping[str, A
             elif isinstance(entry, list) and not entry:
                 problems.append(Problem(key, "[]", "must be a non-empty list of check names, exactly as the repository's workflows report them",
                                         _checks_fix(stack, (f"{ns}:requiredStatusChecks", app.repository))))  # fmt: skip
+            elif isinstance(entry, list) and app.e2e_command is not None and PREVIEW_E2E_CHECK not in entry:
+                problems.append(Problem(key, json.dumps(entry), f"{app.key} has an E2E command (catalog e2e_command): its pull requests must require the {PREVIEW_E2E_CHECK!r} check",
+                                        config_set(f"{key}[{len(cast(list[Any], entry))}]", PREVIEW_E2E_CHECK, path=True, stack=stack)))  # fmt: skip
         for repository in sorted(set(cast(dict[str, Any], checks)) - {app.repository for app in APPS}):
             problems.append(Problem(f"{ns}:requiredStatusChecks.{repository}", HIDDEN_SHOWN,
                                     f"unknown repository; known: {[app.repository for app in APPS]}",

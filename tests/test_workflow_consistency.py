@@ -3,7 +3,9 @@
 Read from the offline plans of both stacks (``estate.plan.run_plan``):
 
 * every required status check of a branch protection is a job that one of the
-  repository's templates runs on pull requests into that branch;
+  repository's templates runs on pull requests into that branch (or on
+  ``deployment_status``: the preview E2E job of apps with an E2E command);
+* every app with an E2E command requires its preview-e2e check;
 * every ``secrets.X`` / ``vars.X`` a job reads is an ActionsEnvironmentSecret /
   ActionsEnvironmentVariable of that repository and of the job's environment,
   set by the stack that serves that environment;
@@ -96,13 +98,35 @@ def app_repositories() -> list[str]:
     return sorted(path.name for path in APP_WORKFLOWS_DIR.iterdir() if path.is_dir())
 
 
+def workflow_texts(repository: str) -> dict[str, str]:
+    """File name → text of every workflow the stacks deliver to ``repository``: its templates and,
+    where its app has an E2E command, the rendered preview E2E workflow."""
+    from stacks.app_checks import preview_e2e_files
+    from stacks.catalog import APPS
+
+    texts = {
+        path.name: path.read_text(encoding="utf-8")
+        for path in sorted(APP_WORKFLOWS_DIR.joinpath(repository).glob("*.yml"))
+    }
+    for app in APPS:
+        if app.repository == repository:
+            texts |= {Path(path).name: text for path, text in preview_e2e_files(app).items()}
+    return texts
+
+
 def jobs(repository: str) -> Iterator[Job]:
-    for path in sorted(APP_WORKFLOWS_DIR.joinpath(repository).glob("*.yml")):
-        document = cast(dict[object, object], yaml.safe_load(path.read_text(encoding="utf-8")))
+    for name, text in workflow_texts(repository).items():
+        document = cast(dict[object, object], yaml.safe_load(text))
         raw_triggers = document.get("on", document.get(True))  # YAML 1.1 reads a bare `on` as True
         triggers = cast(dict[str, object], raw_triggers) if isinstance(raw_triggers, dict) else {}
         for job_id, body in cast(dict[str, dict[str, object]], document["jobs"]).items():
-            yield Job(repository, path.name, job_id, body, triggers)
+            yield Job(repository, name, job_id, body, triggers)
+
+
+def reports_on_pull_requests_into(job: Job, branch: str) -> bool:
+    """A pull_request job into ``branch``, or a deployment_status job: its run reports its check
+    on the deployed commit, which for a Vercel preview is the pull request's head."""
+    return branch in job.trigger_branches("pull_request") or "deployment_status" in job.triggers
 
 
 def deploy_branch(stack: str, repository: str) -> str:
@@ -129,7 +153,7 @@ def test_required_checks_are_jobs_run_on_pull_requests_into_the_branch(stack: st
         repository, branch = str(protection["repositoryId"]), str(protection["pattern"])
         checks = cast(list[dict[str, object]], protection["requiredStatusChecks"])
         contexts = [str(context) for check in checks for context in cast(list[object], check["contexts"])]
-        produced = {job.check_name for job in jobs(repository) if branch in job.trigger_branches("pull_request")}
+        produced = {job.check_name for job in jobs(repository) if reports_on_pull_requests_into(job, branch)}
         if not contexts:
             problems.append(f"{repository} ({branch}): no required status checks")
         problems += [
@@ -236,9 +260,44 @@ def test_stack_delivers_exactly_the_templates(stack: str) -> None:
         for path in sorted(APP_WORKFLOWS_DIR.joinpath(repository).glob("*.yml"))
     }
     # The checklist's scripts, manifest and pull-request template (tests/test_pr_checklist.py checks their content).
-    from stacks.app_checks import checklist_files
+    from stacks.app_checks import checklist_files, preview_e2e_files
     from stacks.catalog import APPS
 
     templates |= {(app.repository, path): content for app in APPS for path, content in checklist_files(app).items()}
+    templates |= {(app.repository, path): content for app in APPS for path, content in preview_e2e_files(app).items()}
     assert sorted(delivered) == sorted(templates)
     assert [key for key in templates if delivered[key] != templates[key]] == []
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_apps_with_an_e2e_command_require_the_preview_check(stack: str) -> None:
+    from stacks.app_checks import PREVIEW_E2E_CHECK
+    from stacks.catalog import APPS
+
+    required = {
+        str(protection["repositoryId"]): {
+            str(context)
+            for check in cast(list[dict[str, object]], protection["requiredStatusChecks"])
+            for context in cast(list[object], check["contexts"])
+        }
+        for protection in resources(stack, BRANCH_PROTECTION)
+    }
+    missing = [app.repository for app in APPS if app.e2e_command and PREVIEW_E2E_CHECK not in required[app.repository]]
+    assert missing == []
+
+
+def test_a_deployment_status_job_counts_as_a_pull_request_check() -> None:
+    """The rendered preview job of an app with an E2E command is a check its pull requests can require."""
+    import dataclasses
+
+    from stacks.app_checks import PREVIEW_E2E_CHECK, preview_e2e_files
+    from stacks.catalog import APPS
+
+    app = dataclasses.replace(next(app for app in APPS if app.key == "talkline"), e2e_command="npm run e2e")
+    for name, text in preview_e2e_files(app).items():
+        document = cast(dict[object, object], yaml.safe_load(text))
+        triggers = cast(dict[str, object], document.get("on", document.get(True)))
+        for job_id, body in cast(dict[str, dict[str, object]], document["jobs"]).items():
+            job = Job(app.repository, name, job_id, body, triggers)
+            assert job.check_name == PREVIEW_E2E_CHECK
+            assert reports_on_pull_requests_into(job, "main") and reports_on_pull_requests_into(job, "develop")

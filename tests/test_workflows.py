@@ -38,7 +38,9 @@ ESTATE_WORKFLOWS_DIR = REPO_ROOT / ".github" / "workflows"
 APP_WORKFLOWS_DIR = REPO_ROOT / "app-workflows"
 ESTATE_WORKFLOW_FILES = sorted([*ESTATE_WORKFLOWS_DIR.glob("*.yml"), *ESTATE_WORKFLOWS_DIR.glob("*.yaml")])
 APP_WORKFLOW_FILES = sorted([*APP_WORKFLOWS_DIR.glob("*/*.yml"), *APP_WORKFLOWS_DIR.glob("*/*.yaml")])
-ALL_WORKFLOW_FILES = ESTATE_WORKFLOW_FILES + APP_WORKFLOW_FILES
+# Workflows delivered only to some app repositories (stacks/app_checks.py renders them).
+DELIVERED_WORKFLOW_FILES = [REPO_ROOT / "app-checks" / "preview-e2e.yml"]
+ALL_WORKFLOW_FILES = ESTATE_WORKFLOW_FILES + APP_WORKFLOW_FILES + DELIVERED_WORKFLOW_FILES
 DATABASE_APP_REPOS = ("shopify-esim-system", "esim-hub", "fancrush-talkline")
 
 # Console scripts of the pinned linters live beside the interpreter running the tests.
