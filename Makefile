@@ -12,8 +12,7 @@ $(STAMP): requirements.txt
 	touch $(STAMP)
 
 plan: $(STAMP)
-	$(PY) -m estate plan --stack prod
-	$(PY) -m estate plan --stack staging
+	$(PY) -m estate plan --stack prod --stack staging
 
 typecheck: $(STAMP)
 	$(VENV)/bin/basedpyright

@@ -429,13 +429,13 @@ def test_plan_command_fails_on_a_mandatory_violation(
 
     mutation = next(m for m in MUTATIONS if m.id == "unprotect the production OMS database")
     monkeypatch.setattr(estate.plan, "run_plan", lambda stack: mutated(plans, mutation))
-    assert estate.plan.handle(argparse.Namespace(stack="prod", format="json")) == 1
+    assert estate.plan.handle(argparse.Namespace(stack=["prod"], format="json")) == 1
     captured = capsys.readouterr()
     assert json.loads(captured.out)["stack"] == "prod"  # the plan itself is still printed
     assert "production-database-retained" in captured.err and "protect=True" in captured.err
 
     monkeypatch.setattr(estate.plan, "run_plan", lambda stack: copy.deepcopy(plans["prod"]))
-    assert estate.plan.handle(argparse.Namespace(stack="prod", format="json")) == 0
+    assert estate.plan.handle(argparse.Namespace(stack=["prod"], format="json")) == 0
 
 
 def test_every_mutation_is_caught_summary(plans: dict[str, Plan], capsys: pytest.CaptureFixture[str]) -> None:

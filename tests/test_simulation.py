@@ -300,14 +300,52 @@ def test_estate_plan_ends_with_the_summary_and_fails_on_a_finding(
     pr["inputs"]["maintainerCanModify"] = True
     monkeypatch.setattr(estate.plan, "run_plan", lambda stack: copy.deepcopy(prod))
 
-    assert estate.plan.handle(argparse.Namespace(stack="prod", format="tree", quiet=False)) == 1
+    assert estate.plan.handle(argparse.Namespace(stack=["prod"], format="tree", quiet=False)) == 1
     captured = capsys.readouterr()
     last = captured.out.strip().splitlines()[-1]
     assert last.startswith("prod FAILS: ") and "second up:" in last, "the plan's last line says what was checked"
     assert pr["urn"] in captured.err and "maintainerCanModify" in captured.err
 
-    assert estate.plan.handle(argparse.Namespace(stack="prod", format="json", quiet=False)) == 1
+    assert estate.plan.handle(argparse.Namespace(stack=["prod"], format="json", quiet=False)) == 1
     captured = capsys.readouterr()
     checks = json.loads(captured.out)["checks"]
     assert checks["summary"] == captured.err.strip().splitlines()[-1] and checks["passed"] is False
     assert pr["urn"] in {change["urn"] for change in checks["second_up"]["changes"]}
+
+
+def test_estate_plan_plans_several_stacks_in_one_process_and_fails_on_any_finding(
+    prod: Plan, staging: Plan, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`make plan` plans prod and staging in one process: each ends with its line, any finding fails."""
+    import argparse
+    import copy
+
+    import estate.plan
+
+    pr = first(staging, PULL_REQUEST)
+    pr["inputs"]["maintainerCanModify"] = True
+    plans = {"prod": prod, "staging": staging}
+    planned: list[str] = []
+
+    def run_plan(stack: str) -> Plan:
+        planned.append(stack)
+        return copy.deepcopy(plans[stack])
+
+    monkeypatch.setattr(estate.plan, "run_plan", run_plan)
+    args = argparse.Namespace(stack=["prod", "staging"], format="tree", quiet=True)
+    assert estate.plan.handle(args) == 1, "a finding in the second stack fails the whole run"
+    assert planned == ["prod", "staging"]
+    summaries = [line for line in capsys.readouterr().out.splitlines() if " passes: " in line or " FAILS: " in line]
+    assert [line.split(" ", 1)[0] for line in summaries] == ["prod", "staging"]
+    assert summaries[0].startswith("prod passes: ") and summaries[1].startswith("staging FAILS: ")
+
+    json_args = argparse.Namespace(stack=["prod", "staging"], format="json", quiet=False)
+    assert estate.plan.handle(json_args) == 2, "one JSON document per stack: several stacks are refused"
+    assert "--format json plans one stack" in capsys.readouterr().err
+
+
+def test_make_plan_plans_both_stacks_in_one_process() -> None:
+    """The README's plan command imports the SDKs once for both stacks (the plan-speed budget)."""
+    recipe = (PROJECT_DIR / "Makefile").read_text().split("\nplan:", 1)[1].split("\n\n", 1)[0]
+    commands = [line.strip() for line in recipe.splitlines()[1:] if line.startswith("\t")]
+    assert commands == ["$(PY) -m estate plan --stack prod --stack staging"]
