@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements-installed
 
-.PHONY: plan test typecheck bench
+.PHONY: plan test typecheck lint bench
 
 $(STAMP): requirements.txt
 	python3 -m venv $(VENV)
@@ -17,7 +17,11 @@ plan: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/basedpyright
 
-test: $(STAMP) typecheck
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: $(STAMP) typecheck lint
 	$(PY) -m pytest -q
 
 bench: $(STAMP)

@@ -47,18 +47,55 @@ PLATFORM_NAMES = frozenset({"NODE_ENV", "CI", "NEXT_RUNTIME", "NEXT_PHASE", "POR
 PLATFORM_PREFIXES = ("VERCEL_", "NEXT_PUBLIC_VERCEL_")
 PLATFORM_EXACT_PREFIXED = frozenset({"VERCEL"})
 
-SOURCE_SUFFIXES = {".js": "tsx", ".jsx": "tsx", ".mjs": "tsx", ".cjs": "tsx", ".tsx": "tsx",
-                   ".ts": "typescript", ".mts": "typescript", ".cts": "typescript"}  # fmt: skip
-SKIPPED_DIRECTORIES = frozenset({
-    "node_modules", ".git", ".github", ".next", ".vercel", ".wrangler", ".turbo", "dist", "build", "out",
-    "coverage", "__tests__", "__mocks__", "e2e", "test", "tests", "supabase",
-})  # fmt: skip
+SOURCE_SUFFIXES = {
+    ".js": "tsx",
+    ".jsx": "tsx",
+    ".mjs": "tsx",
+    ".cjs": "tsx",
+    ".tsx": "tsx",
+    ".ts": "typescript",
+    ".mts": "typescript",
+    ".cts": "typescript",
+}
+SKIPPED_DIRECTORIES = frozenset(
+    {
+        "node_modules",
+        ".git",
+        ".github",
+        ".next",
+        ".vercel",
+        ".wrangler",
+        ".turbo",
+        "dist",
+        "build",
+        "out",
+        "coverage",
+        "__tests__",
+        "__mocks__",
+        "e2e",
+        "test",
+        "tests",
+        "supabase",
+    }
+)
 TEST_FILE = re.compile(r"\.(test|spec)\.[cm]?[jt]sx?$")
 # Binding-carrying keys of a wrangler configuration (each an entry list or table with `binding`/`name`).
-WRANGLER_BINDING_LISTS = ("kv_namespaces", "d1_databases", "r2_buckets", "services", "queues.producers",
-                          "analytics_engine_datasets", "vectorize", "hyperdrive", "mtls_certificates",
-                          "dispatch_namespaces", "durable_objects.bindings", "workflows", "secrets_store_secrets",
-                          "send_email")  # fmt: skip
+WRANGLER_BINDING_LISTS = (
+    "kv_namespaces",
+    "d1_databases",
+    "r2_buckets",
+    "services",
+    "queues.producers",
+    "analytics_engine_datasets",
+    "vectorize",
+    "hyperdrive",
+    "mtls_certificates",
+    "dispatch_namespaces",
+    "durable_objects.bindings",
+    "workflows",
+    "secrets_store_secrets",
+    "send_email",
+)
 WRANGLER_BINDING_TABLES = ("ai", "browser", "assets", "images", "version_metadata")
 WRANGLER_ENVIRONMENTS = {"production": None, "staging": "staging"}
 
@@ -134,9 +171,7 @@ def _is_assignment_target(node: tree_sitter.Node) -> bool:
     if parent.type in ("assignment_expression", "augmented_assignment_expression"):
         left = parent.child_by_field_name("left")
         return left is not None and left.id == node.id
-    if parent.type == "unary_expression" and _text(parent).startswith("delete"):
-        return True
-    return False
+    return parent.type == "unary_expression" and _text(parent).startswith("delete")
 
 
 def reads_in(tree: tree_sitter.Tree, path: str, *, worker: bool, findings: Findings) -> None:
@@ -155,8 +190,11 @@ def reads_in(tree: tree_sitter.Tree, path: str, *, worker: bool, findings: Findi
             if _is_assignment_target(node):
                 continue
             name = _string_value(node.child_by_field_name("index"))
-            (findings.reads.append(Read(name, path, line)) if name
-             else findings.dynamic.append(Read("?", path, line)))  # fmt: skip
+            (
+                findings.reads.append(Read(name, path, line))
+                if name
+                else findings.dynamic.append(Read("?", path, line))
+            )
         elif node.type == "variable_declarator" and is_env(node.child_by_field_name("value")):
             pattern = node.child_by_field_name("name")
             if pattern is None or pattern.type != "object_pattern":
@@ -167,7 +205,9 @@ def reads_in(tree: tree_sitter.Tree, path: str, *, worker: bool, findings: Findi
                 elif entry.type == "pair_pattern":
                     key = entry.child_by_field_name("key")
                     if key is not None:
-                        findings.reads.append(Read(_string_value(key) or _text(key), path, entry.start_point[0] + 1))
+                        findings.reads.append(
+                            Read(_string_value(key) or _text(key), path, entry.start_point[0] + 1)
+                        )
                 elif entry.type == "object_assignment_pattern":
                     left = entry.child_by_field_name("left")
                     if left is not None:
@@ -302,8 +342,10 @@ def check(root: Path, manifest: dict[str, Any]) -> tuple[list[str], list[str]]:
         )
     warnings = [
         f"::warning file={read.path},line={read.line},title=Environment variable read by name::"
-        + _annotation(f"{read.path}:{read.line} reads the environment with a computed name; this check cannot see "
-                      "which. Read each variable by its literal name.")  # fmt: skip
+        + _annotation(
+            f"{read.path}:{read.line} reads the environment with a computed name; this check cannot see "
+            "which. Read each variable by its literal name."
+        )
         for read in findings.dynamic
     ]
     read_names = set(first_read)
@@ -311,15 +353,19 @@ def check(root: Path, manifest: dict[str, Any]) -> tuple[list[str], list[str]]:
     config_keys: dict[str, str] = manifest.get("config_keys", {})
     for name in sorted(declared - read_names):
         where = [env for env in provided if name in provided[env]]
-        removal = (f" If it is no longer needed, remove its entry from the `{manifest['app']}` app in "
-                   "stacks/catalog.py in the estate repository")  # fmt: skip
+        removal = (
+            f" If it is no longer needed, remove its entry from the `{manifest['app']}` app in "
+            "stacks/catalog.py in the estate repository"
+        )
         if name in config_keys:
             removal += " and run " + " and ".join(
                 f"`pulumi config rm --stack {manifest['stacks'][env]} {config_keys[name]}`" for env in where
             )
         warnings.append(
             f"::warning title=Declared but never read: {name}::"
-            + _annotation(f"The estate provides {name} in {' and '.join(where)}, but no source file reads it.{removal}.")
+            + _annotation(
+                f"The estate provides {name} in {' and '.join(where)}, but no source file reads it.{removal}."
+            )
         )
     return errors, warnings
 
@@ -332,18 +378,24 @@ def main(argv: list[str] | None = None) -> int:
     try:
         manifest = json.loads(args.manifest.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        print(f"::error title=No environment manifest::{args.manifest} is missing. The estate delivers it with the "
-              "workflows: merge the estate's latest workflow pull request.")  # fmt: skip
+        print(
+            f"::error title=No environment manifest::{args.manifest} is missing. The estate delivers it with the "
+            "workflows: merge the estate's latest workflow pull request."
+        )
         return 1
     errors, warnings = check(args.root, manifest)
     for line in [*warnings, *errors]:
         print(line)
     environments = " and ".join(manifest["environments"])
     if errors:
-        print(f"{len(errors)} environment variable(s) read by the code are not provided in {environments}; "
-              "each error above says what to add to the estate.")  # fmt: skip
+        print(
+            f"{len(errors)} environment variable(s) read by the code are not provided in {environments}; "
+            "each error above says what to add to the estate."
+        )
         return 1
-    print(f"Every environment variable the code reads is provided in {environments} ({len(warnings)} warning(s)).")
+    print(
+        f"Every environment variable the code reads is provided in {environments} ({len(warnings)} warning(s))."
+    )
     return 0
 
 

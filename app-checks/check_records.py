@@ -27,9 +27,17 @@ MIGRATIONS = "supabase/migrations/"
 # What changes how or where the app runs, beyond its code. `.github/` is not here:
 # the estate delivers the workflows and records their changes in its own history.
 INFRASTRUCTURE = (
-    "supabase/config.toml", "wrangler.toml", "wrangler.json", "wrangler.jsonc", "vercel.json",
-    "infra/*", "terraform/*", "Dockerfile", "docker-compose*.yml", "compose*.yml",
-)  # fmt: skip
+    "supabase/config.toml",
+    "wrangler.toml",
+    "wrangler.json",
+    "wrangler.jsonc",
+    "vercel.json",
+    "infra/*",
+    "terraform/*",
+    "Dockerfile",
+    "docker-compose*.yml",
+    "compose*.yml",
+)
 SIGNIFICANT_LABEL = "significant"
 SKIP_LABEL_PREFIX = "no-changelog:"
 CHANGELOG = "CHANGELOG.md"
@@ -40,8 +48,10 @@ def changed_files(base: str, head: str) -> list[tuple[str, str]]:
     """(status letter, path) of every file the pull request changes."""
     output = subprocess.run(
         ["git", "diff", "--name-status", "--no-renames", f"{base}...{head}"],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return [(line.split("\t", 1)[0], line.split("\t", 1)[1]) for line in output.splitlines() if "\t" in line]
 
 
@@ -62,7 +72,9 @@ def verdict(changes: list[tuple[str, str]], labels: list[str]) -> tuple[bool, li
     if significant:
         reasons.append(f"is labelled {SIGNIFICANT_LABEL!r}")
     if not reasons:
-        return True, ["No changelog entry or ADR needed: no migration, no infrastructure file, no 'significant' label."]
+        return True, [
+            "No changelog entry or ADR needed: no migration, no infrastructure file, no 'significant' label."
+        ]
 
     changelog = any(path == CHANGELOG and status != "D" for status, path in changes)
     adrs = [path for status, path in changes if status == "A" and path.startswith(ADR_DIRECTORY)]
@@ -73,12 +85,14 @@ def verdict(changes: list[tuple[str, str]], labels: list[str]) -> tuple[bool, li
     skips = [label for label in labels if label.startswith(SKIP_LABEL_PREFIX)]
     with_reason = [label for label in skips if label.removeprefix(SKIP_LABEL_PREFIX).strip()]
     if with_reason:
-        return True, [f"This pull request {' and '.join(reasons)}; no record, because of the label {with_reason[0]!r}."]
+        return True, [
+            f"This pull request {' and '.join(reasons)}; no record, because of the label {with_reason[0]!r}."
+        ]
 
     message = (
         f"This pull request {' and '.join(reasons)}, but changes neither {CHANGELOG} nor adds a record under "
         + f"{ADR_DIRECTORY}.\n"
-        + f"Add one of:\n"
+        + "Add one of:\n"
         + f"  - an entry in {CHANGELOG} (under '## Unreleased'): what changes for users or operators, and how to roll "
         + "it back;\n"
         + f"  - an architecture decision record, {ADR_DIRECTORY}NNNN-short-title.md: context, decision, consequences "

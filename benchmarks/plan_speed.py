@@ -108,15 +108,30 @@ def verdict(value: float, aim: float) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--repeat", type=int, default=5, help="runs per small measurement (default 5)")
-    parser.add_argument("--repeat-large", type=int, default=3, help="runs of the 1,000-app estate (default 3)")
+    parser.add_argument(
+        "--repeat-large", type=int, default=3, help="runs of the 1,000-app estate (default 3)"
+    )
     parser.add_argument("--stacks", nargs="+", default=["prod", "staging"])
-    parser.add_argument("--sizes", nargs=2, type=int, default=[100, 1000], metavar=("SMALL", "LARGE"),
-                        help="apps in the two synthetic estates (default 100 1000)")
-    parser.add_argument("--no-write", action="store_true", help=f"print only; leave {RESULTS_FILE.name} alone")
-    parser.add_argument("--skip-synthetic", action="store_true",
-                        help="measure only the floor and the real stacks (minutes faster)")  # fmt: skip
+    parser.add_argument(
+        "--sizes",
+        nargs=2,
+        type=int,
+        default=[100, 1000],
+        metavar=("SMALL", "LARGE"),
+        help="apps in the two synthetic estates (default 100 1000)",
+    )
+    parser.add_argument(
+        "--no-write", action="store_true", help=f"print only; leave {RESULTS_FILE.name} alone"
+    )
+    parser.add_argument(
+        "--skip-synthetic",
+        action="store_true",
+        help="measure only the floor and the real stacks (minutes faster)",
+    )
     args = parser.parse_args(argv)
 
     modules = sdk_modules()
@@ -126,10 +141,19 @@ def main(argv: list[str] | None = None) -> int:
     plans = {}
     for stack in args.stacks:
         print(f"plan {stack} ×{args.repeat}", file=sys.stderr)
-        plans[stack] = repeat([sys.executable, "-m", "estate", "plan", "--stack", stack, "--format", "json"], args.repeat)
+        plans[stack] = repeat(
+            [sys.executable, "-m", "estate", "plan", "--stack", stack, "--format", "json"], args.repeat
+        )
     # What `make plan` runs: every stack in one process, the SDKs imported once.
     print(f"plan {' + '.join(args.stacks)} in one process ×{args.repeat}", file=sys.stderr)
-    both_command = [sys.executable, "-m", "estate", "plan", "--quiet", *(f"--stack={stack}" for stack in args.stacks)]
+    both_command = [
+        sys.executable,
+        "-m",
+        "estate",
+        "plan",
+        "--quiet",
+        *(f"--stack={stack}" for stack in args.stacks),
+    ]
     both = repeat(both_command, args.repeat)
     rows = [
         "| measurement | median (min–max) | result | aim |",
@@ -138,13 +162,19 @@ def main(argv: list[str] | None = None) -> int:
     ]
     for stack, timing in plans.items():
         ratio = timing.median / floor.median
-        rows.append(f"| `estate plan --stack {stack}` | {timing.shown()} | {ratio:.2f}x the floor "
-                    f"({verdict(ratio, FLOOR_AIM)}) | ≤ {FLOOR_AIM}x |")  # fmt: skip
+        rows.append(
+            f"| `estate plan --stack {stack}` | {timing.shown()} | {ratio:.2f}x the floor "
+            f"({verdict(ratio, FLOOR_AIM)}) | ≤ {FLOOR_AIM}x |"
+        )
     both_ratio = both.median / floor.median
-    rows.append(f"| `make plan`: {' and '.join(args.stacks)} in one process, every check | {both.shown()} | "
-                f"{both_ratio:.2f}x the floor ({verdict(both_ratio, FLOOR_AIM)}) | ≤ {FLOOR_AIM}x |")  # fmt: skip
-    context = (f"Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} CPU(s), {platform.machine()}, "
-               f"Python {platform.python_version()}; {args.repeat} runs per measurement, each in a fresh process")  # fmt: skip
+    rows.append(
+        f"| `make plan`: {' and '.join(args.stacks)} in one process, every check | {both.shown()} | "
+        f"{both_ratio:.2f}x the floor ({verdict(both_ratio, FLOOR_AIM)}) | ≤ {FLOOR_AIM}x |"
+    )
+    context = (
+        f"Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} CPU(s), {platform.machine()}, "
+        f"Python {platform.python_version()}; {args.repeat} runs per measurement, each in a fresh process"
+    )
     report(rows, f"{context}.", STACKS_BLOCK, write=not args.no_write)
     if args.skip_synthetic:
         return 0
@@ -157,25 +187,43 @@ def main(argv: list[str] | None = None) -> int:
     print(f"synthetic {args.sizes[1]} apps ×{args.repeat_large}", file=sys.stderr)
     large = synthetic(args.sizes[1], args.repeat_large)
 
-    print(f"what-if, garbage collector paused: {args.sizes[0]} apps ×{args.repeat}, {args.sizes[1]} apps ×1", file=sys.stderr)
+    print(
+        f"what-if, garbage collector paused: {args.sizes[0]} apps ×{args.repeat}, {args.sizes[1]} apps ×1",
+        file=sys.stderr,
+    )
     small_no_gc = synthetic(args.sizes[0], args.repeat, gc="off")
     large_no_gc = synthetic(args.sizes[1], 1, gc="off")
 
     marginal_ms = (large.plan.median - small.plan.median) / (large.resources - small.resources) * 1000
     scale = large.plan.median / small.plan.median
-    marginal_no_gc = (large_no_gc.plan.median - small_no_gc.plan.median) / (large.resources - small.resources) * 1000
+    marginal_no_gc = (
+        (large_no_gc.plan.median - small_no_gc.plan.median) / (large.resources - small.resources) * 1000
+    )
     for estate in (small, large):
         per = estate.plan.median / estate.resources * 1000
-        rows.append(f"| synthetic {estate.apps} apps, {estate.resources} resources: plan alone | {estate.plan.shown()} "
-                    f"| {per:.2f} ms per resource; imports {estate.imports.median:.2f} s | |")  # fmt: skip
-    rows.append(f"| marginal cost per extra resource ({small.apps} → {large.apps} apps) | | {marginal_ms:.2f} ms "
-                f"({verdict(marginal_ms, MARGINAL_MS_AIM)}) | ≤ {MARGINAL_MS_AIM} ms |")  # fmt: skip
-    rows.append(f"| {large.apps} apps against {small.apps} (plan alone) | | {scale:.2f}x ({verdict(scale, SCALE_AIM)}) "
-                f"| ≤ {SCALE_AIM}x for 1,000 against 100 |")
-    rows.append(f"| what-if: the same, garbage collector paused during the plan | {small_no_gc.plan.shown()} / "
-                f"{large_no_gc.plan.shown()} | {marginal_no_gc:.2f} ms per extra resource, "
-                f"{large_no_gc.plan.median / small_no_gc.plan.median:.2f}x | |")  # fmt: skip
-    report(rows, f"{context} ({args.repeat_large} for {large.apps} apps).", SYNTHETIC_BLOCK, write=not args.no_write)
+        rows.append(
+            f"| synthetic {estate.apps} apps, {estate.resources} resources: plan alone | {estate.plan.shown()} "
+            f"| {per:.2f} ms per resource; imports {estate.imports.median:.2f} s | |"
+        )
+    rows.append(
+        f"| marginal cost per extra resource ({small.apps} → {large.apps} apps) | | {marginal_ms:.2f} ms "
+        f"({verdict(marginal_ms, MARGINAL_MS_AIM)}) | ≤ {MARGINAL_MS_AIM} ms |"
+    )
+    rows.append(
+        f"| {large.apps} apps against {small.apps} (plan alone) | | {scale:.2f}x ({verdict(scale, SCALE_AIM)}) "
+        f"| ≤ {SCALE_AIM}x for 1,000 against 100 |"
+    )
+    rows.append(
+        f"| what-if: the same, garbage collector paused during the plan | {small_no_gc.plan.shown()} / "
+        f"{large_no_gc.plan.shown()} | {marginal_no_gc:.2f} ms per extra resource, "
+        f"{large_no_gc.plan.median / small_no_gc.plan.median:.2f}x | |"
+    )
+    report(
+        rows,
+        f"{context} ({args.repeat_large} for {large.apps} apps).",
+        SYNTHETIC_BLOCK,
+        write=not args.no_write,
+    )
     return 0
 
 
@@ -200,7 +248,9 @@ def write_results(text: str, start: str, end: str) -> None:
             return
         RESULTS_FILE.write_text(f"{current.rstrip()}\n\n{block}\n")
         return
-    RESULTS_FILE.write_text(f"# Plan speed\n\n`make bench` runs `benchmarks/plan_speed.py` and rewrites this table.\n\n{block}\n")
+    RESULTS_FILE.write_text(
+        f"# Plan speed\n\n`make bench` runs `benchmarks/plan_speed.py` and rewrites this table.\n\n{block}\n"
+    )
 
 
 if __name__ == "__main__":

@@ -36,8 +36,13 @@ def clone_apps(count: int) -> tuple[object, ...]:
     while len(apps) < count:
         template = originals[index % len(originals)]
         suffix = f"-{index // len(originals) + 1:04d}"
-        apps.append(dataclasses.replace(template, key=f"{template.key}{suffix}", hosting=tuple(
-            _clone_hosting(option, suffix) for option in template.hosting)))  # fmt: skip
+        apps.append(
+            dataclasses.replace(
+                template,
+                key=f"{template.key}{suffix}",
+                hosting=tuple(_clone_hosting(option, suffix) for option in template.hosting),
+            )
+        )
         index += 1
     return tuple(apps)
 
@@ -48,20 +53,33 @@ def _clone_hosting(option: object, suffix: str) -> object:
     if isinstance(option, catalog.VercelHosting):
         return dataclasses.replace(option, subdomain=f"{option.subdomain}{suffix}")
     if isinstance(option, catalog.WorkerHosting):
-        return dataclasses.replace(option, subdomain=f"{option.subdomain}{suffix}",
-                                   script_name=f"{option.script_name}{suffix}")  # fmt: skip
+        return dataclasses.replace(
+            option, subdomain=f"{option.subdomain}{suffix}", script_name=f"{option.script_name}{suffix}"
+        )
     assert isinstance(option, catalog.PagesHosting)
-    return dataclasses.replace(option, sites=tuple(
-        dataclasses.replace(site, subdomain=f"{site.subdomain}{suffix}", project_name=f"{site.project_name}{suffix}")
-        for site in option.sites))  # fmt: skip
+    return dataclasses.replace(
+        option,
+        sites=tuple(
+            dataclasses.replace(
+                site, subdomain=f"{site.subdomain}{suffix}", project_name=f"{site.project_name}{suffix}"
+            )
+            for site in option.sites
+        ),
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--apps", type=int, required=True, help="how many apps the synthetic catalog has")
     parser.add_argument("--stack", default="prod", help="whose stack file gives the config (default prod)")
-    parser.add_argument("--gc", choices=("on", "off"), default="on",
-                        help="off: Python's cyclic garbage collector paused during the plan (a what-if)")
+    parser.add_argument(
+        "--gc",
+        choices=("on", "off"),
+        default="on",
+        help="off: Python's cyclic garbage collector paused during the plan (a what-if)",
+    )
     args = parser.parse_args(argv)
 
     sys.path.insert(0, str(PROJECT_DIR))
@@ -80,13 +98,17 @@ def main(argv: list[str] | None = None) -> int:
     plan = run_program(args.stack, config, secret_keys, PROJECT_DIR)
     finished = time.perf_counter()
     gc.enable()
-    print(json.dumps({
-        "apps": args.apps,
-        "resources": len(plan["resources"]),
-        "import_s": round(imported - started, 4),
-        "plan_s": round(finished - imported, 4),
-        "gc": args.gc,
-    }))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "apps": args.apps,
+                "resources": len(plan["resources"]),
+                "import_s": round(imported - started, 4),
+                "plan_s": round(finished - imported, 4),
+                "gc": args.gc,
+            }
+        )
+    )
     return 0
 
 

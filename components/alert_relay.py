@@ -87,7 +87,9 @@ class AlertRelay(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
 
         # Letters and digits only: both travel in a header and a URL path unescaped.
-        cloudflare_secret = random.RandomPassword(f"{name}-cloudflare-secret", length=48, special=False, opts=child)
+        cloudflare_secret = random.RandomPassword(
+            f"{name}-cloudflare-secret", length=48, special=False, opts=child
+        )
         sentry_token = random.RandomPassword(f"{name}-sentry-token", length=48, special=False, opts=child)
 
         vercel_secrets = pulumi.Output.secret(
@@ -101,16 +103,25 @@ class AlertRelay(pulumi.ComponentResource):
             main_module=RELAY_MODULE_NAME,
             compatibility_date=COMPATIBILITY_DATE,
             bindings=[
-                {"name": "SLACK_WEBHOOK_URL", "type": "secret_text",
-                 "text": pulumi.Output.secret(args.slack_webhook_url)},
-                {"name": "CLOUDFLARE_WEBHOOK_SECRET", "type": "secret_text",
-                 "text": pulumi.Output.secret(cloudflare_secret.result)},
-                {"name": "SENTRY_WEBHOOK_TOKEN", "type": "secret_text",
-                 "text": pulumi.Output.secret(sentry_token.result)},
+                {
+                    "name": "SLACK_WEBHOOK_URL",
+                    "type": "secret_text",
+                    "text": pulumi.Output.secret(args.slack_webhook_url),
+                },
+                {
+                    "name": "CLOUDFLARE_WEBHOOK_SECRET",
+                    "type": "secret_text",
+                    "text": pulumi.Output.secret(cloudflare_secret.result),
+                },
+                {
+                    "name": "SENTRY_WEBHOOK_TOKEN",
+                    "type": "secret_text",
+                    "text": pulumi.Output.secret(sentry_token.result),
+                },
                 {"name": "VERCEL_WEBHOOK_SECRETS", "type": "secret_text", "text": vercel_secrets},
                 {"name": "ENVIRONMENT", "type": "plain_text", "text": args.environment},
                 {"name": "PROJECTS", "type": "plain_text", "text": json.dumps(projects)},
-            ],  # fmt: skip
+            ],
             # Workers Logs: the relay logs no payloads and no secrets, only failures.
             observability={"enabled": True},
             opts=child,

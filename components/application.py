@@ -41,4 +41,6 @@ class Application(pulumi.ComponentResource):
         self.title = pulumi.Output.from_input(args.title)
         self.repository = pulumi.Output.from_input(args.repository)
         self.environment = pulumi.Output.from_input(args.environment)
-        self.register_outputs({"title": self.title, "repository": self.repository, "environment": self.environment})
+        self.register_outputs(
+            {"title": self.title, "repository": self.repository, "environment": self.environment}
+        )

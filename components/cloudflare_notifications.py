@@ -41,7 +41,9 @@ def split_slack_webhook(url: str) -> tuple[str, str]:
     match = _SLACK_WEBHOOK.match(url)
     if match is None:
         # The value is a credential: never show it.
-        raise ValueError("the Slack webhook URL must be https://hooks.slack.com/services/<team>/<channel>/<secret>")
+        raise ValueError(
+            "the Slack webhook URL must be https://hooks.slack.com/services/<team>/<channel>/<secret>"
+        )
     return match.group(1), match.group(2)
 
 
@@ -130,9 +132,13 @@ class CloudflareNotifications(pulumi.ComponentResource):
     ) -> None:
         bad_names = [check.name for check in args.health_checks if not _HEALTH_CHECK_NAME.match(check.name)]
         if bad_names:
-            raise ValueError(f"CloudflareNotifications {name}: health check names {bad_names} need [A-Za-z0-9_-]")
+            raise ValueError(
+                f"CloudflareNotifications {name}: health check names {bad_names} need [A-Za-z0-9_-]"
+            )
         if args.pages_projects and (args.relay_endpoint is None or args.relay_secret is None):
-            raise ValueError(f"CloudflareNotifications {name}: Pages alerts need relay_endpoint and relay_secret")
+            raise ValueError(
+                f"CloudflareNotifications {name}: Pages alerts need relay_endpoint and relay_secret"
+            )
         super().__init__(CLOUDFLARE_NOTIFICATIONS_TYPE, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         label = f"estate {args.environment}"
@@ -228,8 +234,13 @@ class CloudflareNotifications(pulumi.ComponentResource):
         if args.account_alerts:
             policy("ssl", "universal_ssl_event_type", "Universal SSL certificates", to_slack)
             policy("ddos", "dos_attack_l7", "HTTP DDoS attack", to_slack)
-            policy("incident", "incident_alert", "Cloudflare incident", to_slack,
-                   {"incident_impacts": ["INCIDENT_IMPACT_MAJOR", "INCIDENT_IMPACT_CRITICAL"]})  # fmt: skip
+            policy(
+                "incident",
+                "incident_alert",
+                "Cloudflare incident",
+                to_slack,
+                {"incident_impacts": ["INCIDENT_IMPACT_MAJOR", "INCIDENT_IMPACT_CRITICAL"]},
+            )
 
         self.alert_types = pulumi.Output.from_input(alert_types)
         self.health_check_ids = pulumi.Output.all(*health_check_ids).apply(list)

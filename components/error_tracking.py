@@ -63,7 +63,9 @@ class ErrorTracking(pulumi.ComponentResource):
     project_slug: pulumi.Output[str]
     dsn: pulumi.Output[str]
 
-    def __init__(self, name: str, args: ErrorTrackingArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: ErrorTrackingArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         if args.errors_per_hour < 1:
             raise ValueError(f"ErrorTracking {name}: errors_per_hour must be at least 1")
         super().__init__(ERROR_TRACKING_TYPE, name, None, opts)
@@ -116,7 +118,12 @@ class ErrorTracking(pulumi.ComponentResource):
             filter_match="all",
             frequency=60,
             conditions=[
-                {"id": EVENT_FREQUENCY, "value": str(args.errors_per_hour), "comparisonType": "count", "interval": "1h"}
+                {
+                    "id": EVENT_FREQUENCY,
+                    "value": str(args.errors_per_hour),
+                    "comparisonType": "count",
+                    "interval": "1h",
+                }
             ],
             actions=to_relay,
             opts=after_plugin,

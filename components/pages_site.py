@@ -76,8 +76,12 @@ class PagesSite(pulumi.ComponentResource):
     gated_hosts: pulumi.Output[list[str]]
 
     def __init__(self, name: str, args: PagesSiteArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        if args.access_policy_id is not None and (args.zone_account_id is None) != (args.zone_access_policy_id is None):
-            raise ValueError(f"PagesSite {name}: a gate across accounts needs zone_account_id and zone_access_policy_id")
+        if args.access_policy_id is not None and (args.zone_account_id is None) != (
+            args.zone_access_policy_id is None
+        ):
+            raise ValueError(
+                f"PagesSite {name}: a gate across accounts needs zone_account_id and zone_access_policy_id"
+            )
         super().__init__(PAGES_SITE_TYPE, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
@@ -111,12 +115,20 @@ class PagesSite(pulumi.ComponentResource):
 
         gated_hosts: pulumi.Output[list[str]] = pulumi.Output.from_input([])
         if args.access_policy_id is not None:
-            pages_dev_hosts: list[pulumi.Output[str]] = [production_host, production_host.apply(preview_hosts)]
+            pages_dev_hosts: list[pulumi.Output[str]] = [
+                production_host,
+                production_host.apply(preview_hosts),
+            ]
             domain_host = pulumi.Output.from_input(args.domain)
             gated_hosts = pulumi.Output.all(domain_host, *pages_dev_hosts).apply(list)
 
-            def gate(role: str, account: pulumi.Input[str], title: str, hosts: list[pulumi.Output[str]],
-                     policy_id: pulumi.Input[str]) -> None:  # fmt: skip
+            def gate(
+                role: str,
+                account: pulumi.Input[str],
+                title: str,
+                hosts: list[pulumi.Output[str]],
+                policy_id: pulumi.Input[str],
+            ) -> None:
                 cloudflare.ZeroTrustAccessApplication(
                     f"{name}-{role}",
                     account_id=account,
@@ -135,9 +147,21 @@ class PagesSite(pulumi.ComponentResource):
             if args.zone_account_id is not None and args.zone_access_policy_id is not None:
                 zone_account = args.zone_account_id
                 gate("access", args.account_id, "pages.dev hostnames", pages_dev_hosts, args.access_policy_id)
-                gate("domain-access", args.zone_account_id, "custom domain", [domain_host], args.zone_access_policy_id)
+                gate(
+                    "domain-access",
+                    args.zone_account_id,
+                    "custom domain",
+                    [domain_host],
+                    args.zone_access_policy_id,
+                )
             else:
-                gate("access", args.account_id, "all hostnames", [domain_host, *pages_dev_hosts], args.access_policy_id)
+                gate(
+                    "access",
+                    args.account_id,
+                    "all hostnames",
+                    [domain_host, *pages_dev_hosts],
+                    args.access_policy_id,
+                )
             cloudflare.ZeroTrustAccessApplication(
                 f"{name}-acme-bypass",
                 account_id=zone_account,

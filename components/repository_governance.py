@@ -105,7 +105,9 @@ class RepositoryGovernance(pulumi.ComponentResource):
                 repository=args.repository,
                 branch=args.deploy_branch,
                 source_branch=args.deploy_branch_source,
-                opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True, replace_on_changes=["branch"]),
+                opts=pulumi.ResourceOptions(
+                    parent=self, retain_on_delete=True, replace_on_changes=["branch"]
+                ),
             )
         after_deploy_branch = pulumi.ResourceOptions(
             parent=self, depends_on=[deploy_branch] if deploy_branch is not None else []

@@ -51,9 +51,13 @@ class RotationSchedule(pulumi.ComponentResource):
     rotates_at: pulumi.Output[str]
     expires_on: pulumi.Output[str]
 
-    def __init__(self, name: str, args: RotationScheduleArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: RotationScheduleArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         if args.period_days < 1:
-            raise ValueError(f"RotationSchedule {name}: period_days must be at least 1, got {args.period_days}")
+            raise ValueError(
+                f"RotationSchedule {name}: period_days must be at least 1, got {args.period_days}"
+            )
         if args.grace_days < 1:
             raise ValueError(f"RotationSchedule {name}: grace_days must be at least 1, got {args.grace_days}")
         super().__init__(ROTATION_SCHEDULE_TYPE, name, None, opts)

@@ -135,7 +135,9 @@ class SupabaseDatabase(pulumi.ComponentResource):
             # which is what stops its billing (docs/supabase.md, "What delete does").
             SupabasePointInTimeRecovery(
                 f"{name}-pitr",
-                SupabasePointInTimeRecoveryArgs(project_ref=project.project_ref, variant=args.point_in_time_recovery),
+                SupabasePointInTimeRecoveryArgs(
+                    project_ref=project.project_ref, variant=args.point_in_time_recovery
+                ),
                 opts=pulumi.ResourceOptions.merge(
                     on_project, pulumi.ResourceOptions(protect=args.deletion_protection)
                 ),

@@ -57,7 +57,9 @@ class VercelAlerts(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: VercelAlertsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         if not args.project_ids:
-            raise ValueError(f"VercelAlerts {name}: give at least one project; an empty list means every project")
+            raise ValueError(
+                f"VercelAlerts {name}: give at least one project; an empty list means every project"
+            )
         if not args.endpoint.startswith("https://"):
             raise ValueError(f"VercelAlerts {name}: the endpoint must be https://, got {args.endpoint!r}")
         super().__init__(VERCEL_ALERTS_TYPE, name, None, opts)

@@ -121,7 +121,9 @@ class Worker(pulumi.ComponentResource):
     def __init__(self, name: str, args: WorkerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(WORKER_TYPE, name, None, opts)
         if [args.hostname, args.route_pattern, args.workers_dev_subdomain].count(None) != 2:
-            raise ValueError(f"Worker {name}: give exactly one of hostname, route_pattern or workers_dev_subdomain")
+            raise ValueError(
+                f"Worker {name}: give exactly one of hostname, route_pattern or workers_dev_subdomain"
+            )
         if args.workers_dev_subdomain is None and args.zone_id is None:
             raise ValueError(f"Worker {name}: a custom domain or route needs zone_id")
         reserved = {"CLOUDFLARE_API_TOKEN", "CLOUDFLARE_ACCOUNT_ID", "WRANGLER_ENV"}

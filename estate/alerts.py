@@ -146,9 +146,10 @@ def _health_routes(plan: _Plan, checks: Iterable[Resource]) -> list[str]:
     routes: list[str] = []
     for check in checks:
         policies = [
-            p for p in plan.depending_on(check, NOTIFICATION_POLICY)
+            p
+            for p in plan.depending_on(check, NOTIFICATION_POLICY)
             if p["inputs"].get("alertType") == "health_check_status_notification"
-        ]  # fmt: skip
+        ]
         if policies:
             routes.append(f"Cloudflare health check {check['inputs'].get('name')} → Slack")
     return routes
@@ -171,24 +172,30 @@ def _vercel_routes(plan: _Plan, relays: list[_Relay], project: Resource) -> list
                         for t in cast(list[dict[str, str]], rule["inputs"].get("triggers") or [])
                     )
                     routes.append(f"Vercel alert rule ({triggers}) → relay → Slack")
-    relay_parts = {r["urn"] for relay in relays for r in plan.resources if r.get("parent") == relay.component["urn"]}
+    relay_parts = {
+        r["urn"] for relay in relays for r in plan.resources if r.get("parent") == relay.component["urn"]
+    }
     for variable in plan.depending_on(project, VERCEL_ENV):
         if variable["inputs"].get("key") != "SENTRY_DSN":
             continue
         for key in plan.dependencies(variable, SENTRY_KEY):
             for sentry_project in plan.dependencies(key, SENTRY_PROJECT):
                 plugins = [
-                    p for p in plan.depending_on(sentry_project, SENTRY_PLUGIN)
+                    p
+                    for p in plan.depending_on(sentry_project, SENTRY_PLUGIN)
                     if p["inputs"].get("plugin") == "webhooks"
                     and relay_parts & set(p["options"]["depends_on"])
-                ]  # fmt: skip
+                ]
                 alerts = [
-                    a for a in plan.depending_on(sentry_project, SENTRY_ISSUE_ALERT)
+                    a
+                    for a in plan.depending_on(sentry_project, SENTRY_ISSUE_ALERT)
                     if any(action.get("service") == "webhooks" for action in a["inputs"].get("actions") or [])
-                ]  # fmt: skip
+                ]
                 if plugins and alerts:
-                    routes.append(f"Sentry project {sentry_project['inputs'].get('slug')}: "
-                                  f"{len(alerts)} issue alerts → relay → Slack")  # fmt: skip
+                    routes.append(
+                        f"Sentry project {sentry_project['inputs'].get('slug')}: "
+                        f"{len(alerts)} issue alerts → relay → Slack"
+                    )
     return routes
 
 
@@ -202,17 +209,21 @@ def _pages_routes(plan: _Plan, relays: list[_Relay], project: Resource) -> list[
         for destination in plan.dependencies(policy, NOTIFICATION_WEBHOOKS):
             relay = _relay_for(relays, destination["inputs"].get("url"))
             if relay and name in relay.projects:
-                events = ", ".join(cast(list[str], (inputs.get("filters") or {}).get("events") or ["all events"]))
+                events = ", ".join(
+                    cast(list[str], (inputs.get("filters") or {}).get("events") or ["all events"])
+                )
                 routes.append(f"Cloudflare pages_event_alert ({events}) → relay → Slack")
     return routes
 
 
 def _repository_routes(plan: _Plan, governance: Resource) -> list[str]:
     secrets = [
-        r for r in plan.resources
-        if r["type"] == ENVIRONMENT_SECRET and r.get("parent") == governance["urn"]
+        r
+        for r in plan.resources
+        if r["type"] == ENVIRONMENT_SECRET
+        and r.get("parent") == governance["urn"]
         and r["inputs"].get("secretName") == CI_WEBHOOK_SECRET
-    ]  # fmt: skip
+    ]
     if not secrets:
         return []
     posting = sorted(
@@ -221,7 +232,7 @@ def _repository_routes(plan: _Plan, governance: Resource) -> list[str]:
         if delivery["type"] == DELIVERY_BRANCH and delivery.get("parent") == governance["urn"]
         for path, content in dict(delivery["inputs"].get("files") or {}).items()
         if f"secrets.{CI_WEBHOOK_SECRET}" in str(content)
-    )  # fmt: skip
+    )
     used = f"posted by {', '.join(posting)}" if posting else "no delivered workflow posts with it yet"
     return [f"environment secret {CI_WEBHOOK_SECRET} for failure steps ({used}) → Slack"]
 
@@ -243,7 +254,9 @@ def _stacks_of(workflow: dict[str, Any]) -> set[str]:
 _MATRIX_EXPRESSION = re.compile(r"\$\{\{\s*matrix\.([A-Za-z0-9_-]+)\s*\}\}")
 
 
-def estate_pipeline_routes(workflows_dir: Path = ESTATE_WORKFLOWS_DIR, stack: str | None = None) -> list[System]:
+def estate_pipeline_routes(
+    workflows_dir: Path = ESTATE_WORKFLOWS_DIR, stack: str | None = None
+) -> list[System]:
     """The estate's own apply and drift workflows, and what their failure steps report to.
 
     With ``stack``, only the workflows that run Pulumi on that stack (their
@@ -280,21 +293,38 @@ def coverage(plan: dict[str, Any], workflows_dir: Path | None = ESTATE_WORKFLOWS
     relays = _relays(index)
     systems: list[System] = []
     for project in index.of_type(VERCEL_PROJECT):
-        systems.append(System("Vercel project", str(project["inputs"].get("name")), index.app_of(project),
-                              tuple(_vercel_routes(index, relays, project))))  # fmt: skip
+        systems.append(
+            System(
+                "Vercel project",
+                str(project["inputs"].get("name")),
+                index.app_of(project),
+                tuple(_vercel_routes(index, relays, project)),
+            )
+        )
     for project in index.of_type(PAGES_PROJECT):
-        systems.append(System("Pages project", str(project["inputs"].get("name")), index.app_of(project),
-                              tuple(_pages_routes(index, relays, project))))  # fmt: skip
-    workers = [(str(d["inputs"].get("service")), d["inputs"].get("hostname"), index.app_of(d))
-               for d in index.of_type(WORKERS_DOMAIN)]  # fmt: skip
+        systems.append(
+            System(
+                "Pages project",
+                str(project["inputs"].get("name")),
+                index.app_of(project),
+                tuple(_pages_routes(index, relays, project)),
+            )
+        )
+    workers = [
+        (str(d["inputs"].get("service")), d["inputs"].get("hostname"), index.app_of(d))
+        for d in index.of_type(WORKERS_DOMAIN)
+    ]
     # Staging's Workers answer on workers.dev of their own account (stacks/cloudflare_accounts.py).
     for subdomain in index.of_type(WORKERS_SUBDOMAIN):
         app = index.app_of(subdomain)
         if app is not None and subdomain["inputs"].get("enabled") is True:
             script = str(subdomain["inputs"].get("scriptName"))
-            hosts = [str(c["inputs"].get("address")) for c in index.of_type(HEALTH_CHECK)
-                     if str(c["inputs"].get("address")).startswith(f"{script}.")
-                     and str(c["inputs"].get("address")).endswith(".workers.dev")]  # fmt: skip
+            hosts = [
+                str(c["inputs"].get("address"))
+                for c in index.of_type(HEALTH_CHECK)
+                if str(c["inputs"].get("address")).startswith(f"{script}.")
+                and str(c["inputs"].get("address")).endswith(".workers.dev")
+            ]
             workers.append((script, hosts[0] if hosts else f"{script}.workers.dev", app))
     workers += [(r.script_name, r.component["inputs"].get("hostname"), None) for r in relays]
     for script, hostname, app in workers:
@@ -302,11 +332,23 @@ def coverage(plan: dict[str, Any], workflows_dir: Path | None = ESTATE_WORKFLOWS
         systems.append(System("Worker", f"{script} ({hostname})", app, tuple(_health_routes(index, checks))))
     for database in index.of_type(SUPABASE_PROJECT):
         checks = index.depending_on(database, HEALTH_CHECK)
-        systems.append(System("database", str(database["inputs"].get("name")), index.app_of(database),
-                              tuple(_health_routes(index, checks))))  # fmt: skip
+        systems.append(
+            System(
+                "database",
+                str(database["inputs"].get("name")),
+                index.app_of(database),
+                tuple(_health_routes(index, checks)),
+            )
+        )
     for governance in index.of_type(GOVERNANCE):
-        systems.append(System("repository CI", str(governance["name"]), index.app_of(governance),
-                              tuple(_repository_routes(index, governance))))  # fmt: skip
+        systems.append(
+            System(
+                "repository CI",
+                str(governance["name"]),
+                index.app_of(governance),
+                tuple(_repository_routes(index, governance)),
+            )
+        )
     if workflows_dir is not None:
         systems += estate_pipeline_routes(workflows_dir, stack=plan.get("stack"))
     return systems
@@ -324,7 +366,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--stack", required=True, help="stack name; reads Pulumi.<stack>.yaml")
-    parser.add_argument("--format", choices=("table", "json"), default="table", help="table for people, json for machines")
+    parser.add_argument(
+        "--format", choices=("table", "json"), default="table", help="table for people, json for machines"
+    )
     parser.add_argument("--quiet", action="store_true", help="print only the summary line")
     parser.set_defaults(handler=handle)
 
@@ -340,7 +384,11 @@ def handle(args: argparse.Namespace) -> int:
     systems = coverage(plan)
     missing = uncovered(systems)
     if args.format == "json":
-        document = {"stack": args.stack, "systems": [asdict(s) for s in systems], "uncovered": [s.name for s in missing]}
+        document = {
+            "stack": args.stack,
+            "systems": [asdict(s) for s in systems],
+            "uncovered": [s.name for s in missing],
+        }
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
     else:
         _print_table(args.stack, systems, missing, quiet=quiet)
@@ -365,7 +413,10 @@ def _print_table(stack: str, systems: list[System], missing: list[System], *, qu
     if not quiet:
         out.print(table)
     if missing:
-        out.print(f"[bold red]{len(missing)} system(s) without any alert route:[/] "
-                  + ", ".join(escape(s.name) for s in missing) + " (see docs/alerting.md)")  # fmt: skip
+        out.print(
+            f"[bold red]{len(missing)} system(s) without any alert route:[/] "
+            + ", ".join(escape(s.name) for s in missing)
+            + " (see docs/alerting.md)"
+        )
     else:
         out.print(f"[green]every one of {len(systems)} systems has an alert route[/]")

@@ -102,7 +102,10 @@ def register(subparsers: _Subparsers) -> None:
 
 def _add_output_flags(parser: argparse.ArgumentParser) -> None:
     _ = parser.add_argument(
-        "--format", choices=("table", "json"), default="table", help="table for people (default), json for scripts"
+        "--format",
+        choices=("table", "json"),
+        default="table",
+        help="table for people (default), json for scripts",
     )
     _ = parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
@@ -275,7 +278,9 @@ def _print_bootstrap(result: BootstrapResult) -> None:
         table.add_column(column)
     for report in result.settings:
         style = _STATUS_STYLE[report.status.value]
-        table.add_row(report.resource, report.setting, report.wanted, report.found, f"[{style}]{report.status}[/]")
+        table.add_row(
+            report.resource, report.setting, report.wanted, report.found, f"[{style}]{report.status}[/]"
+        )
     console.print(table)
 
     if result.blocked:
@@ -339,7 +344,13 @@ def _print_history(history: StateHistory) -> None:
         else:
             status = "[green]current[/]" if version.is_latest else "previous"
         size = "-" if version.size is None else f"{version.size:,} B"
-        row = [str(index), version.version_id, version.last_modified.strftime("%Y-%m-%d %H:%M:%S"), size, status]
+        row = [
+            str(index),
+            version.version_id,
+            version.last_modified.strftime("%Y-%m-%d %H:%M:%S"),
+            size,
+            status,
+        ]
         if len(keys) > 1:
             row.append(version.key)
         table.add_row(*row)

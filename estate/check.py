@@ -32,12 +32,21 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("plan", nargs="?", metavar="PLAN.json",
-                        help="a plan document as `estate plan --format json` prints it; `-` reads stdin")  # fmt: skip
+    parser.add_argument(
+        "plan",
+        nargs="?",
+        metavar="PLAN.json",
+        help="a plan document as `estate plan --format json` prints it; `-` reads stdin",
+    )
     parser.add_argument("--stack", help="plan this stack offline and check it (instead of PLAN.json)")
-    parser.add_argument("--stack-files", action="store_true",
-                        help="also check every Pulumi.<stack>.yaml for plaintext secrets")  # fmt: skip
-    parser.add_argument("--format", choices=("text", "json"), default="text", help="text for people, json for machines")
+    parser.add_argument(
+        "--stack-files",
+        action="store_true",
+        help="also check every Pulumi.<stack>.yaml for plaintext secrets",
+    )
+    parser.add_argument(
+        "--format", choices=("text", "json"), default="text", help="text for people, json for machines"
+    )
     parser.add_argument("--quiet", action="store_true", help="print only the summary lines")
     parser.set_defaults(handler=handle)
 
@@ -46,13 +55,19 @@ def handle(args: argparse.Namespace) -> int:
     from estate.output import print_error_list
 
     if args.plan and args.stack:
-        print_error_list("check: give PLAN.json or --stack, not both",
-                         [f"PLAN.json = {args.plan!r}, --stack = {args.stack!r}: drop one of them"])  # fmt: skip
+        print_error_list(
+            "check: give PLAN.json or --stack, not both",
+            [f"PLAN.json = {args.plan!r}, --stack = {args.stack!r}: drop one of them"],
+        )
         return 2
     if not (args.plan or args.stack or args.stack_files):
-        print_error_list("check: nothing to check",
-                         ["give PLAN.json (from `estate plan --stack NAME --format json`), --stack NAME, "
-                          "and/or --stack-files"])  # fmt: skip
+        print_error_list(
+            "check: nothing to check",
+            [
+                "give PLAN.json (from `estate plan --stack NAME --format json`), --stack NAME, "
+                "and/or --stack-files"
+            ],
+        )
         return 2
 
     plan: dict[str, Any] | None = None
@@ -101,7 +116,9 @@ def handle(args: argparse.Namespace) -> int:
         if plan_errors:
             print_error_list(plan_error_title, plan_errors)
         if plan is not None:
-            print_violations(out, violations, str(plan.get("stack", "?")), quiet=getattr(args, "quiet", False))
+            print_violations(
+                out, violations, str(plan.get("stack", "?")), quiet=getattr(args, "quiet", False)
+            )
         if args.stack_files:
             print_stack_file_problems(out, stack_file_problems, quiet=getattr(args, "quiet", False))
     if plan_errors:
@@ -115,14 +132,22 @@ def _load_plan(source: str) -> dict[str, Any] | list[str]:
     try:
         raw = sys.stdin.read() if source == "-" else Path(source).read_text()
     except OSError as error:
-        return [f"PLAN.json = {source!r}: {error.strerror}; write one with "
-                "`python -m estate plan --stack NAME --format json > plan.json`"]  # fmt: skip
+        return [
+            f"PLAN.json = {source!r}: {error.strerror}; write one with "
+            "`python -m estate plan --stack NAME --format json > plan.json`"
+        ]
     try:
         document = json.loads(raw)
     except json.JSONDecodeError as error:
-        return [f"{name} is not JSON (line {error.lineno}, column {error.colno}: {error.msg}); pass the output "
-                "of `python -m estate plan --stack NAME --format json`"]  # fmt: skip
-    return document if isinstance(document, dict) else [f"{name} holds a JSON {type(document).__name__}, not a plan"]
+        return [
+            f"{name} is not JSON (line {error.lineno}, column {error.colno}: {error.msg}); pass the output "
+            "of `python -m estate plan --stack NAME --format json`"
+        ]
+    return (
+        document
+        if isinstance(document, dict)
+        else [f"{name} holds a JSON {type(document).__name__}, not a plan"]
+    )
 
 
 def _plan_stack(stack: str) -> dict[str, Any] | list[str]:
@@ -137,7 +162,9 @@ def _plan_stack(stack: str) -> dict[str, Any] | list[str]:
         return list(error.problems)
 
 
-def print_violations(out: Console, violations: Sequence[Violation], stack: str, *, quiet: bool = False) -> None:
+def print_violations(
+    out: Console, violations: Sequence[Violation], stack: str, *, quiet: bool = False
+) -> None:
     """Each violation (policy, level, resource URN, problem, fix), then one summary line."""
     from rich.markup import escape
 
@@ -145,7 +172,9 @@ def print_violations(out: Console, violations: Sequence[Violation], stack: str, 
 
     for violation in [] if quiet else violations:
         colour, mark = ("red", "✗") if violation.mandatory else ("yellow", "!")
-        out.print(f"[bold {colour}]{mark} {violation.enforcement_level}[/] [bold]{escape(violation.policy)}[/]")
+        out.print(
+            f"[bold {colour}]{mark} {violation.enforcement_level}[/] [bold]{escape(violation.policy)}[/]"
+        )
         out.print(f"  [dim]resource[/] {escape(violation.urn or '(the stack)')}")
         out.print(f"  [dim]problem [/] {escape(violation.message)}")
         out.print(f"  [dim]fix     [/] [green]{escape(violation.fix)}[/]")
@@ -155,11 +184,15 @@ def print_violations(out: Console, violations: Sequence[Violation], stack: str, 
         out.print(f"[bold green]✓[/] {escape(stack)}: passes {PACK_NAME} ({len(POLICIES)} policies)")
     else:
         colour = "red" if mandatory else "yellow"
-        out.print(f"[bold {colour}]{escape(stack)}: {mandatory} mandatory, {advisory} advisory "
-                  f"violation(s) of {PACK_NAME}[/]")  # fmt: skip
+        out.print(
+            f"[bold {colour}]{escape(stack)}: {mandatory} mandatory, {advisory} advisory "
+            f"violation(s) of {PACK_NAME}[/]"
+        )
 
 
-def print_stack_file_problems(out: Console, problems: Sequence[HygieneProblem], *, quiet: bool = False) -> None:
+def print_stack_file_problems(
+    out: Console, problems: Sequence[HygieneProblem], *, quiet: bool = False
+) -> None:
     from rich.markup import escape
 
     for problem in [] if quiet else problems:
@@ -167,8 +200,10 @@ def print_stack_file_problems(out: Console, problems: Sequence[HygieneProblem], 
         out.print(f"  [dim]problem [/] {escape(problem.problem)}")
         out.print(f"  [dim]fix     [/] [green]{escape(problem.fix)}[/]")
     if problems:
-        out.print(f"[bold red]stack files: {len(problems)} problem(s) (plaintext secrets, unreadable files, "
-                  "identifiers shared with production)[/]")  # fmt: skip
+        out.print(
+            f"[bold red]stack files: {len(problems)} problem(s) (plaintext secrets, unreadable files, "
+            "identifiers shared with production)[/]"
+        )
     else:
         out.print("[bold green]✓[/] stack files: no plaintext secrets")
 

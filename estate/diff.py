@@ -155,6 +155,7 @@ def _is_reference(generic_key: str) -> bool:
     last = generic_key.split(".")[-1].replace("[]", "")
     return last not in _CONFIG_ID_INPUTS and bool(re.search(r"(?:Ids?|_ref|_id)$|^id$", last))
 
+
 def get_path(inputs: Mapping[str, Any], dotted: str) -> Any:
     """``inputs['a']['b']`` for ``"a.b"``; None if any step is missing."""
     value: Any = inputs
@@ -220,7 +221,9 @@ def _pages_dev_aliases(plan: Plan) -> dict[str, str]:
 
 def _access_lines(inputs: Mapping[str, Any], aliases: Mapping[str, str]) -> list[str]:
     policies: list[Any] = inputs.get("policies") or []
-    decisions = sorted({str(p.get("decision") or "allow") for p in policies if isinstance(p, Mapping)}) or ["allow"]
+    decisions = sorted({str(p.get("decision") or "allow") for p in policies if isinstance(p, Mapping)}) or [
+        "allow"
+    ]
     uris = [str(d.get("uri")) for d in inputs.get("destinations") or [] if isinstance(d, Mapping)]
     return [f"{aliases.get(uri, uri)} ({'/'.join(decisions)})" for uri in uris]
 
@@ -285,7 +288,9 @@ def profile(plan: Plan) -> Profile:
             add["github environment"].add(str(inputs.get("environment")))
         elif kind == VERCEL_ENV:
             sensitive = ", sensitive" if inputs.get("sensitive") else ""
-            add["runtime env names"].add(f"{inputs.get('key')} ({'/'.join(inputs.get('targets') or [])}{sensitive})")
+            add["runtime env names"].add(
+                f"{inputs.get('key')} ({'/'.join(inputs.get('targets') or [])}{sensitive})"
+            )
         elif kind == ENVIRONMENT_VARIABLE:
             add["workflow variable names"].add(str(inputs.get("variableName")))
         elif kind == ENVIRONMENT_SECRET:
@@ -298,10 +303,14 @@ def profile(plan: Plan) -> Profile:
                 add["required checks"].update(str(c) for c in checks.get("contexts") or [])
         elif kind == SUPABASE_PROJECT:
             protected = ", protected" if resource["options"]["protect"] else ""
-            add["database"].add(f"{inputs.get('name')} ({inputs.get('instance_size')}, {inputs.get('region')}{protected})")
+            add["database"].add(
+                f"{inputs.get('name')} ({inputs.get('instance_size')}, {inputs.get('region')}{protected})"
+            )
         elif kind == SUPABASE_PITR:
             add["database"].add(f"point-in-time recovery {inputs.get('variant')}")
-    return {app: {aspect: sorted(values) for aspect, values in found.items()} for app, found in aspects.items()}
+    return {
+        app: {aspect: sorted(values) for aspect, values in found.items()} for app, found in aspects.items()
+    }
 
 
 # --- comparing two plans --------------------------------------------------------------------
@@ -355,7 +364,10 @@ def _status(left: list[str], right: list[str], left_env: str, right_env: str) ->
 def _normalizer(environment: str, deploy_branches: set[str]) -> Callable[[Any], Any]:
     """Makes a value environment-neutral: the marker stripped, the environment's name and its
     deploy branches replaced by one token (staging's deploy branch is called "staging" too)."""
-    words = [re.compile(rf"(?<![A-Za-z0-9_]){re.escape(word)}(?![A-Za-z0-9_])") for word in sorted({environment, *deploy_branches})]
+    words = [
+        re.compile(rf"(?<![A-Za-z0-9_]){re.escape(word)}(?![A-Za-z0-9_])")
+        for word in sorted({environment, *deploy_branches})
+    ]
 
     def normal(value: Any) -> Any:
         if not isinstance(value, str):
@@ -411,8 +423,15 @@ def compare(left: Plan, right: Plan) -> dict[str, Any]:
     ):
         for role in sorted(set(roles) - set(other)):
             resource = roles[role]
-            one_sided.append(OneSided(apps[resource["urn"]], resource["type"], neutral(resource["name"], env),
-                                      resource["name"], stack))  # fmt: skip
+            one_sided.append(
+                OneSided(
+                    apps[resource["urn"]],
+                    resource["type"],
+                    neutral(resource["name"], env),
+                    resource["name"],
+                    stack,
+                )
+            )
 
     left_profile, right_profile = profile(left), profile(right)
     other_settings: dict[str, tuple[list[str], list[str]]] = defaultdict(lambda: ([], []))
@@ -436,8 +455,11 @@ def compare(left: Plan, right: Plan) -> dict[str, Any]:
             a_values = left_profile.get(app, {}).get(aspect, [])
             b_values = right_profile.get(app, {}).get(aspect, [])
             if a_values or b_values:
-                aspects.append(AspectDiff(app, aspect, a_values, b_values,
-                                          _status(a_values, b_values, left_env, right_env)))  # fmt: skip
+                aspects.append(
+                    AspectDiff(
+                        app, aspect, a_values, b_values, _status(a_values, b_values, left_env, right_env)
+                    )
+                )
 
     leaks: list[Leak] = []
     if left_env == PRODUCTION and right_env != PRODUCTION:
@@ -459,16 +481,20 @@ def _app_order(app: str) -> tuple[int, str]:
     return (1 if app == SHARED else 0, app)
 
 
-def _summary(left: str, right: str, one_sided: list[OneSided], aspects: list[AspectDiff], leaks: list[Leak]) -> str:
+def _summary(
+    left: str, right: str, one_sided: list[OneSided], aspects: list[AspectDiff], leaks: list[Leak]
+) -> str:
     only_left = sum(1 for o in one_sided if o.stack == left)
     only_right = len(one_sided) - only_left
     differing = [a for a in aspects if a.status == "differs"]
     renamed = sum(1 for a in aspects if a.status == "environment names")
     apps = len({a.app for a in differing})
     leak_text = f"{len(leaks)} thing(s) point at production" if leaks else "nothing points at production"
-    return (f"{left} ↔ {right}: {only_left} only in {left}, {only_right} only in {right}; "
-            f"{len(differing)} aspect(s) differ in {apps} app(s), {renamed} differ only by environment names; "
-            f"{leak_text}")  # fmt: skip
+    return (
+        f"{left} ↔ {right}: {only_left} only in {left}, {only_right} only in {right}; "
+        f"{len(differing)} aspect(s) differ in {apps} app(s), {renamed} differ only by environment names; "
+        f"{leak_text}"
+    )
 
 
 # --- what points at production --------------------------------------------------------------
@@ -528,8 +554,17 @@ def production_leaks(production: Plan, other: Plan) -> list[Leak]:
         kind = resource["type"]
 
         def flag(field: str, found: str, reason: str, resource: Resource = resource) -> None:
-            leaks.append(Leak(other["stack"], app_by_urn[resource["urn"]], resource["name"], resource["type"],
-                              field, found, reason))  # fmt: skip
+            leaks.append(
+                Leak(
+                    other["stack"],
+                    app_by_urn[resource["urn"]],
+                    resource["name"],
+                    resource["type"],
+                    field,
+                    found,
+                    reason,
+                )
+            )
 
         for path, text in _strings(inputs):
             for host in sorted(set(_HOSTNAME.findall(text.lower()))):
@@ -582,7 +617,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("left", help="a stack name, e.g. prod")
     parser.add_argument("right", help="another stack name, e.g. staging")
-    parser.add_argument("--format", choices=("table", "json"), default="table", help="table for people, json for machines")
+    parser.add_argument(
+        "--format", choices=("table", "json"), default="table", help="table for people, json for machines"
+    )
     parser.add_argument("--all", action="store_true", help="also list the aspects that are the same")
     parser.add_argument("--quiet", action="store_true", help="print only the summary line (and the flags)")
     parser.set_defaults(handler=handle)
@@ -592,7 +629,10 @@ def handle(args: argparse.Namespace) -> int:
     from estate.output import plan_stacks, print_error_list, write_json
 
     if args.left == args.right:
-        print_error_list("nothing to compare", [f"both stacks are {args.left!r}: give two different stacks, e.g. `diff prod staging`"])
+        print_error_list(
+            "nothing to compare",
+            [f"both stacks are {args.left!r}: give two different stacks, e.g. `diff prod staging`"],
+        )
         return 2
     plans = plan_stacks([args.left, args.right], quiet=args.quiet or args.format == "json")
     if plans is None:
@@ -623,8 +663,11 @@ def print_diff(document: Mapping[str, Any], *, show_same: bool = False, quiet: b
             table.add_column("resource")
             table.add_column("only in", style="cyan")
             for item in only_in:
-                table.add_row(escape(item["app"]), f"[green]{escape(short_type(item['type']))}[/] {escape(item['role'])}",
-                              escape(item["stack"]))  # fmt: skip
+                table.add_row(
+                    escape(item["app"]),
+                    f"[green]{escape(short_type(item['type']))}[/] {escape(item['role'])}",
+                    escape(item["stack"]),
+                )
             out.print(table)
 
         rows = [a for a in document["aspects"] if show_same or a["status"] != "same"]
@@ -648,8 +691,13 @@ def print_diff(document: Mapping[str, Any], *, show_same: bool = False, quiet: b
             left_text = ("\n".join(escape(v) for v in left_values) or "[dim]—[/]") + shared_note
             right_text = ("\n".join(escape(v) for v in right_values) or "[dim]—[/]") + shared_note
             status = row["status"]
-            table.add_row(escape(row["app"]), escape(row["aspect"]), left_text, right_text,
-                          f"[{style[status]}]{mark[status]}[/]")  # fmt: skip
+            table.add_row(
+                escape(row["app"]),
+                escape(row["aspect"]),
+                left_text,
+                right_text,
+                f"[{style[status]}]{mark[status]}[/]",
+            )
         out.print(table)
 
     if leaks:
@@ -661,8 +709,14 @@ def print_diff(document: Mapping[str, Any], *, show_same: bool = False, quiet: b
         table.add_column("found", style="red")
         table.add_column("why")
         for leak in leaks:
-            table.add_row(escape(leak["stack"]), escape(leak["app"]), escape(leak["resource"]), escape(leak["field"]),
-                          escape(leak["found"]), escape(leak["reason"]))  # fmt: skip
+            table.add_row(
+                escape(leak["stack"]),
+                escape(leak["app"]),
+                escape(leak["resource"]),
+                escape(leak["field"]),
+                escape(leak["found"]),
+                escape(leak["reason"]),
+            )
         out.print(table)
     colour = "red" if leaks else "green"
     out.print(f"[bold {colour}]{escape(document['summary'])}[/]")

@@ -69,17 +69,31 @@ class Diagnosis:
     @property
     def summary(self) -> str:
         if self.ok:
-            unverified = (f"; {len(self.encrypted_secrets)} encrypted secret(s): present, their format is checked "
-                          "with the real values on `pulumi preview`") if self.encrypted_secrets else ""  # fmt: skip
+            unverified = (
+                (
+                    f"; {len(self.encrypted_secrets)} encrypted secret(s): present, their format is checked "
+                    "with the real values on `pulumi preview`"
+                )
+                if self.encrypted_secrets
+                else ""
+            )
             return f"{self.stack}: all {self.settings_present} settings present{unverified}"
         secrets = sum(1 for f in self.to_replace if f.value == "(missing)")
         examples = len(self.to_replace) - secrets
-        before = (f"before a real run: replace {examples} placeholder value(s), set {secrets} secret(s)"
-                  if self.to_replace else "nothing else to replace before a real run")  # fmt: skip
+        before = (
+            f"before a real run: replace {examples} placeholder value(s), set {secrets} secret(s)"
+            if self.to_replace
+            else "nothing else to replace before a real run"
+        )
         missing = sum(1 for f in self.findings if f.value == "(missing)")
-        problems = (f"{len(self.findings)} problem(s) to fix ({missing} missing, {len(self.findings) - missing} invalid)"
-                    if self.findings else "no problems")  # fmt: skip
-        rotate = f"; {len(self.rotation_due)} credential(s) past the rotation period" if self.rotation_due else ""
+        problems = (
+            f"{len(self.findings)} problem(s) to fix ({missing} missing, {len(self.findings) - missing} invalid)"
+            if self.findings
+            else "no problems"
+        )
+        rotate = (
+            f"; {len(self.rotation_due)} credential(s) past the rotation period" if self.rotation_due else ""
+        )
         return f"{self.stack}: {problems}{rotate}; {before}; {self.settings_present} present"
 
 
@@ -130,17 +144,28 @@ def diagnose(stack: str, project_dir: Path = PROJECT_DIR, today: date | None = N
     bad = {f.key for f in findings}
     for key in placeholder_keys(path):
         if key not in bad:
-            to_replace.append(Finding(key, "(placeholder)", "an example value committed to the repository; "
-                                      "replace it with yours", config_set(key, path="." in key, stack=stack)))  # fmt: skip
+            to_replace.append(
+                Finding(
+                    key,
+                    "(placeholder)",
+                    "an example value committed to the repository; replace it with yours",
+                    config_set(key, path="." in key, stack=stack),
+                )
+            )
 
     known = set(known_config_keys())
     present = sum(1 for key in config if key in known)
-    encrypted = sorted(key for key in placeholders if key in in_file and config.get(key) == OFFLINE_SECRET_PLACEHOLDER)
+    encrypted = sorted(
+        key for key in placeholders if key in in_file and config.get(key) == OFFLINE_SECRET_PLACEHOLDER
+    )
     rotation_due = [
-        Finding(f"estate:rotation.lastRotated.{rotation_entry(due.key)}", due.last_rotated,
-                f"{due.key} ({due.description}) is past the rotation period: due on {due.due}, {due.days_overdue} "
-                "day(s) ago. Rotate it at its vendor, set the new value, record the date",
-                " && ".join(due.fix))  # fmt: skip
+        Finding(
+            f"estate:rotation.lastRotated.{rotation_entry(due.key)}",
+            due.last_rotated,
+            f"{due.key} ({due.description}) is past the rotation period: due on {due.due}, {due.days_overdue} "
+            "day(s) ago. Rotate it at its vendor, set the new value, record the date",
+            " && ".join(due.fix),
+        )
         for due in due_in_stack_file(stack, project_dir, today or datetime.now(UTC).date())
     ]
     return Diagnosis(stack, findings, present, encrypted, to_replace, rotation_due)
@@ -154,9 +179,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--stack", required=True, help="stack name; reads Pulumi.<stack>.yaml")
-    parser.add_argument("--format", choices=("table", "json"), default="table", help="table for people, json for machines")
+    parser.add_argument(
+        "--format", choices=("table", "json"), default="table", help="table for people, json for machines"
+    )
     parser.add_argument("--quiet", action="store_true", help="print only the summary line")
-    parser.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help="the directory with Pulumi.yaml (default: this repository)")
+    parser.add_argument(
+        "--project-dir",
+        type=Path,
+        default=PROJECT_DIR,
+        help="the directory with Pulumi.yaml (default: this repository)",
+    )
     parser.set_defaults(handler=handle)
 
 
@@ -216,13 +248,20 @@ def print_diagnosis(diagnosis: Diagnosis, *, quiet: bool = False) -> None:
             shown = finding.value not in ("(missing)", "(placeholder)")
             value = f"\n[dim]now: {escape(finding.value)}[/]" if shown else ""
             label = {"(missing)": "[red]missing[/]", "(placeholder)": "[yellow]placeholder[/]"}.get(
-                finding.value, "[red]rotate[/]" if finding in diagnosis.rotation_due else "[yellow]invalid[/]")  # fmt: skip
-            table.add_row(escape(finding.key), f"{label}: {escape(finding.message)}{value}", escape(finding.fix))
+                finding.value, "[red]rotate[/]" if finding in diagnosis.rotation_due else "[yellow]invalid[/]"
+            )
+            table.add_row(
+                escape(finding.key), f"{label}: {escape(finding.message)}{value}", escape(finding.fix)
+            )
         out.print(table)
         out.print("[bold]All fixes, to paste:[/]")
         for finding in findings:
             out.print(escape(finding.fix), soft_wrap=True)
-    if not quiet and any("--secret" in f.fix for f in [*diagnosis.findings, *diagnosis.rotation_due, *diagnosis.to_replace]):
-        out.print("[dim]`pulumi config set --secret KEY` prompts for the value, so it stays out of your shell history.[/]")
+    if not quiet and any(
+        "--secret" in f.fix for f in [*diagnosis.findings, *diagnosis.rotation_due, *diagnosis.to_replace]
+    ):
+        out.print(
+            "[dim]`pulumi config set --secret KEY` prompts for the value, so it stays out of your shell history.[/]"
+        )
     colour = "green" if diagnosis.ok else ("red" if diagnosis.findings else "yellow")
     out.print(f"[bold {colour}]{escape(diagnosis.summary)}[/]")

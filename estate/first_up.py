@@ -43,15 +43,24 @@ class UnmetPrecondition:
 
     def __str__(self) -> str:
         if not self.provider_urns:
-            return (f"{self.urn}: needs {self.fact} {self.key!r} to exist first, and nothing in this stack "
-                    f"creates it (on a fresh environment it does not exist) [{self.source}]")  # fmt: skip
-        return (f"{self.urn}: needs {self.fact} {self.key!r}, which {', '.join(self.provider_urns)} creates, but "
-                f"does not depend on it: the engine may create them in either order; take an input from its "
-                f"outputs or add depends_on [{self.source}]")  # fmt: skip
+            return (
+                f"{self.urn}: needs {self.fact} {self.key!r} to exist first, and nothing in this stack "
+                f"creates it (on a fresh environment it does not exist) [{self.source}]"
+            )
+        return (
+            f"{self.urn}: needs {self.fact} {self.key!r}, which {', '.join(self.provider_urns)} creates, but "
+            f"does not depend on it: the engine may create them in either order; take an input from its "
+            f"outputs or add depends_on [{self.source}]"
+        )
 
     def to_json(self) -> dict[str, Any]:
-        return {"urn": self.urn, "fact": self.fact, "key": self.key, "created_by": list(self.provider_urns),
-                "source": self.source}  # fmt: skip
+        return {
+            "urn": self.urn,
+            "fact": self.fact,
+            "key": self.key,
+            "created_by": list(self.provider_urns),
+            "source": self.source,
+        }
 
 
 def _keys(rule: Rule, stack: str, resource: Mapping[str, Any]) -> list[str]:

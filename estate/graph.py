@@ -29,7 +29,9 @@ from typing import Any, Literal
 
 Plan = dict[str, Any]
 Resource = dict[str, Any]
-Kind = Literal["app", "repository", "protection", "environment", "hosting", "domain", "dns", "gate", "policy", "database"]
+Kind = Literal[
+    "app", "repository", "protection", "environment", "hosting", "domain", "dns", "gate", "policy", "database"
+]
 
 SHARED = "(shared)"
 APPLICATION = "estate:app:Application"
@@ -134,30 +136,43 @@ def build_graph(plan: Plan) -> EstateGraph:
         app = app_of(resource)
         provider = resource["type"].split(":")[0]
         if provider == "vercel" and kind == "Project":
-            node = graph.add(f"hosting:{resource['urn']}", f"Vercel project\n{inputs.get('name')}", "hosting", app)
+            node = graph.add(
+                f"hosting:{resource['urn']}", f"Vercel project\n{inputs.get('name')}", "hosting", app
+            )
             hosting_of_app[app].append(node)
             branch = (inputs.get("gitRepository") or {}).get("productionBranch")
             graph.link(f"repo:{app}", node, f"git push {branch}" if branch else "git")
         elif provider == "cloudflare" and kind == "PagesProject":
-            node = graph.add(f"pages:{inputs.get('name')}", f"Pages project\n{inputs.get('name')}", "hosting", app)
+            node = graph.add(
+                f"pages:{inputs.get('name')}", f"Pages project\n{inputs.get('name')}", "hosting", app
+            )
             hosting_of_app[app].append(node)
         elif provider == "cloudflare" and kind == "WorkersCustomDomain":
-            node = graph.add(f"worker:{inputs.get('service')}", f"Worker\n{inputs.get('service')}", "hosting", app)
+            node = graph.add(
+                f"worker:{inputs.get('service')}", f"Worker\n{inputs.get('service')}", "hosting", app
+            )
             hosting_of_app[app].append(node)
             host = graph.add(f"host:{inputs.get('hostname')}", str(inputs.get("hostname")), "domain", app)
             graph.link(node, host, "custom domain")
         elif resource["type"] == SUPABASE_PROJECT:
             database = _ancestor(resource, by_urn, SUPABASE_DATABASE)
-            node = graph.add(f"db:{resource['urn']}",
-                             f"Supabase {inputs.get('name')}\n{inputs.get('instance_size')}, {inputs.get('region')}",
-                             "database", app)  # fmt: skip
+            node = graph.add(
+                f"db:{resource['urn']}",
+                f"Supabase {inputs.get('name')}\n{inputs.get('instance_size')}, {inputs.get('region')}",
+                "database",
+                app,
+            )
             if database is not None:
                 database_node[database["urn"]] = node
         elif provider == "github" and kind == "BranchProtection":
             reviews = (inputs.get("requiredPullRequestReviews") or [{}])[0]
-            checks = [c for group in inputs.get("requiredStatusChecks") or [] for c in group.get("contexts") or []]
-            label = (f"protects {inputs.get('pattern')}\n{int(reviews.get('requiredApprovingReviewCount') or 0)} review(s)"
-                     + (f"\nchecks: {', '.join(checks)}" if checks else ""))  # fmt: skip
+            checks = [
+                c for group in inputs.get("requiredStatusChecks") or [] for c in group.get("contexts") or []
+            ]
+            label = (
+                f"protects {inputs.get('pattern')}\n{int(reviews.get('requiredApprovingReviewCount') or 0)} review(s)"
+                + (f"\nchecks: {', '.join(checks)}" if checks else "")
+            )
             node = graph.add(f"protection:{resource['urn']}", label, "protection", app)
             graph.link(f"repo:{app}", node)
         elif provider == "cloudflare" and kind == "ZeroTrustAccessPolicy":
@@ -184,14 +199,22 @@ def build_graph(plan: Plan) -> EstateGraph:
         elif provider == "cloudflare" and kind == "DnsRecord":
             host = graph.add(f"host:{inputs.get('name')}", str(inputs.get("name")), "domain", app)
             proxied = "proxied" if inputs.get("proxied") else "DNS only"
-            record = graph.add(f"dns:{resource['urn']}", f"{inputs.get('type')} -> {inputs.get('content')}\n({proxied})", "dns", app)
+            record = graph.add(
+                f"dns:{resource['urn']}",
+                f"{inputs.get('type')} -> {inputs.get('content')}\n({proxied})",
+                "dns",
+                app,
+            )
             graph.link(host, record, "DNS")
         elif provider == "cloudflare" and kind == "ZeroTrustAccessApplication":
             decisions = {str(p.get("decision") or "allow") for p in inputs.get("policies") or []}
             bypass = decisions == {"bypass"}
             uris = [str(d.get("uri")) for d in inputs.get("destinations") or []]
-            label = (f"Access bypass\n{uris[0].split('/', 1)[-1]}" if bypass and uris
-                     else f"Access gate\n{inputs.get('name')}")  # fmt: skip
+            label = (
+                f"Access bypass\n{uris[0].split('/', 1)[-1]}"
+                if bypass and uris
+                else f"Access gate\n{inputs.get('name')}"
+            )
             gate = graph.add(f"gate:{resource['urn']}", label, "gate", app)
             for uri in uris:
                 host = uri.split("/", 1)[0]
@@ -204,16 +227,20 @@ def build_graph(plan: Plan) -> EstateGraph:
             environment_of[app] = str(inputs.get("environment"))
         elif provider == "github" and kind == "ActionsEnvironmentSecret":
             secrets_of[app].append(str(inputs.get("secretName")))
-            wired += _database_wires(resource, by_urn, database_node, f"env:{app}", str(inputs.get("secretName")))
+            wired += _database_wires(
+                resource, by_urn, database_node, f"env:{app}", str(inputs.get("secretName"))
+            )
         elif provider == "github" and kind == "ActionsEnvironmentVariable":
             variables_of[app].append(str(inputs.get("variableName")))
         elif provider == "vercel" and kind == "ProjectEnvironmentVariable":
             project = _dependency(resource, by_urn, "vercel:index/project:Project")
             if project is not None:
-                wired += _database_wires(resource, by_urn, database_node, f"hosting:{project['urn']}", str(inputs.get("key")))
+                wired += _database_wires(
+                    resource, by_urn, database_node, f"hosting:{project['urn']}", str(inputs.get("key"))
+                )
 
     for app, environment in environment_of.items():
-        label = (f"environment {environment}\n{len(secrets_of[app])} secret(s), {len(variables_of[app])} variable(s)")
+        label = f"environment {environment}\n{len(secrets_of[app])} secret(s), {len(variables_of[app])} variable(s)"
         node = graph.add(f"env:{app}", label, "environment", app)
         graph.link(f"repo:{app}", node)
         for hosting in hosting_of_app[app]:
@@ -240,7 +267,11 @@ def _dependency(resource: Resource, by_urn: Mapping[str, Resource], type_token: 
 
 
 def _database_wires(
-    resource: Resource, by_urn: Mapping[str, Resource], database_node: Mapping[str, str], user: str, variable: str
+    resource: Resource,
+    by_urn: Mapping[str, Resource],
+    database_node: Mapping[str, str],
+    user: str,
+    variable: str,
 ) -> list[tuple[str, str, str]]:
     """(database node, ``user``, ``variable``) when the variable's value comes from a database."""
     wires: list[tuple[str, str, str]] = []
@@ -270,7 +301,7 @@ def to_dot(graph: EstateGraph) -> str:
         "digraph estate {",
         f"  label={_dot_text(graph.title)}; labelloc=t; fontsize=20; fontname=Helvetica;",
         "  rankdir=LR; compound=true; nodesep=0.25; ranksep=0.6;",
-        '  node [fontname=Helvetica, fontsize=11, penwidth=1];',
+        "  node [fontname=Helvetica, fontsize=11, penwidth=1];",
         '  edge [fontname=Helvetica, fontsize=9, color="#6b7280", fontcolor="#374151"];',
     ]
     for index, (cluster, nodes) in enumerate(graph.clusters().items()):
@@ -336,7 +367,12 @@ def render_svg(dot_source: str, renderer: Path | None = None) -> str:
     """Lays the graph out with ``dot`` and returns the SVG."""
     program = renderer or find_renderer()
     result = subprocess.run(
-        [str(program), "-Kdot", "-Tsvg"], input=dot_source, capture_output=True, text=True, timeout=120, check=False
+        [str(program), "-Kdot", "-Tsvg"],
+        input=dot_source,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     if result.returncode != 0 or "<svg" not in result.stdout:
         raise RuntimeError(f"{program.name} failed ({result.returncode}): {result.stderr.strip()[:500]}")
@@ -352,8 +388,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--stack", required=True, help="stack name; reads Pulumi.<stack>.yaml")
-    parser.add_argument("--format", choices=("svg", "dot", "mermaid", "json"), default="svg",
-                        help="svg (laid out by dot), dot or mermaid source, or json (nodes and edges) for machines")  # fmt: skip
+    parser.add_argument(
+        "--format",
+        choices=("svg", "dot", "mermaid", "json"),
+        default="svg",
+        help="svg (laid out by dot), dot or mermaid source, or json (nodes and edges) for machines",
+    )
     parser.add_argument("--output", type=Path, help="write here instead of stdout")
     parser.add_argument("--quiet", action="store_true", help="no progress or summary on stderr")
     parser.set_defaults(handler=handle)
@@ -369,8 +409,11 @@ def handle(args: argparse.Namespace) -> int:
     if args.format == "json":
         from dataclasses import asdict
 
-        document = {"stack": args.stack, "nodes": [asdict(node) for node in graph.nodes.values()],
-                    "edges": [asdict(edge) for edge in graph.edges]}  # fmt: skip
+        document = {
+            "stack": args.stack,
+            "nodes": [asdict(node) for node in graph.nodes.values()],
+            "edges": [asdict(edge) for edge in graph.edges],
+        }
         text = json.dumps(document, indent=2) + "\n"
     elif args.format == "mermaid":
         text = to_mermaid(graph)

@@ -20,7 +20,7 @@ line that fixes it; the CLI prompts for the value, so no value is ever shown.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -71,7 +71,9 @@ def declared_keys(project_dir: Path = PROJECT_DIR) -> DeclaredKeys:
     plain: set[str] = set()
     secret: set[str] = set()
     for key, declaration in (document.get("config") or {}).items():
-        is_secret = isinstance(declaration, Mapping) and cast(Mapping[str, Any], declaration).get("secret") is True
+        is_secret = (
+            isinstance(declaration, Mapping) and cast(Mapping[str, Any], declaration).get("secret") is True
+        )
         (secret if is_secret else plain).add(_qualified(str(key), project))
     return DeclaredKeys(frozenset(plain), frozenset(secret))
 
@@ -109,8 +111,10 @@ def check_stack_file(path: Path, declared: DeclaredKeys, project: str) -> list[H
         document = load_yaml(path) or {}
     except StackFileError as error:
         # Positions and key names only: the parser's own message quotes the line, which may hold a secret.
-        return [HygieneProblem(path.name, "(file)", problem, "fix the file there, then run the check again")
-                for problem in error.problems]  # fmt: skip
+        return [
+            HygieneProblem(path.name, "(file)", problem, "fix the file there, then run the check again")
+            for problem in error.problems
+        ]
     config = document.get("config") if isinstance(document, Mapping) else None
     if not isinstance(config, Mapping):
         return []
@@ -123,15 +127,25 @@ def check_stack_file(path: Path, declared: DeclaredKeys, project: str) -> list[H
             fix = _fix(config_path, stack, nested=nested)
             shape = credential_shape(str(leaf))
             if shape is not None:
-                problems.append(HygieneProblem(
-                    path.name, config_path,
-                    f"holds what looks like a {shape.kind} ({shape.hint}) in plaintext; rotate it, "
-                    "it is in the git history", fix))  # fmt: skip
+                problems.append(
+                    HygieneProblem(
+                        path.name,
+                        config_path,
+                        f"holds what looks like a {shape.kind} ({shape.hint}) in plaintext; rotate it, "
+                        "it is in the git history",
+                        fix,
+                    )
+                )
                 continue
             if not nested and top in declared.secret:
-                problems.append(HygieneProblem(
-                    path.name, config_path, "is declared `secret: true` in Pulumi.yaml but stored in plaintext",
-                    fix))  # fmt: skip
+                problems.append(
+                    HygieneProblem(
+                        path.name,
+                        config_path,
+                        "is declared `secret: true` in Pulumi.yaml but stored in plaintext",
+                        fix,
+                    )
+                )
                 continue
             # A calendar date is never a credential (estate:rotation.lastRotated.<secret key>: 'YYYY-MM-DD').
             if isinstance(leaf, str | date) and _DATE.match(str(leaf)):
@@ -140,10 +154,15 @@ def check_stack_file(path: Path, declared: DeclaredKeys, project: str) -> list[H
             judged = segments[1:] if top in declared.plain else segments
             secret_segment = next((segment for segment in judged if looks_secret_name(segment)), None)
             if secret_segment is not None:
-                problems.append(HygieneProblem(
-                    path.name, config_path,
-                    f"its name ({secret_segment}) looks secret but the value is plaintext; if it truly is not "
-                    "secret, declare the key in Pulumi.yaml without `secret: true`", fix))  # fmt: skip
+                problems.append(
+                    HygieneProblem(
+                        path.name,
+                        config_path,
+                        f"its name ({secret_segment}) looks secret but the value is plaintext; if it truly is not "
+                        "secret, declare the key in Pulumi.yaml without `secret: true`",
+                        fix,
+                    )
+                )
     return problems
 
 
@@ -182,8 +201,11 @@ def reused_production_identifiers(project_dir: Path) -> list[HygieneProblem]:
         except StackFileError:
             return None  # reported by check_stack_file
 
-    production = {stack: config_of(project_dir / f"Pulumi.{stack}.yaml") for stack in PRODUCTION_STACKS
-                  if (project_dir / f"Pulumi.{stack}.yaml").is_file()}  # fmt: skip
+    production = {
+        stack: config_of(project_dir / f"Pulumi.{stack}.yaml")
+        for stack in PRODUCTION_STACKS
+        if (project_dir / f"Pulumi.{stack}.yaml").is_file()
+    }
     problems: list[HygieneProblem] = []
     for path in sorted(project_dir.glob("Pulumi.*.yaml")):
         stack = path.name.removeprefix("Pulumi.").removesuffix(".yaml")
@@ -196,10 +218,13 @@ def reused_production_identifiers(project_dir: Path) -> list[HygieneProblem]:
                 if mine is None or mine != theirs:
                     continue
                 secret = _is_encrypted(mine) or key in secret_config_keys()
-                problems.append(HygieneProblem(
-                    path.name, key,
-                    f"equals {key} of Pulumi.{production_stack}.yaml (the production stack): staging needs its own "
-                    "account or key, never production's",
-                    config_set(key, secret=secret, stack=stack)
-                    + "   (it prompts for the value)"))  # fmt: skip
+                problems.append(
+                    HygieneProblem(
+                        path.name,
+                        key,
+                        f"equals {key} of Pulumi.{production_stack}.yaml (the production stack): staging needs its own "
+                        "account or key, never production's",
+                        config_set(key, secret=secret, stack=stack) + "   (it prompts for the value)",
+                    )
+                )
     return problems

@@ -123,7 +123,9 @@ def import_document(plan: Plan, *, strict: bool = True) -> tuple[dict[str, Any],
         known = import_format(kind)
         if known is None:
             unknown.add(kind)
-            known = ImportFormat(f"<ID of {resource['name']}, see the Import section of {kind} in its SDK>", None)
+            known = ImportFormat(
+                f"<ID of {resource['name']}, see the Import section of {kind} in its SDK>", None
+            )
         if known.template is None or not known.in_file:
             skipped.append(Skipped(resource["name"], kind, known.note))
             continue
@@ -158,8 +160,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--stack", required=True, help="stack name; reads Pulumi.<stack>.yaml")
     parser.add_argument("--output", type=Path, help="write the file here (default: stdout)")
-    parser.add_argument("--format", choices=("json",), default="json",
-                        help="json, the only format `pulumi import --file` reads")  # fmt: skip
+    parser.add_argument(
+        "--format",
+        choices=("json",),
+        default="json",
+        help="json, the only format `pulumi import --file` reads",
+    )
     parser.add_argument("--quiet", action="store_true", help="no summary on stderr")
     parser.set_defaults(handler=handle)
 
@@ -181,7 +187,9 @@ def handle(args: argparse.Namespace) -> int:
     return 0
 
 
-def print_summary(stack: str, document: Mapping[str, Any], skipped: list[Skipped], output: Path | None) -> None:
+def print_summary(
+    stack: str, document: Mapping[str, Any], skipped: list[Skipped], output: Path | None
+) -> None:
     """On stderr: what is left to look up, what is left out and why, and how to use the file."""
     from rich.markup import escape
     from rich.table import Table
@@ -195,14 +203,20 @@ def print_summary(stack: str, document: Mapping[str, Any], skipped: list[Skipped
         table.add_column("resource")
         table.add_column("id (fill in the <…>)", style="yellow")
         for entry in todo:
-            table.add_row(f"[green]{escape(short_type(entry['type']))}[/] {escape(entry['name'])}", escape(entry["id"]))
+            table.add_row(
+                f"[green]{escape(short_type(entry['type']))}[/] {escape(entry['name'])}", escape(entry["id"])
+            )
         err.print(table)
     if skipped:
-        table = Table(title=f"Left out: the next `pulumi up` creates them ({len(skipped)})", title_justify="left")
+        table = Table(
+            title=f"Left out: the next `pulumi up` creates them ({len(skipped)})", title_justify="left"
+        )
         table.add_column("resource")
         table.add_column("why")
         for item in skipped:
-            table.add_row(f"[green]{escape(short_type(item.type))}[/] {escape(item.name)}", escape(item.reason))
+            table.add_row(
+                f"[green]{escape(short_type(item.type))}[/] {escape(item.name)}", escape(item.reason)
+            )
         err.print(table)
     entries = document["resources"]
     custom = [e for e in entries if not e.get("component")]

@@ -89,7 +89,9 @@ def simulate(model: TypeModel, stack: str, name: str, inputs: Mapping[str, Any])
     for rule in model.stored:
         set_path(state, rule.prop, lambda current, r=rule: r.value(current, plain), mode="transform")
         sent = dict(get_path(plain, rule.prop))
-        stored_differently += [path for path, value in get_path(state, rule.prop) if path in sent and sent[path] != value]
+        stored_differently += [
+            path for path, value in get_path(state, rule.prop) if path in sent and sent[path] != value
+        ]
     for prop in model.omitted:
         if prop in state:
             stored_differently.append(prop)
@@ -139,13 +141,20 @@ class ProviderMocks(pulumi.runtime.Mocks):
         return answer.id, answer.state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        if args.token == "cloudflare:index/getAccountApiTokenPermissionGroupsList:getAccountApiTokenPermissionGroupsList":
+        if (
+            args.token
+            == "cloudflare:index/getAccountApiTokenPermissionGroupsList:getAccountApiTokenPermissionGroupsList"
+        ):
             # terraform-provider-cloudflare v5.19.1 account_api_token_permission_groups list data source:
             # each group has a 32-hex id, a name and its scopes.
             return {
                 "accountId": args.args.get("accountId"),
                 "results": [
-                    {"id": _digest("permission-group", name), "name": name, "scopes": ["com.cloudflare.api.account"]}
+                    {
+                        "id": _digest("permission-group", name),
+                        "name": name,
+                        "scopes": ["com.cloudflare.api.account"],
+                    }
                     for name in CLOUDFLARE_PERMISSION_GROUPS
                 ],
             }, []

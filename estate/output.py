@@ -60,12 +60,11 @@ def plan_summary(plan: dict[str, Any]) -> str:
     custom = [r for r in resources if r.get("custom")]
     apps = [r for r in resources if r["type"] == APPLICATION_TYPE]
     protected = sum(1 for r in resources if r["options"]["protect"])
-    providers = Counter(r["type"].split(":")[0] for r in custom if not r["type"].startswith("pulumi:providers:"))
-    spread = ", ".join(f"{name} {count}" for name, count in sorted(providers.items()))
-    return (
-        f"{plan['stack']}: {len(custom)} resources in {len(apps)} apps "
-        f"({spread}); {protected} protected"
+    providers = Counter(
+        r["type"].split(":")[0] for r in custom if not r["type"].startswith("pulumi:providers:")
     )
+    spread = ", ".join(f"{name} {count}" for name, count in sorted(providers.items()))
+    return f"{plan['stack']}: {len(custom)} resources in {len(apps)} apps ({spread}); {protected} protected"
 
 
 def print_plan_tree(plan: dict[str, Any]) -> None:
@@ -160,8 +159,10 @@ def plan_stacks(stacks: Sequence[str], *, quiet: bool = False) -> list[dict[str,
             with progress(f"planning {stack} offline…", quiet=quiet):
                 plans.append(run_plan(stack))
         except SettingsError as error:
-            print_error_list(f"stack {error.stack!r}: {len(error.problems)} config problem(s)",
-                             [str(problem) for problem in error.problems])  # fmt: skip
+            print_error_list(
+                f"stack {error.stack!r}: {len(error.problems)} config problem(s)",
+                [str(problem) for problem in error.problems],
+            )
             return None
         except StackFileError as error:
             print_error_list(f"cannot plan {stack!r}", list(error.problems))

@@ -36,7 +36,9 @@ def project_name(project_dir: Path = PROJECT_DIR) -> str:
     return str(yaml.safe_load((project_dir / "Pulumi.yaml").read_text())["name"])
 
 
-def load_stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> tuple[dict[str, str], list[str], list[str]]:
+def load_stack_config(
+    stack: str, project_dir: Path = PROJECT_DIR
+) -> tuple[dict[str, str], list[str], list[str]]:
     """Reads ``Pulumi.<stack>.yaml`` as Pulumi hands config to a program.
 
     Returns (config: key → raw string with objects as JSON, secret keys, keys
@@ -56,8 +58,11 @@ def load_stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> tuple[dict
     placeholders: list[str] = []
     for key, value in raw_config.items():
         if _is_encrypted(value):
-            config[key] = OFFLINE_SECRET_PLACEHOLDER if not isinstance(value, dict) or "secure" in value else json.dumps(
-                _replace_encrypted(value, OFFLINE_SECRET_PLACEHOLDER))  # fmt: skip
+            config[key] = (
+                OFFLINE_SECRET_PLACEHOLDER
+                if not isinstance(value, dict) or "secure" in value
+                else json.dumps(_replace_encrypted(value, OFFLINE_SECRET_PLACEHOLDER))
+            )
             secret_keys.append(key)
             placeholders.append(key)
         else:
@@ -82,10 +87,14 @@ def missing_stack_message(stack: str, project_dir: Path = PROJECT_DIR) -> str:
     by_lower = {name.lower(): name for name in known}
     close = difflib.get_close_matches(stack.lower(), list(by_lower), n=1, cutoff=0.6)
     if close:
-        return (f"no stack file Pulumi.{stack}.yaml; did you mean --stack {by_lower[close[0]]}? "
-                f"(stacks with a file: {known})")  # fmt: skip
-    return (f"no stack file Pulumi.{stack}.yaml; stacks with a file: {known}. For a new stack: "
-            f"`pulumi stack init {stack}`, then copy Pulumi.staging.yaml to Pulumi.{stack}.yaml and adapt it.")
+        return (
+            f"no stack file Pulumi.{stack}.yaml; did you mean --stack {by_lower[close[0]]}? "
+            f"(stacks with a file: {known})"
+        )
+    return (
+        f"no stack file Pulumi.{stack}.yaml; stacks with a file: {known}. For a new stack: "
+        f"`pulumi stack init {stack}`, then copy Pulumi.staging.yaml to Pulumi.{stack}.yaml and adapt it."
+    )
 
 
 def _is_encrypted(value: Any) -> bool:
@@ -223,9 +232,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "(the SDKs are imported once): `make plan` plans prod and staging so",
     )
     parser.add_argument(
-        "--format", choices=("tree", "json"), default="tree", help="tree for people, json for machines (one stack)"
+        "--format",
+        choices=("tree", "json"),
+        default="tree",
+        help="tree for people, json for machines (one stack)",
     )
-    parser.add_argument("--quiet", action="store_true", help="print only the summary line (and policy violations)")
+    parser.add_argument(
+        "--quiet", action="store_true", help="print only the summary line (and policy violations)"
+    )
     parser.set_defaults(handler=handle)
 
 
@@ -248,7 +262,9 @@ def handle(args: argparse.Namespace) -> int:
         findings = check(plan)
         passed = passed and findings.passed
         if args.format == "json":
-            sys.stdout.write(json.dumps({**plan, "checks": findings.to_json()}, indent=2, sort_keys=False) + "\n")
+            sys.stdout.write(
+                json.dumps({**plan, "checks": findings.to_json()}, indent=2, sort_keys=False) + "\n"
+            )
             print_findings(findings, summary=console(stderr=True))
             continue
         if quiet:

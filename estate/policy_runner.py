@@ -19,6 +19,7 @@ values read ``"[secret]"`` (online they arrive unwrapped); options also carry
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
@@ -82,7 +83,9 @@ class PlanResourceOptions(PolicyResourceOptions):
 
     retain_on_delete: bool
 
-    def __init__(self, *, protect: bool, retain_on_delete: bool, ignore_changes: list[str], parent: str | None) -> None:
+    def __init__(
+        self, *, protect: bool, retain_on_delete: bool, ignore_changes: list[str], parent: str | None
+    ) -> None:
         super().__init__(
             protect=protect,
             ignore_changes=ignore_changes,
@@ -103,7 +106,9 @@ def plan_document_problems(plan: Any) -> list[str]:
     plan = cast(Mapping[str, Any], plan)
     resources = plan.get("resources")
     if not isinstance(resources, list):
-        return [f"`resources` is {'missing' if resources is None else type(resources).__name__}, not a list; {fix}"]
+        return [
+            f"`resources` is {'missing' if resources is None else type(resources).__name__}, not a list; {fix}"
+        ]
     problems: list[str] = []
     required: dict[str, type] = {"urn": str, "type": str, "name": str, "inputs": dict}
     for index, resource in enumerate(cast(list[Any], resources)):
@@ -119,8 +124,9 @@ def plan_document_problems(plan: Any) -> list[str]:
                 wanted = "an object" if kind is dict else "a string"
                 problems.append(f"resources[{index}].{key} = {json.dumps(value)[:60]}: must be {wanted}")
         if not isinstance(resource.get("options", {}), Mapping):
-            problems.append(f"resources[{index}].options = {json.dumps(resource.get('options'))[:60]}: "
-                            "must be an object")  # fmt: skip
+            problems.append(
+                f"resources[{index}].options = {json.dumps(resource.get('options'))[:60]}: must be an object"
+            )
     return [*problems, fix] if problems else []
 
 
@@ -132,14 +138,17 @@ def policy_resources(plan: Mapping[str, Any], *, with_outputs: bool = True) -> l
     without, the inputs alone, as resource policies see them.
     """
     records: list[Mapping[str, Any]] = plan["resources"]
-    providers = {record["urn"]: record for record in records if str(record["type"]).startswith("pulumi:providers:")}
+    providers = {
+        record["urn"]: record for record in records if str(record["type"]).startswith("pulumi:providers:")
+    }
     built: dict[str, PolicyResource] = {}
     for record in records:
         options: Mapping[str, Any] = record.get("options") or {}
         built[record["urn"]] = PolicyResource(
             resource_type=record["type"],
-            props=unknown_checking_proxy({**(record.get("inputs") or {}),
-                                          **((record.get("outputs") or {}) if with_outputs else {})}),  # fmt: skip
+            props=unknown_checking_proxy(
+                {**(record.get("inputs") or {}), **((record.get("outputs") or {}) if with_outputs else {})}
+            ),
             urn=record["urn"],
             name=record["name"],
             opts=PlanResourceOptions(
@@ -211,18 +220,31 @@ def run_policies(
         level = policy.enforcement_level or default_level or PACK_ENFORCEMENT_LEVEL
         if level == EnforcementLevel.DISABLED:
             continue
-        if level == EnforcementLevel.REMEDIATE:  # as the analyzer does: a violation left after remediation blocks
+        if level == EnforcementLevel.REMEDIATE:
+            # As the analyzer does: a violation left after remediation blocks.
             level = EnforcementLevel.MANDATORY
         policy_config = dict((config or {}).get(policy.name, {}))
         found: list[tuple[str, str | None]] = []
         try:
             if isinstance(policy, ResourceValidationPolicy) and policy.has_validation():
                 for resource in resource_view:
-                    args = ResourceValidationArgs(resource.resource_type, resource.props, resource.urn, resource.name,
-                                                  resource.opts, resource.provider, policy_config)  # fmt: skip
+                    args = ResourceValidationArgs(
+                        resource.resource_type,
+                        resource.props,
+                        resource.urn,
+                        resource.name,
+                        resource.opts,
+                        resource.provider,
+                        policy_config,
+                    )
 
-                    def report_resource(message: str, _urn: str | None = None, urn: str = resource.urn) -> None:
-                        found.append((message, urn))  # a resource policy always blames its own resource
+                    def report_resource(
+                        message: str,
+                        _urn: str | None = None,
+                        urn: str = resource.urn,
+                        sink: list[tuple[str, str | None]] = found,
+                    ) -> None:
+                        sink.append((message, urn))  # a resource policy always blames its own resource
 
                     try:
                         _settle(policy.validate(args, report_resource))
@@ -230,13 +252,13 @@ def run_policies(
                         continue
             elif isinstance(policy, StackValidationPolicy):
 
-                def report_stack(message: str, urn: str | None = None) -> None:
-                    found.append((message, urn or None))
+                def report_stack(
+                    message: str, urn: str | None = None, sink: list[tuple[str, str | None]] = found
+                ) -> None:
+                    sink.append((message, urn or None))
 
-                try:
+                with contextlib.suppress(_NotApplicableError):
                     _settle(policy.validate(StackValidationArgs(resources, policy_config), report_stack))
-                except _NotApplicableError:
-                    pass
         except UnknownValueError as error:
             # As the analyzer does: a policy that meets an unknown value cannot judge, and says so.
             found = [(f"can't run during preview: {error.message}\nfix: {_DEFAULT_FIX}", None)]

@@ -54,8 +54,9 @@ class _InputRecorder(Mocks):
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         self.last_inputs = args.inputs
         resource_id, state = self.inner.new_resource(args)
-        self.last_outputs = {key: value for key, value in state.items()
-                             if key not in args.inputs or args.inputs[key] != value}  # fmt: skip
+        self.last_outputs = {
+            key: value for key, value in state.items() if key not in args.inputs or args.inputs[key] != value
+        }
         if isinstance(self.inner, ProviderMocks):
             self.last_stored_differently = list(self.inner.last_stored_differently)
         return resource_id, state
@@ -74,7 +75,7 @@ class RecordingMonitor(MockMonitor):
         self._dynamic_providers: dict[str, str] = {}
         self._records_lock = threading.Lock()
 
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+    def RegisterResource(self, request: Any) -> Any:
         from estate.plan import SECRET, public_value
 
         self.recorder.last_inputs = {}
@@ -86,29 +87,31 @@ class RecordingMonitor(MockMonitor):
         # The program's and the schema's secret outputs (the SDK lists both in the request).
         secret_outputs = set(request.additionalSecretOutputs)
         record = {
-                "urn": response.urn,
-                "id": response.id or None,
-                "type": request.type,
-                "name": request.name,
-                "parent": request.parent or None,
-                "custom": bool(request.custom),
-                "inputs": public_value(self.recorder.last_inputs),
-                # What the provider computed, defaulted or stored differently from the inputs.
-                "outputs": {key: SECRET if key in secret_outputs else public_value(value)
-                            for key, value in self.recorder.last_outputs.items()},  # fmt: skip
-                # Input paths the provider stores differently from what it was sent (estate/models STORED rules).
-                "stored_differently": self.recorder.last_stored_differently,
-                "options": {
-                    "protect": bool(request.protect),
-                    "retain_on_delete": bool(request.retainOnDelete),
-                    "ignore_changes": list(request.ignoreChanges),
-                    "depends_on": sorted(request.dependencies),
-                    "replace_on_changes": list(request.replaceOnChanges),
-                    "delete_before_replace": bool(request.deleteBeforeReplace),
-                    "import_id": request.importId or None,
-                },
-                "provider": request.provider or None,
-            }
+            "urn": response.urn,
+            "id": response.id or None,
+            "type": request.type,
+            "name": request.name,
+            "parent": request.parent or None,
+            "custom": bool(request.custom),
+            "inputs": public_value(self.recorder.last_inputs),
+            # What the provider computed, defaulted or stored differently from the inputs.
+            "outputs": {
+                key: SECRET if key in secret_outputs else public_value(value)
+                for key, value in self.recorder.last_outputs.items()
+            },
+            # Input paths the provider stores differently from what it was sent (estate/models STORED rules).
+            "stored_differently": self.recorder.last_stored_differently,
+            "options": {
+                "protect": bool(request.protect),
+                "retain_on_delete": bool(request.retainOnDelete),
+                "ignore_changes": list(request.ignoreChanges),
+                "depends_on": sorted(request.dependencies),
+                "replace_on_changes": list(request.replaceOnChanges),
+                "delete_before_replace": bool(request.deleteBeforeReplace),
+                "import_id": request.importId or None,
+            },
+            "provider": request.provider or None,
+        }
         if request.type.startswith("pulumi-python:dynamic"):
             # Which code the engine will run for it: the pickled provider's class.
             record["dynamic_provider"] = self._dynamic_provider(self.recorder.last_inputs.get("__provider"))

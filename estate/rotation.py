@@ -62,10 +62,18 @@ def rotation_due(
             continue
         fix = [
             config_set(key, secret=True, stack=stack),
-            config_set(f"estate:rotation.lastRotated.{rotation_entry(key)}", today.isoformat(), path=True, stack=stack),
+            config_set(
+                f"estate:rotation.lastRotated.{rotation_entry(key)}",
+                today.isoformat(),
+                path=True,
+                stack=stack,
+            ),
         ]
-        found.append(RotationDue(key, descriptions.get(key, key), rotated.isoformat(), due.isoformat(),
-                                 (today - due).days, fix))  # fmt: skip
+        found.append(
+            RotationDue(
+                key, descriptions.get(key, key), rotated.isoformat(), due.isoformat(), (today - due).days, fix
+            )
+        )
     return sorted(found, key=lambda item: (-item.days_overdue, item.key))
 
 
@@ -73,9 +81,7 @@ def slack_text(stack: str, due: list[RotationDue]) -> str:
     """The alert channel's message: one line per credential, then what to do."""
     lines = [f"Stack {stack}: {len(due)} credential(s) past the rotation period:"]
     lines += [f"• {item.message}" for item in due]
-    lines.append(
-        "Rotate each at its vendor, then set the new value and record the date (estate repository):"
-    )
+    lines.append("Rotate each at its vendor, then set the new value and record the date (estate repository):")
     lines += [f"  {command}" for item in due for command in item.fix]
     return "\n".join(lines)
 

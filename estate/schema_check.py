@@ -46,8 +46,13 @@ class SchemaViolation:
         return f"{self.urn}:{where} {self.problem}{allowed}"
 
     def to_json(self) -> dict[str, Any]:
-        return {"urn": self.urn, "type": self.type, "property": self.property, "problem": self.problem,
-                "allowed": list(self.allowed)}  # fmt: skip
+        return {
+            "urn": self.urn,
+            "type": self.type,
+            "property": self.property,
+            "problem": self.problem,
+            "allowed": list(self.allowed),
+        }
 
 
 @cache
@@ -100,7 +105,9 @@ class _Checker:
     def report(self, path: str, problem: str, allowed: Sequence[str] = ()) -> None:
         self.found.append(SchemaViolation(self.urn, self.type, path, problem, tuple(allowed)))
 
-    def properties(self, path: str, value: Mapping[str, Any], props: Mapping[str, Any], required: Sequence[str]) -> None:
+    def properties(
+        self, path: str, value: Mapping[str, Any], props: Mapping[str, Any], required: Sequence[str]
+    ) -> None:
         for key, item in value.items():
             where = f"{path}.{key}" if path else key
             spec = props.get(key)
@@ -112,7 +119,9 @@ class _Checker:
             self.value(where, item, spec)
         for key in required:
             if value.get(key) is None:
-                self.report(f"{path}.{key}" if path else key, f"is required by {self._owner(path)} and not given")
+                self.report(
+                    f"{path}.{key}" if path else key, f"is required by {self._owner(path)} and not given"
+                )
 
     def _owner(self, path: str) -> str:
         return self.type if not path else f"{self.type} `{path}`"
@@ -150,8 +159,11 @@ class _Checker:
                 if spec is None:
                     close = difflib.get_close_matches(part, list(props), n=3)
                     hint = f" (did you mean {', '.join(close)}?)" if close else ""
-                    self.report(f"ignore_changes[{entry!r}]", f"names no property of {self.type}{hint}: it guards "
-                                f"nothing", sorted(props) if depth == 0 else ())  # fmt: skip
+                    self.report(
+                        f"ignore_changes[{entry!r}]",
+                        f"names no property of {self.type}{hint}: it guards nothing",
+                        sorted(props) if depth == 0 else (),
+                    )
                     break
                 while spec.get("type") == "array" and "items" in spec:
                     spec = spec["items"]
@@ -175,13 +187,17 @@ def check_resource(resource: Mapping[str, Any]) -> list[SchemaViolation]:
             close = difflib.get_close_matches(type_, extract.get("tokens") or [], n=3)
             checker.report("", f"type {type_} does not exist in {package} {extract.get('version')}", close)
         else:
-            checker.report("", f"type {type_} has no schema extract; regenerate: python -m estate.schemas.extract")
+            checker.report(
+                "", f"type {type_} has no schema extract; regenerate: python -m estate.schemas.extract"
+            )
         return checker.found
     if spec.get("deprecated"):
         checker.report("", f"type {type_} is deprecated: {spec['deprecated']}")
     inputs = {k: v for k, v in (resource.get("inputs") or {}).items() if k != "__provider"}
     checker.properties("", inputs, spec.get("inputs") or {}, spec.get("required") or [])
-    checker.ignore_changes(list((resource.get("options") or {}).get("ignore_changes") or []), spec.get("inputs") or {})
+    checker.ignore_changes(
+        list((resource.get("options") or {}).get("ignore_changes") or []), spec.get("inputs") or {}
+    )
     return checker.found
 
 
@@ -191,7 +207,11 @@ def check_plan(plan: Mapping[str, Any]) -> tuple[list[SchemaViolation], int]:
     checked = 0
     for resource in plan["resources"]:
         type_ = str(resource["type"])
-        if resource.get("custom") and type_.split(":", 1)[0] in extracts() and not type_.startswith("pulumi:providers:"):
+        if (
+            resource.get("custom")
+            and type_.split(":", 1)[0] in extracts()
+            and not type_.startswith("pulumi:providers:")
+        ):
             checked += 1
         violations.extend(check_resource(resource))
     return violations, checked

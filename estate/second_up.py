@@ -38,11 +38,19 @@ class PerpetualDiff:
     stored: Any
 
     def __str__(self) -> str:
-        return (f"{self.urn}: `{self.path}` would {self.action} on every up: the program sends "
-                f"{_show(self.sent)}, the provider stores {_show(self.stored)}; send what it stores")  # fmt: skip
+        return (
+            f"{self.urn}: `{self.path}` would {self.action} on every up: the program sends "
+            f"{_show(self.sent)}, the provider stores {_show(self.stored)}; send what it stores"
+        )
 
     def to_json(self) -> dict[str, Any]:
-        return {"urn": self.urn, "path": self.path, "action": self.action, "sent": self.sent, "stored": self.stored}
+        return {
+            "urn": self.urn,
+            "path": self.path,
+            "action": self.action,
+            "sent": self.sent,
+            "stored": self.stored,
+        }
 
 
 def _show(value: Any) -> str:

@@ -56,13 +56,19 @@ class Findings:
 
     def summary(self) -> str:
         advisory = len(self.policies) - self.mandatory
-        unmodelled = f", {len(self.unmodelled_types)} type(s) without a provider model" if self.unmodelled_types else ""
+        unmodelled = (
+            f", {len(self.unmodelled_types)} type(s) without a provider model"
+            if self.unmodelled_types
+            else ""
+        )
         verdict = "passes" if self.passed else "FAILS"
-        return (f"{self.stack} {verdict}: {self.resources} resources{unmodelled}; "
-                f"schema: {len(self.schema)} violation(s) in {self.schema_checked} checked; "
-                f"first up: {len(self.first_up)} unmet of {self.first_up_checked} precondition(s); "
-                f"second up: {len(self.second_up)} change(s) in {self.second_up_checked} re-planned; "
-                f"policies: {self.mandatory} mandatory, {advisory} advisory violation(s)")  # fmt: skip
+        return (
+            f"{self.stack} {verdict}: {self.resources} resources{unmodelled}; "
+            f"schema: {len(self.schema)} violation(s) in {self.schema_checked} checked; "
+            f"first up: {len(self.first_up)} unmet of {self.first_up_checked} precondition(s); "
+            f"second up: {len(self.second_up)} change(s) in {self.second_up_checked} re-planned; "
+            f"policies: {self.mandatory} mandatory, {advisory} advisory violation(s)"
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -72,9 +78,15 @@ class Findings:
             "unmodelled_types": self.unmodelled_types,
             "schema": {"checked": self.schema_checked, "violations": [v.to_json() for v in self.schema]},
             "first_up": {"checked": self.first_up_checked, "unmet": [u.to_json() for u in self.first_up]},
-            "second_up": {"checked": self.second_up_checked, "changes": [d.to_json() for d in self.second_up]},
-            "policies": {"mandatory": self.mandatory, "advisory": len(self.policies) - self.mandatory,
-                         "violations": [v.to_json() for v in self.policies]},  # fmt: skip
+            "second_up": {
+                "checked": self.second_up_checked,
+                "changes": [d.to_json() for d in self.second_up],
+            },
+            "policies": {
+                "mandatory": self.mandatory,
+                "advisory": len(self.policies) - self.mandatory,
+                "violations": [v.to_json() for v in self.policies],
+            },
         }
 
 
@@ -83,7 +95,9 @@ def check(plan: Mapping[str, Any]) -> Findings:
     from estate import first_up, schema_check, second_up
     from estate.policy_runner import run_policies
 
-    custom = [r for r in plan["resources"] if r.get("custom") and not str(r["type"]).startswith("pulumi:providers:")]
+    custom = [
+        r for r in plan["resources"] if r.get("custom") and not str(r["type"]).startswith("pulumi:providers:")
+    ]
     findings = Findings(str(plan.get("stack", "?")), len(custom), list(plan.get("unmodelled_types") or []))
     findings.schema, findings.schema_checked = schema_check.check_plan(plan)
     findings.first_up, findings.first_up_checked = first_up.check_plan(plan)
@@ -111,7 +125,9 @@ def print_findings(findings: Findings, *, summary: Console | None = None, stderr
     if findings.policies:
         print_violations(out, findings.policies, findings.stack)
     for type_ in findings.unmodelled_types:
-        out.print(f"[yellow]! no provider model[/] {escape(type_)}: its outputs are its inputs; add rows to estate/models/")
+        out.print(
+            f"[yellow]! no provider model[/] {escape(type_)}: its outputs are its inputs; add rows to estate/models/"
+        )
     colour = "green" if findings.passed else "red"
     (summary or out).print(f"[bold {colour}]{escape(findings.summary())}[/]")
 
@@ -124,7 +140,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--stack", required=True, help="stack name; reads Pulumi.<stack>.yaml")
-    parser.add_argument("--format", choices=("text", "json"), default="text", help="text for people, json for machines")
+    parser.add_argument(
+        "--format", choices=("text", "json"), default="text", help="text for people, json for machines"
+    )
     parser.add_argument("--quiet", action="store_true", help="print only the summary line")
     parser.set_defaults(handler=handle)
 

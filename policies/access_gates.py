@@ -21,7 +21,8 @@ advisory ``public-sites-not-gated``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field as dataclass_field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
@@ -68,13 +69,15 @@ class AccessApplicationView:
     def covers(self, host: str) -> bool:
         """Whether it gates the whole of ``host`` (a path-limited destination does not)."""
         return self.gates and any(
-            path in _WHOLE_HOST_PATHS and host_pattern_covers(pattern, host) for pattern, path in self.destinations
+            path in _WHOLE_HOST_PATHS and host_pattern_covers(pattern, host)
+            for pattern, path in self.destinations
         )
 
     def touches(self, host: str) -> bool:
         """Whether any destination, gating or not, is on ``host`` or under it."""
         return any(
-            host_pattern_covers(pattern, host) or host_pattern_covers(host, pattern) for pattern, _ in self.destinations
+            host_pattern_covers(pattern, host) or host_pattern_covers(host, pattern)
+            for pattern, _ in self.destinations
         )
 
 
@@ -84,7 +87,9 @@ def pages_sites(resources: Sequence[PolicyResource]) -> list[PagesSiteView]:
         if resource.resource_type == PAGES_PROJECT:
             name = text(resource.props, "name")
             if name:
-                site = sites.setdefault(name, PagesSiteView(name, resource.urn, pages_dev_host(resource.props, name)))
+                site = sites.setdefault(
+                    name, PagesSiteView(name, resource.urn, pages_dev_host(resource.props, name))
+                )
                 site.urn, site.pages_dev = resource.urn, pages_dev_host(resource.props, name)
     for resource in resources:
         if resource.resource_type == PAGES_DOMAIN:
@@ -122,7 +127,9 @@ def access_applications(resources: Sequence[PolicyResource]) -> list[AccessAppli
             uris = [uri for uri in items(props, "selfHostedDomains") if isinstance(uri, str)]
             if domain := text(props, "domain"):
                 uris.append(domain)
-        gates = text(props, "type") != "bookmark" and not any(_policy_opens(p) for p in items(props, "policies"))
+        gates = text(props, "type") != "bookmark" and not any(
+            _policy_opens(p) for p in items(props, "policies")
+        )
         apps.append(AccessApplicationView(resource.urn, tuple((host_of(u), path_of(u)) for u in uris), gates))
     return apps
 
@@ -136,7 +143,9 @@ def validate_internal_sites_gated(args: StackValidationArgs, report_violation: R
     for site in pages_sites(args.resources):
         hostnames = site.hostnames()
         # A public site under Access is a mistake for public-sites-not-gated to flag, not an intent to gate.
-        touched = public_marker not in site.project and any(app.touches(h) for app in apps for h, _ in hostnames)
+        touched = public_marker not in site.project and any(
+            app.touches(h) for app in apps for h, _ in hostnames
+        )
         internal = marker in site.project or touched
         if not internal:
             continue

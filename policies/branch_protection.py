@@ -43,9 +43,14 @@ def deploy_branches(resources: Sequence[PolicyResource]) -> Iterator[DeployBranc
             if repository and branch:
                 yield DeployBranch(repository, branch, resource.urn, f"GitHub environment {environment}")
         elif resource.resource_type == VERCEL_PROJECT:
-            repo, branch = text(props, "gitRepository", "repo"), text(props, "gitRepository", "productionBranch")
+            repo, branch = (
+                text(props, "gitRepository", "repo"),
+                text(props, "gitRepository", "productionBranch"),
+            )
             if repo and branch:
-                yield DeployBranch(repo.rsplit("/", 1)[-1], branch, resource.urn, "Vercel production deployments")
+                yield DeployBranch(
+                    repo.rsplit("/", 1)[-1], branch, resource.urn, "Vercel production deployments"
+                )
 
 
 def _protection_for(branch: DeployBranch, protections: Sequence[PolicyResource]) -> PolicyResource | None:
@@ -62,21 +67,31 @@ def protection_weaknesses(protection: PolicyResource) -> Iterator[tuple[str, str
     reviews = field(props, "requiredPullRequestReviews")
     review = next(items(props, "requiredPullRequestReviews"), None)
     if reviews is not UNKNOWN and review is None:
-        yield ("requires no pull request review",
-               "set required_pull_request_reviews=[{required_approving_review_count: 1, dismiss_stale_reviews: True}]")  # fmt: skip
+        yield (
+            "requires no pull request review",
+            "set required_pull_request_reviews=[{required_approving_review_count: 1, dismiss_stale_reviews: True}]",
+        )
     elif review is not None:
         count = number(review, "requiredApprovingReviewCount")
         if isinstance(count, float) and count < 1:
-            yield (f"requires {count:g} approving reviews", "set required_approving_review_count to at least 1")
+            yield (
+                f"requires {count:g} approving reviews",
+                "set required_approving_review_count to at least 1",
+            )
         if flag(review, "dismissStaleReviews") in (False, None):
             yield ("keeps approvals after new commits are pushed", "set dismiss_stale_reviews=True")
         if flag(review, "requireLastPushApproval") in (False, None):
-            yield ("lets whoever pushed last merge without someone else approving that push",
-                   "set require_last_push_approval=True")  # fmt: skip
+            yield (
+                "lets whoever pushed last merge without someone else approving that push",
+                "set require_last_push_approval=True",
+            )
     checks = field(props, "requiredStatusChecks")
     contexts = [c for check in items(props, "requiredStatusChecks") for c in items(check, "contexts")]
     if checks is not UNKNOWN and not contexts:
-        yield ("requires no status check", "set required_status_checks=[{strict: True, contexts: [<CI job names>]}]")
+        yield (
+            "requires no status check",
+            "set required_status_checks=[{strict: True, contexts: [<CI job names>]}]",
+        )
     if flag(props, "allowsForcePushes") is True:
         yield ("allows force pushes", "set allows_force_pushes=False")
     if flag(props, "allowsDeletions") is True:

@@ -37,7 +37,9 @@ from policies.resource_types import (
     WORKERS_SCRIPT_SUBDOMAIN,
 )
 
-_APPS_TYPES = frozenset({PAGES_PROJECT, PAGES_DOMAIN, WORKERS_SCRIPT, WORKERS_SCRIPT_SUBDOMAIN, ACCOUNT_TOKEN})
+_APPS_TYPES = frozenset(
+    {PAGES_PROJECT, PAGES_DOMAIN, WORKERS_SCRIPT, WORKERS_SCRIPT_SUBDOMAIN, ACCOUNT_TOKEN}
+)
 _PROVIDER_HOSTS = (".pages.dev", ".workers.dev")
 _ACCOUNT_SCOPE = "com.cloudflare.api.account."
 

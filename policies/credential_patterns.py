@@ -14,10 +14,23 @@ from dataclasses import dataclass
 # Words that make a name secret on their own.
 _SECRET_WORDS = frozenset(
     {
-        "secret", "secrets", "token", "tokens", "password", "passwords", "passwd", "pwd",
-        "dsn", "webhook", "webhooks", "credential", "credentials", "passphrase", "privatekey",
+        "secret",
+        "secrets",
+        "token",
+        "tokens",
+        "password",
+        "passwords",
+        "passwd",
+        "pwd",
+        "dsn",
+        "webhook",
+        "webhooks",
+        "credential",
+        "credentials",
+        "passphrase",
+        "privatekey",
     }
-)  # fmt: skip
+)
 # "key" makes a name secret unless a word says it is the public half or an identifier.
 _KEY_WORDS = frozenset({"key", "keys", "apikey", "accesskey"})
 _PUBLIC_HINTS = frozenset({"publishable", "public", "id", "ids", "sid", "name", "names"})
@@ -61,30 +74,57 @@ class CredentialShape:
 CREDENTIAL_SHAPES: tuple[CredentialShape, ...] = (
     CredentialShape("Stripe live secret key", "sk_live_…", re.compile(r"\bsk_live_[0-9A-Za-z]{8,}")),
     CredentialShape("Stripe live restricted key", "rk_live_…", re.compile(r"\brk_live_[0-9A-Za-z]{8,}")),
-    CredentialShape("Stripe test secret key", "sk_test_…/rk_test_…", re.compile(r"\b[sr]k_test_[0-9A-Za-z]{8,}")),
+    CredentialShape(
+        "Stripe test secret key", "sk_test_…/rk_test_…", re.compile(r"\b[sr]k_test_[0-9A-Za-z]{8,}")
+    ),
     CredentialShape("webhook signing secret", "whsec_…", re.compile(r"\bwhsec_[0-9A-Za-z+/=]{8,}")),
     CredentialShape("GitHub token", "ghp_…", re.compile(r"\bgh[pousr]_[0-9A-Za-z]{20,}")),
-    CredentialShape("GitHub fine-grained token", "github_pat_…", re.compile(r"\bgithub_pat_[0-9A-Za-z_]{20,}")),
+    CredentialShape(
+        "GitHub fine-grained token", "github_pat_…", re.compile(r"\bgithub_pat_[0-9A-Za-z_]{20,}")
+    ),
     CredentialShape("Slack token", "xox?-…", re.compile(r"\bxox[abposr]-[0-9A-Za-z-]{10,}")),
     CredentialShape("AWS access key ID", "AKIA…", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
-    CredentialShape("private key", "-----BEGIN … PRIVATE KEY-----",
-                    re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")),  # fmt: skip
-    CredentialShape("JSON Web Token (e.g. a Supabase service-role key)", "eyJ….eyJ….…",
-                    re.compile(r"\beyJ[0-9A-Za-z_-]{8,}\.eyJ[0-9A-Za-z_-]{8,}\.[0-9A-Za-z_-]{8,}")),  # fmt: skip
+    CredentialShape(
+        "private key", "-----BEGIN … PRIVATE KEY-----", re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
+    ),
+    CredentialShape(
+        "JSON Web Token (e.g. a Supabase service-role key)",
+        "eyJ….eyJ….…",
+        re.compile(r"\beyJ[0-9A-Za-z_-]{8,}\.eyJ[0-9A-Za-z_-]{8,}\.[0-9A-Za-z_-]{8,}"),
+    ),
     CredentialShape("Supabase access token", "sbp_…", re.compile(r"\bsbp_[0-9a-f]{40}\b")),
     CredentialShape("Supabase secret API key", "sb_secret_…", re.compile(r"\bsb_secret_[0-9A-Za-z_-]{16,}")),
-    CredentialShape("API key of an LLM provider", "sk-…", re.compile(r"\bsk-(?:ant-|proj-)?[0-9A-Za-z_-]{20,}")),
+    CredentialShape(
+        "API key of an LLM provider", "sk-…", re.compile(r"\bsk-(?:ant-|proj-)?[0-9A-Za-z_-]{20,}")
+    ),
     # Webhook URLs are credentials: whoever holds one can post to the channel.
-    CredentialShape("Slack webhook URL", "https://hooks.slack.com/…",
-                    re.compile(r"https?://hooks\.slack(?:-gov)?\.com/(?:services|workflows|triggers)/\S+")),  # fmt: skip
-    CredentialShape("Discord webhook URL", "https://discord.com/api/webhooks/…",
-                    re.compile(r"https?://(?:\w+\.)?discord(?:app)?\.com/api/webhooks/\d+/\S+")),  # fmt: skip
-    CredentialShape("URL carrying a token", "https://…?token=…",
-                    re.compile(r"https?://\S+[?&#](?:token|access_token|api_key|apikey|key|secret|sig|signature|code"
-                               r"|auth|password)=[^&\s]{6,}", re.IGNORECASE)),  # fmt: skip
-    CredentialShape("URL with a password", "https://user:…@host", re.compile(r"https?://[^:/@\s]+:[^@/\s]+@")),
-    CredentialShape("connection URL with a password", "scheme://user:…@host",
-                    re.compile(r"\b(?:postgres(?:ql)?|mysql|mongodb(?:\+srv)?|rediss?|amqps?)://[^:/@\s]+:[^@\s]+@")),  # fmt: skip
+    CredentialShape(
+        "Slack webhook URL",
+        "https://hooks.slack.com/…",
+        re.compile(r"https?://hooks\.slack(?:-gov)?\.com/(?:services|workflows|triggers)/\S+"),
+    ),
+    CredentialShape(
+        "Discord webhook URL",
+        "https://discord.com/api/webhooks/…",
+        re.compile(r"https?://(?:\w+\.)?discord(?:app)?\.com/api/webhooks/\d+/\S+"),
+    ),
+    CredentialShape(
+        "URL carrying a token",
+        "https://…?token=…",
+        re.compile(
+            r"https?://\S+[?&#](?:token|access_token|api_key|apikey|key|secret|sig|signature|code"
+            r"|auth|password)=[^&\s]{6,}",
+            re.IGNORECASE,
+        ),
+    ),
+    CredentialShape(
+        "URL with a password", "https://user:…@host", re.compile(r"https?://[^:/@\s]+:[^@/\s]+@")
+    ),
+    CredentialShape(
+        "connection URL with a password",
+        "scheme://user:…@host",
+        re.compile(r"\b(?:postgres(?:ql)?|mysql|mongodb(?:\+srv)?|rediss?|amqps?)://[^:/@\s]+:[^@\s]+@"),
+    ),
 )
 
 

@@ -21,7 +21,9 @@ from policies.environments import PRODUCTION, environment_of
 from policies.resource_types import SUPABASE_PROJECT
 
 
-def validate_production_database_retained(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+def validate_production_database_retained(
+    args: ResourceValidationArgs, report_violation: ReportViolation
+) -> None:
     """A production ``supabase:index:Project`` is protected and retained on delete."""
     if args.resource_type != SUPABASE_PROJECT:
         return

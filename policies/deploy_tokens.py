@@ -55,7 +55,9 @@ def _groups(resource: PolicyResource) -> tuple[set[str], list[str]]:
     return groups, problems
 
 
-def validate_deploy_tokens_least_privilege(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+def validate_deploy_tokens_least_privilege(
+    args: StackValidationArgs, report_violation: ReportViolation
+) -> None:
     tokens = [r for r in args.resources if r.resource_type in (ACCOUNT_TOKEN, API_TOKEN)]
     by_kind: dict[str, list[tuple[PolicyResource, set[str]]]] = defaultdict(list)
     for token in tokens:
@@ -65,26 +67,45 @@ def validate_deploy_tokens_least_privilege(args: StackValidationArgs, report_vio
         groups, problems = _groups(token)
         needed = DEPLOY_TOKEN_KINDS[kind]
         for problem in problems:
-            report_violation(violation(f"{kind} token has {problem}", "allow its permission groups on "
-                                       "com.cloudflare.api.account.<its account> only"), token.urn)  # fmt: skip
+            report_violation(
+                violation(
+                    f"{kind} token has {problem}",
+                    "allow its permission groups on com.cloudflare.api.account.<its account> only",
+                ),
+                token.urn,
+            )
         if len(groups) != needed:
-            report_violation(violation(
-                f"{kind} token holds {len(groups)} permission group(s); its workflow needs exactly {needed}",
-                "grant only the group its workflow uses (Pages Write for `wrangler pages deploy`, Workers Scripts "
-                "Write for `wrangler deploy`)"), token.urn)  # fmt: skip
+            report_violation(
+                violation(
+                    f"{kind} token holds {len(groups)} permission group(s); its workflow needs exactly {needed}",
+                    "grant only the group its workflow uses (Pages Write for `wrangler pages deploy`, Workers Scripts "
+                    "Write for `wrangler deploy`)",
+                ),
+                token.urn,
+            )
         by_kind[kind].append((token, groups))
     kinds = sorted(by_kind)
     for kind in kinds:
         usual = [groups for _, groups in by_kind[kind]]
         for token, groups in by_kind[kind]:
             if any(groups != other for other in usual):
-                report_violation(violation(f"{kind} tokens differ in their permission groups",
-                                           "give every token of one workflow the same groups"), token.urn)  # fmt: skip
+                report_violation(
+                    violation(
+                        f"{kind} tokens differ in their permission groups",
+                        "give every token of one workflow the same groups",
+                    ),
+                    token.urn,
+                )
             for other in kinds:
                 if other == kind:
                     continue
                 foreign = groups & set().union(*(g for _, g in by_kind[other]))
                 if foreign:
-                    report_violation(violation(
-                        f"{kind} token holds {len(foreign)} permission group(s) of the {other} tokens: it can do "
-                        f"what the {other} workflow does", f"remove the {other} permission groups"), token.urn)  # fmt: skip
+                    report_violation(
+                        violation(
+                            f"{kind} token holds {len(foreign)} permission group(s) of the {other} tokens: it can do "
+                            f"what the {other} workflow does",
+                            f"remove the {other} permission groups",
+                        ),
+                        token.urn,
+                    )

@@ -22,7 +22,9 @@ PRODUCTION_ENVIRONMENT = "production"
 PRODUCTION_BRANCH = "main"
 
 
-def validate_environments_admit_only_their_branch(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+def validate_environments_admit_only_their_branch(
+    args: StackValidationArgs, report_violation: ReportViolation
+) -> None:
     """Each ``RepositoryEnvironment``: custom branch policies only, naming exactly its one deploy branch."""
     branches: dict[tuple[str, str], list[str]] = defaultdict(list)
     for resource in args.resources:
@@ -43,31 +45,55 @@ def validate_environments_admit_only_their_branch(args: StackValidationArgs, rep
         if policy is UNKNOWN:
             continue
         if policy is None:
-            report_violation(violation(
-                f"{where} has no deployment branch policy: every branch may deploy with its secrets",
-                "set deployment_branch_policy={protected_branches: False, custom_branch_policies: True} and one "
-                "RepositoryEnvironmentDeploymentPolicy for the deploy branch"), resource.urn)  # fmt: skip
+            report_violation(
+                violation(
+                    f"{where} has no deployment branch policy: every branch may deploy with its secrets",
+                    "set deployment_branch_policy={protected_branches: False, custom_branch_policies: True} and one "
+                    "RepositoryEnvironmentDeploymentPolicy for the deploy branch",
+                ),
+                resource.urn,
+            )
             continue
         if flag(policy, "protectedBranches") is True or flag(policy, "customBranchPolicies") is not True:
-            report_violation(violation(
-                f"{where} admits all protected branches, not only its deploy branch",
-                "set protected_branches=False, custom_branch_policies=True"), resource.urn)  # fmt: skip
+            report_violation(
+                violation(
+                    f"{where} admits all protected branches, not only its deploy branch",
+                    "set protected_branches=False, custom_branch_policies=True",
+                ),
+                resource.urn,
+            )
             continue
         admitted = branches.get((repository, environment), [])
         wanted = PRODUCTION_BRANCH if environment == PRODUCTION_ENVIRONMENT else None
         if len(admitted) != 1:
-            report_violation(violation(
-                f"{where} admits {len(admitted)} branch pattern(s) {sorted(admitted)}; it must admit exactly its "
-                "deploy branch", f"keep one RepositoryEnvironmentDeploymentPolicy, for "
-                f"{wanted or 'the deploy branch'}"), resource.urn)  # fmt: skip
+            report_violation(
+                violation(
+                    f"{where} admits {len(admitted)} branch pattern(s) {sorted(admitted)}; it must admit exactly its "
+                    "deploy branch",
+                    f"keep one RepositoryEnvironmentDeploymentPolicy, for {wanted or 'the deploy branch'}",
+                ),
+                resource.urn,
+            )
             continue
         [pattern] = admitted
         if any(c in pattern for c in "*?[]"):
-            report_violation(violation(f"{where} admits the wildcard {pattern!r}",
-                                       "name the deploy branch exactly"), resource.urn)  # fmt: skip
+            report_violation(
+                violation(f"{where} admits the wildcard {pattern!r}", "name the deploy branch exactly"),
+                resource.urn,
+            )
         elif wanted is not None and pattern != wanted:
-            report_violation(violation(f"{where} admits {pattern!r}; production deploys only {wanted!r}",
-                                       f"set branch_pattern={wanted!r}"), resource.urn)  # fmt: skip
+            report_violation(
+                violation(
+                    f"{where} admits {pattern!r}; production deploys only {wanted!r}",
+                    f"set branch_pattern={wanted!r}",
+                ),
+                resource.urn,
+            )
         elif wanted is None and pattern == PRODUCTION_BRANCH:
-            report_violation(violation(f"{where} admits {PRODUCTION_BRANCH!r}, production's branch",
-                                       "admit the environment's own branch (staging, develop)"), resource.urn)  # fmt: skip
+            report_violation(
+                violation(
+                    f"{where} admits {PRODUCTION_BRANCH!r}, production's branch",
+                    "admit the environment's own branch (staging, develop)",
+                ),
+                resource.urn,
+            )

@@ -62,8 +62,10 @@ def validate_dns_targets(args: StackValidationArgs, report_violation: ReportViol
             records[host_of(name)].append(resource)
 
     for expected in expected_records(list(args.resources)):
-        wanted = (f"type=CNAME, content={expected.target}, "
-                  f"proxied={expected.proxied} ({'proxied' if expected.proxied else 'DNS only'})")  # fmt: skip
+        wanted = (
+            f"type=CNAME, content={expected.target}, "
+            f"proxied={expected.proxied} ({'proxied' if expected.proxied else 'DNS only'})"
+        )
         matching = records.get(expected.host, [])
         if not matching:
             report_violation(
@@ -79,15 +81,21 @@ def validate_dns_targets(args: StackValidationArgs, report_violation: ReportViol
             if record_type is not UNKNOWN and record_type != "CNAME":
                 problems.append(f"is a {record_type} record, not a CNAME")
             content = field(record.props, "content")
-            if content is not UNKNOWN and (not isinstance(content, str) or host_of(content) != expected.target):
+            if content is not UNKNOWN and (
+                not isinstance(content, str) or host_of(content) != expected.target
+            ):
                 problems.append(f"points at {content}, not {expected.target}")
             proxied = flag(record.props, "proxied")
             if proxied is not UNKNOWN and bool(proxied) != expected.proxied:
-                problems.append("is proxied: Vercel cannot see its record to issue the certificate"
-                                if not expected.proxied else
-                                "is DNS only: Cloudflare does not serve it and Access cannot gate it")  # fmt: skip
+                problems.append(
+                    "is proxied: Vercel cannot see its record to issue the certificate"
+                    if not expected.proxied
+                    else "is DNS only: Cloudflare does not serve it and Access cannot gate it"
+                )
             for problem in problems:
                 report_violation(
-                    violation(f"the DNS record of {expected.host} ({expected.served_by}) {problem}", f"set {wanted}"),
+                    violation(
+                        f"the DNS record of {expected.host} ({expected.served_by}) {problem}", f"set {wanted}"
+                    ),
                     record.urn,
                 )

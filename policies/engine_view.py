@@ -67,7 +67,7 @@ def visible_text(props: Any, *path: str | int) -> str | None:
     return None if value == OFFLINE_SECRET else value
 
 
-def flag(props: Any, *path: str | int) -> bool | None | _Unknown:
+def flag(props: Any, *path: str | int) -> bool | _Unknown | None:
     """A boolean field: True/False, None when absent, :data:`UNKNOWN` when not known yet."""
     value = field(props, *path)
     if value is UNKNOWN or isinstance(value, bool):
@@ -75,7 +75,7 @@ def flag(props: Any, *path: str | int) -> bool | None | _Unknown:
     return None
 
 
-def number(props: Any, *path: str | int) -> float | None | _Unknown:
+def number(props: Any, *path: str | int) -> float | _Unknown | None:
     """A numeric field (the engine sends every number as a float)."""
     value = field(props, *path)
     if value is UNKNOWN:

@@ -48,9 +48,13 @@ from policies.resource_types import (
 )
 
 # A Supabase project ref (20 lower-case letters) in the places it shows up.
-_SUPABASE_REF_IN_TEXT = re.compile(r"(?<![a-z0-9])([a-z]{20})\.supabase\.(?:co|com|in)\b|postgres\.([a-z]{20})[:@]")
+_SUPABASE_REF_IN_TEXT = re.compile(
+    r"(?<![a-z0-9])([a-z]{20})\.supabase\.(?:co|com|in)\b|postgres\.([a-z]{20})[:@]"
+)
 _SUPABASE_REF = re.compile(r"^[a-z]{20}$")
-_HOSTNAME_IN_TEXT = re.compile(r"(?<![a-z0-9.-])(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}(?![a-z0-9-])")
+_HOSTNAME_IN_TEXT = re.compile(
+    r"(?<![a-z0-9.-])(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}(?![a-z0-9-])"
+)
 
 
 def _served_hostnames(resource: PolicyResource) -> Iterator[tuple[str, str]]:
@@ -83,7 +87,12 @@ def _served_hostnames(resource: PolicyResource) -> Iterator[tuple[str, str]]:
 def _zone_hostnames(resource: PolicyResource) -> Iterator[str]:
     """Hostnames in the estate's own zones (not provider targets such as pages.dev)."""
     for host, what in _served_hostnames(resource):
-        if what in ("DNS record name", "Vercel project domain", "Pages custom domain", "Worker custom domain"):
+        if what in (
+            "DNS record name",
+            "Vercel project domain",
+            "Pages custom domain",
+            "Worker custom domain",
+        ):
             yield host
 
 
@@ -189,8 +198,12 @@ def validate_environment_separation(args: StackValidationArgs, report_violation:
 
     # A pages.dev host is the one Cloudflare assigned to a project (its `subdomain`, suffixed when the
     # name was taken): it belongs where that project's name belongs.
-    assigned = {host_of(sub).removeprefix("*."): name for r in resources if r.resource_type == PAGES_PROJECT
-                if (sub := text(r.props, "subdomain")) and (name := text(r.props, "name"))}  # fmt: skip
+    assigned = {
+        host_of(sub).removeprefix("*."): name
+        for r in resources
+        if r.resource_type == PAGES_PROJECT
+        if (sub := text(r.props, "subdomain")) and (name := text(r.props, "name"))
+    }
 
     def belongs(host: str) -> bool:
         project = assigned.get(host.removeprefix("*."))
@@ -200,43 +213,64 @@ def validate_environment_separation(args: StackValidationArgs, report_violation:
         props, urn = resource.props, resource.urn
         for host, what in _served_hostnames(resource):
             if not belongs(host):
-                report(f"{what} {host} in the {environment} stack belongs to {other}",
-                       f"use {name_for(host, environment)}", urn)  # fmt: skip
+                report(
+                    f"{what} {host} in the {environment} stack belongs to {other}",
+                    f"use {name_for(host, environment)}",
+                    urn,
+                )
         if resource.resource_type in _NAME_FIELDS:
             prop, what = _NAME_FIELDS[resource.resource_type]
             name = text(props, prop)
             if name and not name_belongs(name, environment):
-                report(f"{what} {name} in the {environment} stack belongs to {other}: both stacks "
-                       "would manage (and fight over) the same account-wide resource",
-                       f"name it {name_for(name, environment)} (StackSettings.resource_name adds the "
-                       "suffix outside production)", urn)  # fmt: skip
+                report(
+                    f"{what} {name} in the {environment} stack belongs to {other}: both stacks "
+                    "would manage (and fight over) the same account-wide resource",
+                    f"name it {name_for(name, environment)} (StackSettings.resource_name adds the "
+                    "suffix outside production)",
+                    urn,
+                )
         if resource.resource_type in _GITHUB_ENVIRONMENT_TYPES:
             github_environment = text(props, "environment")
             if github_environment and github_environment != environment:
-                report(f"the {environment} stack writes to GitHub environment {github_environment} of "
-                       f"{text(props, 'repository') or '?'}: it would replace that environment's secrets and "
-                       "branch rules with this stack's",
-                       f"use the environment {environment} (the stack's `estate:environment`)", urn)  # fmt: skip
+                report(
+                    f"the {environment} stack writes to GitHub environment {github_environment} of "
+                    f"{text(props, 'repository') or '?'}: it would replace that environment's secrets and "
+                    "branch rules with this stack's",
+                    f"use the environment {environment} (the stack's `estate:environment`)",
+                    urn,
+                )
 
         for name, value in _visible_values(resource):
             for match in STRIPE_KEY.finditer(value):
                 kind, mode = match.group("kind"), match.group("mode")
                 if (mode == "live") != (environment == PRODUCTION):
                     wanted = "live" if environment == PRODUCTION else "test"
-                    report(f"{name} holds a {mode}-mode Stripe key ({kind}_{mode}_…) in the {environment} stack",
-                           f"set it from a {wanted}-mode key ({kind}_{wanted}_…) of the {environment} Stripe "
-                           "account", urn)  # fmt: skip
+                    report(
+                        f"{name} holds a {mode}-mode Stripe key ({kind}_{mode}_…) in the {environment} stack",
+                        f"set it from a {wanted}-mode key ({kind}_{wanted}_…) of the {environment} Stripe "
+                        "account",
+                        urn,
+                    )
             for host in _HOSTNAME_IN_TEXT.findall(value.lower()):
                 in_zone = any(host == zone or host.endswith(f".{zone}") for zone in zones)
                 if in_zone and not host_belongs(host, environment):
-                    report(f"{name} points at {host}, which belongs to {other}, from the {environment} stack",
-                           f"point it at {name_for(host, environment)}", urn)  # fmt: skip
+                    report(
+                        f"{name} points at {host}, which belongs to {other}, from the {environment} stack",
+                        f"point it at {name_for(host, environment)}",
+                        urn,
+                    )
             for ref in sorted(supabase_refs(name, value) - own_refs):
-                report(f"{name} points at Supabase project {ref}, which the {environment} stack does not "
-                       "declare (another environment's database?)",
-                       "take the value from this stack's own SupabaseDatabase outputs", urn)  # fmt: skip
+                report(
+                    f"{name} points at Supabase project {ref}, which the {environment} stack does not "
+                    "declare (another environment's database?)",
+                    "take the value from this stack's own SupabaseDatabase outputs",
+                    urn,
+                )
         for prop, ref in _project_refs(resource):
             if ref not in own_refs:
-                report(f"{resource.name}.{prop} points at Supabase project {ref}, which the {environment} stack "
-                       "does not declare (another environment's database?)",
-                       "take the ref from this stack's own supabase.Project (its id)", urn)  # fmt: skip
+                report(
+                    f"{resource.name}.{prop} points at Supabase project {ref}, which the {environment} stack "
+                    "does not declare (another environment's database?)",
+                    "take the ref from this stack's own supabase.Project (its id)",
+                    urn,
+                )

@@ -23,8 +23,8 @@ from policies.access_gates import (
     validate_public_sites_not_gated,
 )
 from policies.branch_protection import validate_deploy_branches_protected
-from policies.database_backups import validate_pitr_has_small_compute
 from policies.cloudflare_accounts import validate_staging_cloudflare_account
+from policies.database_backups import validate_pitr_has_small_compute
 from policies.database_retention import validate_production_database_retained
 from policies.deploy_tokens import validate_deploy_tokens_least_privilege
 from policies.deployment_environments import validate_environments_admit_only_their_branch
@@ -61,8 +61,12 @@ POLICIES: Final[list[Policy]] = [
         validate=validate_internal_sites_gated,
         config_schema=PolicyConfigSchema(
             {
-                **_marker("internalMarker", DEFAULT_INTERNAL_MARKER, "marks internal Pages project names").properties,
-                **_marker("publicMarker", DEFAULT_PUBLIC_MARKER, "marks public Pages project names").properties,
+                **_marker(
+                    "internalMarker", DEFAULT_INTERNAL_MARKER, "marks internal Pages project names"
+                ).properties,
+                **_marker(
+                    "publicMarker", DEFAULT_PUBLIC_MARKER, "marks public Pages project names"
+                ).properties,
             }
         ),
         severity=Severity.CRITICAL,

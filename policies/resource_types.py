@@ -20,7 +20,9 @@ SUPABASE_PITR: Final = "pulumi-python:dynamic/supabase:PointInTimeRecovery"
 
 BRANCH_PROTECTION: Final = "github:index/branchProtection:BranchProtection"
 REPOSITORY_ENVIRONMENT: Final = "github:index/repositoryEnvironment:RepositoryEnvironment"
-DEPLOYMENT_POLICY: Final = "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy"
+DEPLOYMENT_POLICY: Final = (
+    "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy"
+)
 ACTIONS_ENVIRONMENT_SECRET: Final = "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret"
 ACTIONS_ENVIRONMENT_VARIABLE: Final = "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable"
 ACTIONS_SECRET: Final = "github:index/actionsSecret:ActionsSecret"
@@ -34,7 +36,9 @@ DELIVERY_BRANCH: Final = "pulumi-python:dynamic/github:DeliveryBranch"
 # GitHub Actions secrets: encrypted by GitHub, so the value must reach Pulumi as a secret too.
 ACTIONS_SECRETS: Final = frozenset({ACTIONS_ENVIRONMENT_SECRET, ACTIONS_SECRET, ACTIONS_ORGANIZATION_SECRET})
 # GitHub Actions variables: plain text, shown in logs and to every reader of the repository.
-ACTIONS_VARIABLES: Final = frozenset({ACTIONS_ENVIRONMENT_VARIABLE, ACTIONS_VARIABLE, ACTIONS_ORGANIZATION_VARIABLE})
+ACTIONS_VARIABLES: Final = frozenset(
+    {ACTIONS_ENVIRONMENT_VARIABLE, ACTIONS_VARIABLE, ACTIONS_ORGANIZATION_VARIABLE}
+)
 
 # Cloudflare account-scoped resources judged by the staging-account rule.
 WORKERS_SCRIPT: Final = "cloudflare:index/workersScript:WorkersScript"

@@ -32,8 +32,11 @@ _WORKFLOW_PATH = re.compile(r"^\.github/workflows/[^/]+\.ya?ml$")
 def _secret_env(env: Any) -> set[str]:
     if not isinstance(env, Mapping):
         return set()
-    return {str(name) for name, value in cast(Mapping[Any, Any], env).items()
-            if isinstance(value, str) and _SECRET_EXPRESSION.search(value)}  # fmt: skip
+    return {
+        str(name)
+        for name, value in cast(Mapping[Any, Any], env).items()
+        if isinstance(value, str) and _SECRET_EXPRESSION.search(value)
+    }
 
 
 def _commands(script: str) -> Iterator[str]:
@@ -47,7 +50,7 @@ def _prints(command: str, secret_vars: set[str]) -> str | None:
     match = _PRINTERS.search(command)
     if match is None:
         return None
-    printed, *rest = re.split(r"\s(?:>>?|\|)\s?|\s\d?>>?", command[match.start(1):], maxsplit=1)
+    printed, *rest = re.split(r"\s(?:>>?|\|)\s?|\s\d?>>?", command[match.start(1) :], maxsplit=1)
     if rest:
         return None  # into a file or a pipe: not the log
     if match.group(1) in ("printenv", "env") and secret_vars:
@@ -97,12 +100,18 @@ def workflow_leaks(content: str) -> list[str]:
     return found
 
 
-def validate_no_workflow_prints_a_secret(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+def validate_no_workflow_prints_a_secret(
+    args: ResourceValidationArgs, report_violation: ReportViolation
+) -> None:
     if args.resource_type == REPOSITORY_FILE:
         files = [(visible_text(args.props, "file") or "", visible_text(args.props, "content"))]
     elif args.resource_type == DELIVERY_BRANCH:
         delivered = field(args.props, "files")
-        paths = sorted(str(p) for p in cast(Mapping[Any, Any], delivered)) if isinstance(delivered, Mapping) else []
+        paths = (
+            sorted(str(p) for p in cast(Mapping[Any, Any], delivered))
+            if isinstance(delivered, Mapping)
+            else []
+        )
         files = [(path, visible_text(args.props, "files", path)) for path in paths]
     else:
         return
@@ -110,6 +119,11 @@ def validate_no_workflow_prints_a_secret(args: ResourceValidationArgs, report_vi
         if not _WORKFLOW_PATH.match(path) or content is None:
             continue
         for leak in workflow_leaks(content):
-            report_violation(violation(f"{path}: {leak}",
-                                       "pass the secret to the command that needs it (env: or a pipe), never to "
-                                       "echo/printf/cat; drop set -x"), None)  # fmt: skip
+            report_violation(
+                violation(
+                    f"{path}: {leak}",
+                    "pass the secret to the command that needs it (env: or a pipe), never to "
+                    "echo/printf/cat; drop set -x",
+                ),
+                None,
+            )

@@ -68,92 +68,153 @@ class ImportFormat:
 
 IMPORT_FORMATS: Mapping[str, ImportFormat] = {
     "cloudflare:index/dnsRecord:DnsRecord": ImportFormat(
-        "{zoneId}/<ID of the {type} record {name}>", "<zone_id>/<dns_record_id>"),
+        "{zoneId}/<ID of the {type} record {name}>", "<zone_id>/<dns_record_id>"
+    ),
     "cloudflare:index/pagesProject:PagesProject": ImportFormat(
-        "{accountId}/{name}", "<account_id>/<project_name>",
-        note="a project with secret environment variables cannot be imported: remove them first"),
+        "{accountId}/{name}",
+        "<account_id>/<project_name>",
+        note="a project with secret environment variables cannot be imported: remove them first",
+    ),
     "cloudflare:index/pagesDomain:PagesDomain": ImportFormat(
-        "{accountId}/{projectName}/{name}", "<account_id>/<project_name>/<domain_name>"),
+        "{accountId}/{projectName}/{name}", "<account_id>/<project_name>/<domain_name>"
+    ),
     "cloudflare:index/zeroTrustAccessApplication:ZeroTrustAccessApplication": ImportFormat(
-        "accounts/{accountId}/<ID of the Access application {name}>", "<{accounts|zones}/{account_id|zone_id}>/<app_id>"),
+        "accounts/{accountId}/<ID of the Access application {name}>",
+        "<{accounts|zones}/{account_id|zone_id}>/<app_id>",
+    ),
     "cloudflare:index/zeroTrustAccessPolicy:ZeroTrustAccessPolicy": ImportFormat(
-        "{accountId}/<ID of the reusable Access policy {name}>", "<account_id>/<policy_id>"),
+        "{accountId}/<ID of the reusable Access policy {name}>", "<account_id>/<policy_id>"
+    ),
     "cloudflare:index/accountToken:AccountToken": ImportFormat(
-        "{accountId}/<ID of the account API token {name}>", "<account_id>/<token_id>", adoptable=False, in_file=False,
+        "{accountId}/<ID of the account API token {name}>",
+        "<account_id>/<token_id>",
+        adoptable=False,
+        in_file=False,
         note="a token's value is shown only when it is created, so an adopted token would hand an empty "
-             "value to the deploy workflow: let the stack create a new token, then delete the old one"),
+        "value to the deploy workflow: let the stack create a new token, then delete the old one",
+    ),
     "cloudflare:index/workersCustomDomain:WorkersCustomDomain": ImportFormat(
-        "{accountId}/<ID of the Workers custom domain {hostname}>", "<account_id>/<domain_id>"),
+        "{accountId}/<ID of the Workers custom domain {hostname}>", "<account_id>/<domain_id>"
+    ),
     "cloudflare:index/workersRoute:WorkersRoute": ImportFormat(
-        "{zoneId}/<ID of the Workers route {pattern}>", "<zone_id>/<route_id>"),
+        "{zoneId}/<ID of the Workers route {pattern}>", "<zone_id>/<route_id>"
+    ),
     "vercel:index/project:Project": ImportFormat(
         "{teamId}/<ID prj_… of the Vercel project {name}>",
-        "team_xxxxxxxxxxxxxxxxxxxxxxxx/prj_xxxxxxxxxxxxxxxxxxxxxxxxxxxx"),
+        "team_xxxxxxxxxxxxxxxxxxxxxxxx/prj_xxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+    ),
     "vercel:index/projectDomain:ProjectDomain": ImportFormat(
-        "{teamId}/{@projectId}/{domain}", "team_xxxxxxxxxxxxxxxxxxxxxxxx/prj_xxxxxxxxxxxxxxxxxxxxxxxxxxxx/example.com"),
+        "{teamId}/{@projectId}/{domain}",
+        "team_xxxxxxxxxxxxxxxxxxxxxxxx/prj_xxxxxxxxxxxxxxxxxxxxxxxxxxxx/example.com",
+    ),
     "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable": ImportFormat(
         "{teamId}/{@projectId}/<ID of the variable {key} for {targets}>",
-        "team_xxxxxxxxxxxxxxxxxxxxxxxx/prj_xxxxxxxxxxxxxxxxxxxxxxxxxxxx/FdT2e1E5Of6Cihmt", adoptable_unless="sensitive",
+        "team_xxxxxxxxxxxxxxxxxxxxxxxx/prj_xxxxxxxxxxxxxxxxxxxxxxxxxxxx/FdT2e1E5Of6Cihmt",
+        adoptable_unless="sensitive",
         note="a sensitive variable's value is imported as null and never matches: delete it in Vercel "
-             "and let the stack create it"),
-    "github:index/branchProtection:BranchProtection": ImportFormat("{repositoryId}:{pattern}", "terraform:main"),
+        "and let the stack create it",
+    ),
+    "github:index/branchProtection:BranchProtection": ImportFormat(
+        "{repositoryId}:{pattern}", "terraform:main"
+    ),
     "github:index/repositoryEnvironment:RepositoryEnvironment": ImportFormat(
-        "{repository}:{environment|colon}", "myrepo:myenv"),
+        "{repository}:{environment|colon}", "myrepo:myenv"
+    ),
     "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy": ImportFormat(
-        "{repository}:{environment|colon}:<ID of the branch policy {branchPattern}>", "myrepo:myenv:123456"),
+        "{repository}:{environment|colon}:<ID of the branch policy {branchPattern}>", "myrepo:myenv:123456"
+    ),
     "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret": ImportFormat(
-        "{repository}:{environment|colon}:{secretName}", "myrepo:myenv:mysecret", adoptable=False,
+        "{repository}:{environment|colon}:{secretName}",
+        "myrepo:myenv:mysecret",
+        adoptable=False,
         note="GitHub never returns the value, so adopting cannot match the declared one, and there is nothing "
-             "to adopt: creating the secret overwrites the existing value (after `pulumi import`, the next up "
-             "writes it)"),
+        "to adopt: creating the secret overwrites the existing value (after `pulumi import`, the next up "
+        "writes it)",
+    ),
     "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable": ImportFormat(
-        "{repository}:{environment|colon}:{variableName}", "myrepo:myenv:myvariable"),
+        "{repository}:{environment|colon}:{variableName}", "myrepo:myenv:myvariable"
+    ),
     "github:index/branch:Branch": ImportFormat(
-        "{repository}:{branch}:{sourceBranch}", "terraform:feature-branch:dev"),
+        "{repository}:{branch}:{sourceBranch}", "terraform:feature-branch:dev"
+    ),
     "github:index/repositoryFile:RepositoryFile": ImportFormat(
-        "{repository}:{file|colon}:{branch}", "example:.gitignore:feature-branch"),
+        "{repository}:{file|colon}:{branch}", "example:.gitignore:feature-branch"
+    ),
     "github:index/repositoryPullRequest:RepositoryPullRequest": ImportFormat(
-        None, None, adoptable=False, in_file=False,
-        note="the GitHub provider cannot import pull requests: close the existing one; the stack opens its own"),
+        None,
+        None,
+        adoptable=False,
+        in_file=False,
+        note="the GitHub provider cannot import pull requests: close the existing one; the stack opens its own",
+    ),
     "cloudflare:index/healthcheck:Healthcheck": ImportFormat(
-        "{zoneId}/<ID of the health check {name}>", "<zone_id>/<healthcheck_id>"),
+        "{zoneId}/<ID of the health check {name}>", "<zone_id>/<healthcheck_id>"
+    ),
     "cloudflare:index/notificationPolicy:NotificationPolicy": ImportFormat(
-        "{accountId}/<ID of the notification policy {name}>", "<account_id>/<policy_id>"),
+        "{accountId}/<ID of the notification policy {name}>", "<account_id>/<policy_id>"
+    ),
     "cloudflare:index/notificationPolicyWebhooks:NotificationPolicyWebhooks": ImportFormat(
-        "{accountId}/<ID of the notification webhook {name}>", "<account_id>/<webhook_id>", adoptable=False,
+        "{accountId}/<ID of the notification webhook {name}>",
+        "<account_id>/<webhook_id>",
+        adoptable=False,
         note="its URL and secret are never returned, so an import cannot match the declared ones: let the stack "
-             "create a new destination, then delete the old one"),
+        "create a new destination, then delete the old one",
+    ),
     "cloudflare:index/workersScript:WorkersScript": ImportFormat(
-        "{accountId}/{scriptName}", "<account_id>/<script_name>"),
+        "{accountId}/{scriptName}", "<account_id>/<script_name>"
+    ),
     "cloudflare:index/workersScriptSubdomain:WorkersScriptSubdomain": ImportFormat(
-        "{accountId}/{scriptName}", "<account_id>/<script_name>"),
+        "{accountId}/{scriptName}", "<account_id>/<script_name>"
+    ),
     "vercel:index/alertRule:AlertRule": ImportFormat(
-        "{teamId}/<ID ar_… of the alert rule {name}>", "team_xxxxxxxxxxxxxxxxxxxxxxxx/ar_xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"),
+        "{teamId}/<ID ar_… of the alert rule {name}>",
+        "team_xxxxxxxxxxxxxxxxxxxxxxxx/ar_xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx",
+    ),
     "vercel:index/alertRuleWebhookNotification:AlertRuleWebhookNotification": ImportFormat(
         "{teamId}/{@alertRuleId}/{@webhookId}",
-        "team_xxxxxxxxxxxxxxxxxxxxxxxx/ar_xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx/hook_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"),
+        "team_xxxxxxxxxxxxxxxxxxxxxxxx/ar_xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx/hook_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+    ),
     "vercel:index/webhook:Webhook": ImportFormat(
-        "{teamId}/<ID hook_… of the webhook to {endpoint}>", "team_xxxxxxxxxxxxxxxxxxxxxxxx/hook_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
-        adoptable=False, in_file=False,
+        "{teamId}/<ID hook_… of the webhook to {endpoint}>",
+        "team_xxxxxxxxxxxxxxxxxxxxxxxx/hook_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+        adoptable=False,
+        in_file=False,
         note="its signing secret, which the alert relay checks, is returned only when it is created: let the "
-             "stack create a new webhook, then delete the old one"),
+        "stack create a new webhook, then delete the old one",
+    ),
     "sentry:index/sentryProject:SentryProject": ImportFormat(
-        "{organization}/{slug}", "org-slug/project-slug"),
+        "{organization}/{slug}", "org-slug/project-slug"
+    ),
     "sentry:index/sentryKey:SentryKey": ImportFormat(
-        "{organization}/{project}/<ID of the client key {name}>", "org-slug/project-slug/key-id"),
+        "{organization}/{project}/<ID of the client key {name}>", "org-slug/project-slug/key-id"
+    ),
     "sentry:index/sentryIssueAlert:SentryIssueAlert": ImportFormat(
-        "{organization}/{project}/<rule ID of the alert {name}>", "org-slug/project-slug/rule-id"),
+        "{organization}/{project}/<rule ID of the alert {name}>", "org-slug/project-slug/rule-id"
+    ),
     "sentry:index/sentryPlugin:SentryPlugin": ImportFormat(
-        None, None, adoptable=False, in_file=False,
-        note="the Sentry provider cannot import plugins; creating it configures the existing plugin"),
+        None,
+        None,
+        adoptable=False,
+        in_file=False,
+        note="the Sentry provider cannot import plugins; creating it configures the existing plugin",
+    ),
     "time:index/rotating:Rotating": ImportFormat(
-        "<base_date>T<hh>:<mm>:<ss>Z,0,0,{rotationDays},0,0", "2020-02-12T06:36:13Z,0,0,30,0,0", adoptable=False, in_file=False,
-        note="nothing exists outside the state: the first up starts the rotation schedule"),
+        "<base_date>T<hh>:<mm>:<ss>Z,0,0,{rotationDays},0,0",
+        "2020-02-12T06:36:13Z,0,0,30,0,0",
+        adoptable=False,
+        in_file=False,
+        note="nothing exists outside the state: the first up starts the rotation schedule",
+    ),
     "random:index/randomPassword:RandomPassword": ImportFormat(
-        None, None, adoptable=False, in_file=False, secret_id=True,
+        None,
+        None,
+        adoptable=False,
+        in_file=False,
+        secret_id=True,
         note="its import ID is the secret value itself, which must not sit in a config or import file: let the "
-             "stack generate a new one (for a database password, reset the database password to it afterwards: "
-             "Supabase → Project settings → Database)"),
+        "stack generate a new one (for a database password, reset the database password to it afterwards: "
+        "Supabase → Project settings → Database)",
+    ),
 }
 
 # Python dynamic resources (pulumi-python:dynamic/...) cannot be imported: the engine
@@ -161,9 +222,13 @@ IMPORT_FORMATS: Mapping[str, ImportFormat] = {
 # on create instead (see docs/supabase.md).
 DYNAMIC_PREFIX = "pulumi-python:dynamic"
 DYNAMIC_FORMAT = ImportFormat(
-    None, None, adoptable=False, in_file=False,
+    None,
+    None,
+    adoptable=False,
+    in_file=False,
     note="Python dynamic resources cannot be imported (pulumi/pulumi#16175); "
-         "creating one adopts what exists (docs/supabase.md)")  # fmt: skip
+    "creating one adopts what exists (docs/supabase.md)",
+)
 
 
 def import_format(type_token: str) -> ImportFormat | None:
@@ -199,7 +264,9 @@ class Adoption:
         self.children: dict[str, list[str]] = defaultdict(list)
         self._name_of: dict[int, str] = {}
 
-    def transform(self, args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:
+    def transform(
+        self, args: pulumi.ResourceTransformationArgs
+    ) -> pulumi.ResourceTransformationResult | None:
         """Records every resource; gives the listed, adoptable ones their ``import_`` ID."""
         import pulumi
 
@@ -222,7 +289,9 @@ class Adoption:
         """(key, value, message, fix) for every entry that adopted nothing."""
         from stacks.settings import config_set, shown_value
 
-        candidates = sorted(name for name, seen in self.seen.items() if any(s.custom and not s.provider for s in seen))
+        candidates = sorted(
+            name for name, seen in self.seen.items() if any(s.custom and not s.provider for s in seen)
+        )
         found: list[tuple[str, str, str, str]] = []
         for name, import_id in sorted(self.imports.items()):
             key = f"{IMPORTS_KEY}.{name}"
@@ -232,20 +301,46 @@ class Adoption:
             value = shown_value(key, import_id)
             if not seen:
                 close = difflib.get_close_matches(name, candidates, n=3)
-                hint = f"; did you mean {', '.join(close)}?" if close else "; `python -m estate plan` lists the names"
+                hint = (
+                    f"; did you mean {', '.join(close)}?"
+                    if close
+                    else "; `python -m estate plan` lists the names"
+                )
                 moved = import_id if value == json.dumps(import_id) else None  # else Pulumi prompts for it
-                fix = f"{remove} && {config_set(f'{IMPORTS_KEY}.{close[0]}', moved, path=True)}" if close else remove
-                found.append((key, value, f"no resource of the {self.stack} stack is named {name!r}{hint}", fix))
+                fix = (
+                    f"{remove} && {config_set(f'{IMPORTS_KEY}.{close[0]}', moved, path=True)}"
+                    if close
+                    else remove
+                )
+                found.append(
+                    (key, value, f"no resource of the {self.stack} stack is named {name!r}{hint}", fix)
+                )
             elif len(seen) > 1:
                 types = sorted(s.type_token for s in seen)
-                found.append((key, value, f"{len(seen)} resources are named {name!r} ({types}); the import is ambiguous", remove))
+                found.append(
+                    (
+                        key,
+                        value,
+                        f"{len(seen)} resources are named {name!r} ({types}); the import is ambiguous",
+                        remove,
+                    )
+                )
             elif seen[0].provider:
                 found.append((key, value, "names a provider; providers are configured, not imported", remove))
             elif not seen[0].custom:
                 children = self.children.get(name, [])
-                listed = ", ".join(children[:5]) + (f" and {len(children) - 5} more" if len(children) > 5 else "")
-                found.append((key, value, f"names a component ({seen[0].type_token}), which has no ID of its own; "
-                              f"adopt its resources instead: {listed or '(none)'}", remove))  # fmt: skip
+                listed = ", ".join(children[:5]) + (
+                    f" and {len(children) - 5} more" if len(children) > 5 else ""
+                )
+                found.append(
+                    (
+                        key,
+                        value,
+                        f"names a component ({seen[0].type_token}), which has no ID of its own; "
+                        f"adopt its resources instead: {listed or '(none)'}",
+                        remove,
+                    )
+                )
             elif not seen[0].adoptable:
                 known = import_format(seen[0].type_token)
                 assert known is not None

@@ -146,9 +146,13 @@ def build_alerting(
         # Pages alerts belong to the account of the projects, health checks to the zone's.
         # In production both are the zone's account; staging's projects live in its own.
         separate_apps_account = not settings.is_production and bool(pages_projects)
-        accounts = [(f"{org.name}-cloudflare-notifications", org.cloudflare_account_id, not separate_apps_account)]
+        accounts = [
+            (f"{org.name}-cloudflare-notifications", org.cloudflare_account_id, not separate_apps_account)
+        ]
         if separate_apps_account:
-            accounts.append((f"{org.name}-cloudflare-apps-notifications", apps_account_id(settings, org), True))
+            accounts.append(
+                (f"{org.name}-cloudflare-apps-notifications", apps_account_id(settings, org), True)
+            )
         for name, account_id, with_pages in accounts:
             zone_side = account_id == org.cloudflare_account_id
             CloudflareNotifications(
@@ -173,11 +177,15 @@ def build_alerting(
     if tracked:
         account = alerting.error_tracking
         if account is None:
-            raise ValueError(f"stack {settings.stack}: {[app.key for app in tracked]} track errors, but no Sentry account")
+            raise ValueError(
+                f"stack {settings.stack}: {[app.key for app in tracked]} track errors, but no Sentry account"
+            )
         sentry_provider = sentry.Provider("sentry", token=pulumi.Output.secret(account.auth_token.reveal()))
         for app in tracked:
             if not isinstance(settings.hosting[app.key], VercelHosting):
-                raise ValueError(f"catalog: {app.key} has error_tracking, which is wired into Vercel apps only")
+                raise ValueError(
+                    f"catalog: {app.key} has error_tracking, which is wired into Vercel apps only"
+                )
             org = settings.organizations[app.organization]
             tracking = ErrorTracking(
                 f"{app.key}-error-tracking",

@@ -93,5 +93,7 @@ def preview_e2e_files(app: App) -> dict[str, str]:
 
 def checklist_files(app: App) -> dict[str, str]:
     """Repository path → content of the checklist's files for ``app``'s repository."""
-    files = {path: (APP_CHECKS_DIR / source).read_text(encoding="utf-8") for path, source in CHECK_FILES.items()}
+    files = {
+        path: (APP_CHECKS_DIR / source).read_text(encoding="utf-8") for path, source in CHECK_FILES.items()
+    }
     return files | {MANIFEST_PATH: env_manifest_text(app)}

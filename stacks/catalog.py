@@ -159,8 +159,10 @@ class App:
             and "${{" not in self.e2e_command
             and all(isinstance(hosting, VercelHosting) for hosting in self.hosting)
         ):
-            raise ValueError(f"catalog: {self.key}.e2e_command runs against Vercel previews: give a non-empty "
-                             "shell command without `${{` and only for an app hosted on Vercel")  # fmt: skip
+            raise ValueError(
+                f"catalog: {self.key}.e2e_command runs against Vercel previews: give a non-empty "
+                "shell command without `${{` and only for an app hosted on Vercel"
+            )
 
 
 def _supabase_env() -> tuple[EnvVar, ...]:
@@ -243,7 +245,11 @@ APPS: tuple[App, ...] = (
         organization="gstarlink",
         repository="gstarlink-chatbot",
         hosting=(WorkerHosting(script_name="gstarlink-chatbot", subdomain="chat"),),
-        env=(EnvVar("LLM_API_KEY", Secret("chatbotLlmApiKey", "API key of the chatbot's language-model provider")),),
+        env=(
+            EnvVar(
+                "LLM_API_KEY", Secret("chatbotLlmApiKey", "API key of the chatbot's language-model provider")
+            ),
+        ),
     ),
     App(
         key="talkline",
@@ -266,11 +272,20 @@ APPS: tuple[App, ...] = (
             ),
             EnvVar(
                 "STRIPE_WEBHOOK_SECRET",
-                Secret("talklineStripeWebhookSecret", "Stripe webhook signing secret", {
-                    "production": r"whsec_", "staging": r"whsec_"}),
+                Secret(
+                    "talklineStripeWebhookSecret",
+                    "Stripe webhook signing secret",
+                    {"production": r"whsec_", "staging": r"whsec_"},
+                ),
             ),
-            EnvVar("TWILIO_ACCOUNT_SID", Plain("talklineTwilioAccountSid", "Twilio account SID", {
-                "production": r"AC[0-9a-f]{32}$", "staging": r"AC[0-9a-f]{32}$"})),
+            EnvVar(
+                "TWILIO_ACCOUNT_SID",
+                Plain(
+                    "talklineTwilioAccountSid",
+                    "Twilio account SID",
+                    {"production": r"AC[0-9a-f]{32}$", "staging": r"AC[0-9a-f]{32}$"},
+                ),
+            ),
             EnvVar("TWILIO_AUTH_TOKEN", Secret("talklineTwilioAuthToken", "Twilio auth token")),
             EnvVar("VAPI_API_KEY", Secret("talklineVapiApiKey", "Vapi private API key")),
         ),

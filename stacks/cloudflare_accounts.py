@@ -45,8 +45,10 @@ def workers_dev_subdomain(settings: StackSettings, app: App) -> str | None:
     if settings.is_production:
         return None
     if app.organization != RELAY_ORGANIZATION:
-        raise ValueError(f"catalog: {app.key} is a Worker of {app.organization}; staging Workers answer on the "
-                         f"workers.dev subdomain of {RELAY_ORGANIZATION}'s staging account only")  # fmt: skip
+        raise ValueError(
+            f"catalog: {app.key} is a Worker of {app.organization}; staging Workers answer on the "
+            f"workers.dev subdomain of {RELAY_ORGANIZATION}'s staging account only"
+        )
     if settings.alerting is None:
         raise ValueError(f"stack {settings.stack}: settings carry no alerting; load them with load_settings")
     return settings.alerting.relay_subdomain

@@ -16,13 +16,16 @@ from components.access_policy import AccessPolicy, AccessPolicyArgs
 from components.application import Application, ApplicationArgs
 from components.cloudflare_deploy_token import CloudflareDeployToken, CloudflareDeployTokenArgs
 from components.pages_site import PagesSite, PagesSiteArgs
-from components.repository_governance import DELIVERY_BRANCH_PREFIX, RepositoryGovernance, RepositoryGovernanceArgs
+from components.repository_governance import (
+    DELIVERY_BRANCH_PREFIX,
+    RepositoryGovernance,
+    RepositoryGovernanceArgs,
+)
 from components.rotation_schedule import RotationSchedule, RotationScheduleArgs
 from components.supabase_database import SupabaseDatabase, SupabaseDatabaseArgs
 from components.vercel_app import EnvironmentVariable, VercelApp, VercelAppArgs, VercelTarget
 from components.worker import Worker, WorkerArgs
 from stacks.alerting import alert_channel_secrets, build_alerting
-from stacks.cloudflare_accounts import apps_account_id, worker_hostname, workers_dev_subdomain, zone_account_for_gates
 from stacks.app_checks import checklist_files, preview_e2e_files
 from stacks.catalog import (
     APPS,
@@ -35,6 +38,12 @@ from stacks.catalog import (
     Secret,
     VercelHosting,
     WorkerHosting,
+)
+from stacks.cloudflare_accounts import (
+    apps_account_id,
+    worker_hostname,
+    workers_dev_subdomain,
+    zone_account_for_gates,
 )
 from stacks.settings import Organization, StackSettings
 
@@ -57,8 +66,11 @@ class OrganizationProviders:
 def build_estate(settings: StackSettings) -> dict[str, Any]:
     """Declares the whole estate of one stack; returns the stack outputs."""
     providers = {org.name: _providers(org) for org in settings.organizations.values()}
-    gated = [org for org in settings.organizations.values()
-             if any(_is_gated(settings, app) for app in APPS if app.organization == org.name)]  # fmt: skip
+    gated = [
+        org
+        for org in settings.organizations.values()
+        if any(_is_gated(settings, app) for app in APPS if app.organization == org.name)
+    ]
 
     def access_policy(name: str, account_id: str, org_name: str) -> AccessPolicy:
         return AccessPolicy(
@@ -75,8 +87,10 @@ def build_estate(settings: StackSettings) -> dict[str, Any]:
 
     # One reusable policy per account that gates something: the apps account (Pages
     # projects) and, where it is another account, the zone's (custom domains).
-    access_policies = {org.name: access_policy(f"{org.name}-internal-access", apps_account_id(settings, org), org.name)
-                       for org in gated}  # fmt: skip
+    access_policies = {
+        org.name: access_policy(f"{org.name}-internal-access", apps_account_id(settings, org), org.name)
+        for org in gated
+    }
     zone_access_policies = {
         org.name: access_policy(f"{org.name}-internal-access-zone", zone_account, org.name)
         for org in gated
@@ -85,7 +99,9 @@ def build_estate(settings: StackSettings) -> dict[str, Any]:
     # Credentials the stack creates roll over on this environment's schedule.
     rotation = RotationSchedule(
         "credential-rotation",
-        RotationScheduleArgs(period_days=settings.rotation.period_days, grace_days=settings.rotation.grace_days),
+        RotationScheduleArgs(
+            period_days=settings.rotation.period_days, grace_days=settings.rotation.grace_days
+        ),
     )
     apps = {
         app.key: _build_app(
@@ -112,9 +128,13 @@ def _providers(org: Organization) -> OrganizationProviders:
         cloudflare=cloudflare.Provider(
             f"{org.name}-cloudflare", api_token=pulumi.Output.secret(org.cloudflare_api_token.reveal())
         ),
-        vercel=vercel.Provider(f"{org.name}-vercel", api_token=pulumi.Output.secret(org.vercel_api_token.reveal())),
+        vercel=vercel.Provider(
+            f"{org.name}-vercel", api_token=pulumi.Output.secret(org.vercel_api_token.reveal())
+        ),
         github=github.Provider(
-            f"{org.name}-github", owner=org.github_owner, token=pulumi.Output.secret(org.github_token.reveal())
+            f"{org.name}-github",
+            owner=org.github_owner,
+            token=pulumi.Output.secret(org.github_token.reveal()),
         ),
     )
 
@@ -131,7 +151,9 @@ def _build_app(
     group = Application(
         app.key,
         ApplicationArgs(
-            title=app.title, repository=f"{org.github_owner}/{app.repository}", environment=settings.environment
+            title=app.title,
+            repository=f"{org.github_owner}/{app.repository}",
+            environment=settings.environment,
         ),
     )
     deploy_branch = settings.deploy_branch(app)
@@ -186,7 +208,9 @@ def _build_app(
                 # Each branch builds in one project: production builds main and feature
                 # branches, never the staging branch (the staging project's) or delivery branches.
                 build_previews=settings.is_production,
-                skip_branches=(app.staging_branch, f"{DELIVERY_BRANCH_PREFIX}*") if settings.is_production else (),
+                skip_branches=(app.staging_branch, f"{DELIVERY_BRANCH_PREFIX}*")
+                if settings.is_production
+                else (),
                 environment_variables=_vercel_environment(app, settings, value_of),
                 framework=hosting.framework,
                 root_directory=hosting.root_directory,
@@ -212,7 +236,9 @@ def _build_app(
                     domain=settings.hostname(app, site.subdomain),
                     access_policy_id=access_policy.policy_id if site.gated and access_policy else None,
                     zone_account_id=zone_account_for_gates(settings, org) if site.gated else None,
-                    zone_access_policy_id=zone_access_policy.policy_id if site.gated and zone_access_policy else None,
+                    zone_access_policy_id=zone_access_policy.policy_id
+                    if site.gated and zone_access_policy
+                    else None,
                 ),
                 opts=pulumi.ResourceOptions(parent=group, provider=providers.cloudflare),
             )
@@ -232,21 +258,23 @@ def _build_app(
             "CLOUDFLARE_API_TOKEN": token.token,
             "CLOUDFLARE_ACCOUNT_ID": pulumi.Output.secret(apps_account),
         }
-        variables |= {
-            site.workflow_variable: sites[site.project_name].project_name for site in hosting.sites
-        }
+        variables |= {site.workflow_variable: sites[site.project_name].project_name for site in hosting.sites}
         secrets |= {v.key: value_of(v) for v in app.env if v.sensitive}
         variables |= {v.key: value_of(v) for v in app.env if not v.sensitive}
         hosting_outputs = {
             "kind": "pages",
-            "sites": {name: {"url": site.url, "gated_hosts": site.gated_hosts} for name, site in sites.items()},
+            "sites": {
+                name: {"url": site.url, "gated_hosts": site.gated_hosts} for name, site in sites.items()
+            },
         }
     else:
         assert isinstance(hosting, WorkerHosting)
         plain = [v.key for v in app.env if not v.sensitive]
         if plain:
-            raise ValueError(f"catalog: {app.key} runs on a Worker, whose plain variables belong in its "
-                             f"wrangler.toml [vars], not the stack: move {plain} there or make them secrets")  # fmt: skip
+            raise ValueError(
+                f"catalog: {app.key} runs on a Worker, whose plain variables belong in its "
+                f"wrangler.toml [vars], not the stack: move {plain} there or make them secrets"
+            )
         apps_account = apps_account_id(settings, org)
         workers_dev = workers_dev_subdomain(settings, app)
         worker = Worker(
@@ -310,7 +338,11 @@ def _app_urls(settings: StackSettings, app: App) -> list[str]:
     hosting = settings.hosting[app.key]
     if isinstance(hosting, WorkerHosting):
         return [f"https://{worker_hostname(settings, app, hosting)}"]
-    subdomains = [site.subdomain for site in hosting.sites] if isinstance(hosting, PagesHosting) else [hosting.subdomain]
+    subdomains = (
+        [site.subdomain for site in hosting.sites]
+        if isinstance(hosting, PagesHosting)
+        else [hosting.subdomain]
+    )
     return [f"https://{settings.hostname(app, subdomain)}" for subdomain in subdomains]
 
 
@@ -344,7 +376,9 @@ def _workflow_files(repository: str) -> dict[str, str]:
     if not folder.is_dir():
         raise FileNotFoundError(f"catalog: no workflow templates for {repository}; add {folder}")
     return {
-        (f".github/workflows/{path.name}" if path.suffix in (".yml", ".yaml") else path.name): path.read_text()
+        (
+            f".github/workflows/{path.name}" if path.suffix in (".yml", ".yaml") else path.name
+        ): path.read_text()
         for path in sorted(folder.iterdir())
         if path.is_file()
     }

@@ -70,13 +70,33 @@ ENVIRONMENTS: tuple[Environment, ...] = get_args(Environment)
 # The stacks that serve production; every other stack serves staging.
 PRODUCTION_STACKS: tuple[str, ...] = ("prod", "production")  # as the policy pack (policies/environments.py)
 SupabaseRegion = Literal[
-    "us-east-1", "us-west-1", "ap-southeast-1", "ap-northeast-1", "ap-northeast-2", "ap-southeast-2",
-    "eu-west-1", "eu-west-2", "eu-central-1", "ca-central-1", "ap-south-1", "sa-east-1",
-]  # fmt: skip
+    "us-east-1",
+    "us-west-1",
+    "ap-southeast-1",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-southeast-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-central-1",
+    "ca-central-1",
+    "ap-south-1",
+    "sa-east-1",
+]
 # The compute sizes a project can be created with (providers.supabase_management.INSTANCE_SIZES).
 SupabaseComputeSize = Literal[
-    "nano", "micro", "small", "medium", "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge",
-]  # fmt: skip
+    "nano",
+    "micro",
+    "small",
+    "medium",
+    "large",
+    "xlarge",
+    "2xlarge",
+    "4xlarge",
+    "8xlarge",
+    "12xlarge",
+    "16xlarge",
+]
 PitrVariant = Literal["pitr_7", "pitr_14", "pitr_28"]
 SUPABASE_REGIONS: tuple[str, ...] = get_args(SupabaseRegion)
 SUPABASE_COMPUTE_SIZES: tuple[str, ...] = get_args(SupabaseComputeSize)
@@ -104,7 +124,9 @@ _SUPABASE_ORG = re.compile(r"^[a-z0-9-]{8,}$")
 _CHECK_NAME = re.compile(r"^\S.{0,254}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-_SLACK_WEBHOOK = re.compile(r"^https://hooks\.slack\.com/services/[A-Za-z0-9_-]+/[A-Za-z0-9_-]+/[A-Za-z0-9_-]+$")
+_SLACK_WEBHOOK = re.compile(
+    r"^https://hooks\.slack\.com/services/[A-Za-z0-9_-]+/[A-Za-z0-9_-]+/[A-Za-z0-9_-]+$"
+)
 _SENTRY_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
 _WORKERS_DEV_SUBDOMAIN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
@@ -122,17 +144,26 @@ def _shape(pattern: re.Pattern[str], message: LiteralString) -> AfterValidator:
 
 
 HexId = Annotated[str, _shape(_HEX32, "must be a 32-character lowercase hex Cloudflare ID")]
-Domain = Annotated[str, _shape(_ZONE, "must be a DNS name such as example.com (lowercase, no scheme or path)")]
+Domain = Annotated[
+    str, _shape(_ZONE, "must be a DNS name such as example.com (lowercase, no scheme or path)")
+]
 VercelTeamId = Annotated[str, _shape(_VERCEL_TEAM, "must be a Vercel team ID (team_ and letters or digits)")]
 GithubOwner = Annotated[str, _shape(_GITHUB_OWNER, "must be a GitHub user or organization name")]
 SupabaseOrganizationId = Annotated[str, _shape(_SUPABASE_ORG, "must be a Supabase organization ID (slug)")]
 Email = Annotated[str, _shape(_EMAIL, "must be an email address")]
 AccessGroupId = Annotated[str, _shape(_UUID, "must be an Access group UUID")]
-SentrySlug = Annotated[str, _shape(_SENTRY_SLUG, "must be a Sentry slug (lowercase letters, digits, - and _)")]
-WorkersDevSubdomain = Annotated[
-    str, _shape(_WORKERS_DEV_SUBDOMAIN, "must be the account's workers.dev subdomain (the part before .workers.dev)")
+SentrySlug = Annotated[
+    str, _shape(_SENTRY_SLUG, "must be a Sentry slug (lowercase letters, digits, - and _)")
 ]
-CheckName = Annotated[str, _shape(_CHECK_NAME, "must be a check name as the repository's workflows report it")]
+WorkersDevSubdomain = Annotated[
+    str,
+    _shape(
+        _WORKERS_DEV_SUBDOMAIN, "must be the account's workers.dev subdomain (the part before .workers.dev)"
+    ),
+]
+CheckName = Annotated[
+    str, _shape(_CHECK_NAME, "must be a check name as the repository's workflows report it")
+]
 
 
 def _provider_id(value: str) -> str:
@@ -153,7 +184,9 @@ def _secret(description: str, **field_options: Any) -> Any:
     return Field(description=description, json_schema_extra={"secret": True}, **field_options)
 
 
-_STRICT = ConfigDict(strict=True, extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True)
+_STRICT = ConfigDict(
+    strict=True, extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True
+)
 
 
 class OrganizationConfig(BaseModel):
@@ -161,10 +194,16 @@ class OrganizationConfig(BaseModel):
 
     model_config = _STRICT
 
-    cloudflare_account_id: HexId = Field(description="Cloudflare account ID", examples=["0123456789abcdef0123456789abcdef"])
-    cloudflare_zone_id: HexId = Field(description="Cloudflare zone ID", examples=["0123456789abcdef0123456789abcdef"])
+    cloudflare_account_id: HexId = Field(
+        description="Cloudflare account ID", examples=["0123456789abcdef0123456789abcdef"]
+    )
+    cloudflare_zone_id: HexId = Field(
+        description="Cloudflare zone ID", examples=["0123456789abcdef0123456789abcdef"]
+    )
     zone: Domain = Field(description="DNS zone", examples=["example.com"])
-    vercel_team_id: VercelTeamId = Field(description="Vercel team ID", examples=["team_XXXXXXXXXXXXXXXXXXXXXXXX"])
+    vercel_team_id: VercelTeamId = Field(
+        description="Vercel team ID", examples=["team_XXXXXXXXXXXXXXXXXXXXXXXX"]
+    )
     github_owner: GithubOwner = Field(description="GitHub owner", examples=["my-org"])
     supabase_organization_id: SupabaseOrganizationId = Field(
         description="Supabase organization ID", examples=["abcdefghijklmnopqrst"]
@@ -198,7 +237,8 @@ class SupabaseConfig(BaseModel):
     region: SupabaseRegion = Field(description="Supabase region", examples=["eu-central-1"])
     compute_size: SupabaseComputeSize = Field(description="compute size of each project", examples=["small"])
     point_in_time_recovery: PitrVariant | None = Field(
-        default=None, description="PITR add-on variant (production only; needs compute size small or larger)",
+        default=None,
+        description="PITR add-on variant (production only; needs compute size small or larger)",
         examples=["pitr_7"],
     )
 
@@ -208,9 +248,15 @@ class AccessConfig(BaseModel):
 
     model_config = _STRICT
 
-    emails: list[Email] = Field(default_factory=list, description="email addresses", examples=[["someone@example.com"]])
-    email_domains: list[Domain] = Field(default_factory=list, description="email domains", examples=[["example.com"]])
-    group_ids: list[AccessGroupId] = Field(default_factory=list, description="Access group UUIDs", examples=[[]])
+    emails: list[Email] = Field(
+        default_factory=list, description="email addresses", examples=[["someone@example.com"]]
+    )
+    email_domains: list[Domain] = Field(
+        default_factory=list, description="email domains", examples=[["example.com"]]
+    )
+    group_ids: list[AccessGroupId] = Field(
+        default_factory=list, description="Access group UUIDs", examples=[[]]
+    )
 
 
 class SentryConfig(BaseModel):
@@ -249,14 +295,19 @@ class RotationConfig(BaseModel):
         ge=1, le=365, description="days between rotations of the credentials the stack creates", examples=[90]
     )
     grace_days: int = Field(
-        ge=1, le=90, description="days a rotated credential keeps working after its successor is due", examples=[14]
+        ge=1,
+        le=90,
+        description="days a rotated credential keeps working after its successor is due",
+        examples=[14],
     )
     external_period_days: int = Field(
-        ge=1, le=730, description="days after which a credential people set is due for rotation", examples=[365]
+        ge=1,
+        le=730,
+        description="days after which a credential people set is due for rotation",
+        examples=[365],
     )
     last_rotated: dict[str, IsoDate] = Field(
-        description="each secret setting (its key without `estate:`) → the "
-        "date it was last rotated"
+        description="each secret setting (its key without `estate:`) → the date it was last rotated"
     )
 
 
@@ -264,9 +315,12 @@ class StackConfig(BaseModel):
     """Everything in one ``Pulumi.<stack>.yaml``: the keys are ``estate:<camelCase field>``."""
 
     model_config = ConfigDict(
-        strict=True, extra="forbid", frozen=True, populate_by_name=True,
+        strict=True,
+        extra="forbid",
+        frozen=True,
+        populate_by_name=True,
         alias_generator=lambda name: f"{NAMESPACE}:{to_camel(name)}",
-    )  # fmt: skip
+    )
 
     environment: Literal["production", "staging"] = Field(
         description="which environment this stack serves", examples=["production"]
@@ -277,7 +331,9 @@ class StackConfig(BaseModel):
     required_status_checks: dict[str, list[CheckName]] = Field(
         description="repository → checks that must pass before merging"
     )
-    required_approvals: int = Field(ge=1, le=6, description="approving reviews a pull request needs", examples=[1])
+    required_approvals: int = Field(
+        ge=1, le=6, description="approving reviews a pull request needs", examples=[1]
+    )
     hosting: dict[str, str] = Field(
         default_factory=dict, description="hosting of apps with more than one option", examples=[{}]
     )
@@ -287,7 +343,9 @@ class StackConfig(BaseModel):
     alert_relay_subdomain: WorkersDevSubdomain = Field(
         description="the workers.dev subdomain of gstarlink's Cloudflare account", examples=["my-account"]
     )
-    sentry: SentryConfig | None = Field(default=None, description="the Sentry account of apps with error tracking")
+    sentry: SentryConfig | None = Field(
+        default=None, description="the Sentry account of apps with error tracking"
+    )
     rotation: RotationConfig = Field(description="credential rotation periods and last-rotated dates")
     # Plain values of the catalog's apps.
     oms_shopify_api_key: str = Field(description="OMS Shopify app client ID (Partner dashboard)")
@@ -318,7 +376,9 @@ class StackConfig(BaseModel):
         key = _alias(name)
         if _is_secret_field(name):
             if key not in context.get("secret_keys", ()):
-                raise PydanticCustomError("plaintext_secret", "is stored in plaintext in the stack file; it must be encrypted")
+                raise PydanticCustomError(
+                    "plaintext_secret", "is stored in plaintext in the stack file; it must be encrypted"
+                )
             if value == "":
                 raise PydanticCustomError("missing", "required")
         elif key in context.get("secret_keys", ()):
@@ -330,7 +390,8 @@ class StackConfig(BaseModel):
             if pattern is not None and not re.match(pattern, value):
                 kind = "a production" if environment == "production" else "a test-mode"
                 raise PydanticCustomError(
-                    "environment_shape", "the {environment} stack needs {kind} value matching /{pattern}/",
+                    "environment_shape",
+                    "the {environment} stack needs {kind} value matching /{pattern}/",
                     {"environment": environment, "kind": kind, "pattern": pattern},
                 )
         return value
@@ -361,7 +422,7 @@ def _is_secret_field(name: str) -> bool:
 class SecretValue:
     """A secret config value that never shows itself in reprs, logs or errors."""
 
-    __slots__ = ("config_key", "_value")
+    __slots__ = ("_value", "config_key")
 
     def __init__(self, config_key: str, value: str) -> None:
         self.config_key = config_key
@@ -542,8 +603,11 @@ def config_set(
     Secrets (and plain values without a good example, ``value=None``) are left for
     ``pulumi config set`` to prompt for, so they never land in the shell history.
     """
-    flags = (f" --stack {_stack_arg(stack)}" if stack else "") + (" --secret" if secret else "") + (
-        " --path" if path else "")  # fmt: skip
+    flags = (
+        (f" --stack {_stack_arg(stack)}" if stack else "")
+        + (" --secret" if secret else "")
+        + (" --path" if path else "")
+    )
     shown = "" if secret or value is None else f" {shell_quote(value)}"
     return f"pulumi config set{flags} {shell_quote(key)}{shown}"
 
@@ -590,7 +654,9 @@ def _fields() -> Iterator[tuple[str, str, FieldInfo]]:
 def secret_config_keys() -> list[str]:
     """Every secret key the estate needs, fully qualified."""
     tracked = any(app.error_tracking for app in APPS)
-    return [key for name, key, _ in _fields() if _is_secret_field(name) and (tracked or key != SENTRY_TOKEN_KEY)]
+    return [
+        key for name, key, _ in _fields() if _is_secret_field(name) and (tracked or key != SENTRY_TOKEN_KEY)
+    ]
 
 
 def known_config_keys() -> list[str]:
@@ -700,7 +766,14 @@ def _field_info(loc: tuple[int | str, ...]) -> FieldInfo | None:
             continue
         if model is None:
             return None
-        info = next((f for n, f in model.model_fields.items() if (f.alias or n) == part or _alias_in(model, n) == part), None)
+        info = next(
+            (
+                f
+                for n, f in model.model_fields.items()
+                if (f.alias or n) == part or _alias_in(model, n) == part
+            ),
+            None,
+        )
         if info is None:
             return None
         annotation = info.annotation
@@ -717,7 +790,11 @@ def _alias_in(model: type[BaseModel], name: str) -> str:
 def _value_at(data: Mapping[str, Any], loc: tuple[int | str, ...]) -> tuple[bool, Any]:
     current: Any = data
     for part in loc:
-        if isinstance(part, int) and isinstance(current, list | tuple) and part < len(cast(list[Any], current)):
+        if (
+            isinstance(part, int)
+            and isinstance(current, list | tuple)
+            and part < len(cast(list[Any], current))
+        ):
             current = cast(list[Any], current)[part]
         elif isinstance(part, str) and isinstance(current, dict) and part in current:
             current = cast(dict[str, Any], current)[part]
@@ -736,13 +813,19 @@ def shown_value(key_path: str, value: Any, secret_keys: Collection[str] = ()) ->
         return SECRET_SHOWN if top in set(secret_config_keys()) | set(secret_keys) else HIDDEN_SHOWN
     text = json.dumps(value)
     segments = re.split(r"[.\[\]]+", key_path.split(":", 1)[-1])[1:]
-    if credential_shape(text) is not None or any(looks_secret_name(s) for s in segments if s and not s.isdigit()):
+    if credential_shape(text) is not None or any(
+        looks_secret_name(s) for s in segments if s and not s.isdigit()
+    ):
         return HIDDEN_SHOWN
     return text
 
 
 def _problem(
-    stack: str, environment: Environment, detail: ErrorDetails, data: Mapping[str, Any], secret_keys: Collection[str]
+    stack: str,
+    environment: Environment,
+    detail: ErrorDetails,
+    data: Mapping[str, Any],
+    secret_keys: Collection[str],
 ) -> Problem:
     loc = tuple(detail["loc"])
     key = _location(loc)
@@ -756,11 +839,15 @@ def _problem(
     if kind == "missing" or not present:
         description = info.description if info is not None and info.description else "required"
         message = f"required secret: {description}" if top_secret else f"required: {description}"
-        return Problem(key, MISSING, message, _set_fix(stack, environment, key, loc, info, top_secret, nested))
+        return Problem(
+            key, MISSING, message, _set_fix(stack, environment, key, loc, info, top_secret, nested)
+        )
     shown = SECRET_SHOWN if top_secret else shown_value(key, value, secret_keys)
     message = _message(detail, info)
     if kind == "secret_plain":
-        return Problem(key, SECRET_SHOWN, message, _set_fix(stack, environment, key, loc, info, False, nested))
+        return Problem(
+            key, SECRET_SHOWN, message, _set_fix(stack, environment, key, loc, info, False, nested)
+        )
     if kind == "plaintext_secret":
         return Problem(key, "(plaintext, hidden)", message, config_set(key, secret=True, stack=stack))
     return Problem(key, shown, message, _set_fix(stack, environment, key, loc, info, top_secret, nested))
@@ -776,9 +863,16 @@ def _message(detail: ErrorDetails, info: FieldInfo | None = None) -> str:
     if kind == "literal_error":
         return f"must be one of [{ctx.get('expected', '')}]".replace(" or ", ", ")
     if kind in ("greater_than_equal", "less_than_equal", "int_type", "int_parsing"):
-        bounds = {type(m).__name__: getattr(m, type(m).__name__.lower(), None) for m in (info.metadata if info else [])}
+        bounds = {
+            type(m).__name__: getattr(m, type(m).__name__.lower(), None)
+            for m in (info.metadata if info else [])
+        }
         low, high = bounds.get("Ge", 1), bounds.get("Le", 6)
-        why = " (the seeds require at least one review)" if info is not None and "approving" in (info.description or "") else ""
+        why = (
+            " (the seeds require at least one review)"
+            if info is not None and "approving" in (info.description or "")
+            else ""
+        )
         return f"must be a whole number from {low} to {high}{why}"
     if kind == "string_type":
         return "must be a string"
@@ -903,7 +997,10 @@ def _checks_fix(stack: str, loc: tuple[int | str, ...]) -> str:
             commands.append(config_rm(f"{top}.{repository}", path=True, stack=stack))
             continue
         commands.append(config_rm(f"{top}.{repository}", path=True, stack=stack) + " ;")
-        commands += [config_set(f"{top}.{repository}[{i}]", check, path=True, stack=stack) for i, check in enumerate(checks)]
+        commands += [
+            config_set(f"{top}.{repository}[{i}]", check, path=True, stack=stack)
+            for i, check in enumerate(checks)
+        ]
     return " ".join(commands[:1]) + (" " + " && ".join(commands[1:]) if len(commands) > 1 else "")
 
 
@@ -920,17 +1017,29 @@ def _unknown(
         if close:
             meant = by_lower[close[0]]
             if meant in data:
-                return Problem(key, HIDDEN_SHOWN, f"unknown key; did you mean {meant}? That one is set; this one "
-                               "is never read", remove)  # fmt: skip
+                return Problem(
+                    key,
+                    HIDDEN_SHOWN,
+                    f"unknown key; did you mean {meant}? That one is set; this one is never read",
+                    remove,
+                )
             secret = meant in secret_config_keys()
             value = environment if meant == f"{NAMESPACE}:environment" else None
-            return Problem(key, HIDDEN_SHOWN, f"unknown key; did you mean {meant}?",
-                           f"{remove} && {config_set(meant, value, secret=secret, stack=stack)}")  # fmt: skip
+            return Problem(
+                key,
+                HIDDEN_SHOWN,
+                f"unknown key; did you mean {meant}?",
+                f"{remove} && {config_set(meant, value, secret=secret, stack=stack)}",
+            )
         return Problem(key, HIDDEN_SHOWN, "unknown key (a typo?); the estate never reads it", remove)
     parent = _field_info(loc[:-1])
     known_entries: list[str] = []
     if parent is not None:
-        models = [c for c in [parent.annotation, *get_args(parent.annotation)] if isinstance(c, type) and issubclass(c, BaseModel)]
+        models = [
+            c
+            for c in [parent.annotation, *get_args(parent.annotation)]
+            if isinstance(c, type) and issubclass(c, BaseModel)
+        ]
         if models:
             known_entries = [_alias_in(models[0], n) for n in models[0].model_fields]
     return Problem(key, HIDDEN_SHOWN, f"unknown entry; known: {known_entries}", remove)
@@ -941,10 +1050,19 @@ def _environment_problem(stack: str, environment: Environment, data: Mapping[str
     value = data.get(key)
     if value is None or value == environment or value not in ENVIRONMENTS:
         return []  # absent or not an environment at all: the model reports it
-    why = (f"stack {stack!r} serves production" if environment == "production"
-           else f"stack {stack!r} is not a production stack ({', '.join(PRODUCTION_STACKS)}), so it serves staging")  # fmt: skip
-    return [Problem(key, json.dumps(value), f"the environment must match the stack: {why}",
-                    config_set(key, environment, stack=stack))]  # fmt: skip
+    why = (
+        f"stack {stack!r} serves production"
+        if environment == "production"
+        else f"stack {stack!r} is not a production stack ({', '.join(PRODUCTION_STACKS)}), so it serves staging"
+    )
+    return [
+        Problem(
+            key,
+            json.dumps(value),
+            f"the environment must match the stack: {why}",
+            config_set(key, environment, stack=stack),
+        )
+    ]
 
 
 def _catalog_problems(stack: str, environment: Environment, data: Mapping[str, Any]) -> list[Problem]:
@@ -957,17 +1075,43 @@ def _catalog_problems(stack: str, environment: Environment, data: Mapping[str, A
             key = f"{ns}:requiredStatusChecks.{app.repository}"
             entry = cast(dict[str, Any], checks).get(app.repository)
             if entry is None:
-                problems.append(Problem(key, MISSING, "required: the checks its workflows report", _checks_fix(stack, (f"{ns}:requiredStatusChecks", app.repository))))
+                problems.append(
+                    Problem(
+                        key,
+                        MISSING,
+                        "required: the checks its workflows report",
+                        _checks_fix(stack, (f"{ns}:requiredStatusChecks", app.repository)),
+                    )
+                )
             elif isinstance(entry, list) and not entry:
-                problems.append(Problem(key, "[]", "must be a non-empty list of check names, exactly as the repository's workflows report them",
-                                        _checks_fix(stack, (f"{ns}:requiredStatusChecks", app.repository))))  # fmt: skip
+                problems.append(
+                    Problem(
+                        key,
+                        "[]",
+                        "must be a non-empty list of check names, exactly as the repository's workflows report them",
+                        _checks_fix(stack, (f"{ns}:requiredStatusChecks", app.repository)),
+                    )
+                )
             elif isinstance(entry, list) and app.e2e_command is not None and PREVIEW_E2E_CHECK not in entry:
-                problems.append(Problem(key, json.dumps(entry), f"{app.key} has an E2E command (catalog e2e_command): its pull requests must require the {PREVIEW_E2E_CHECK!r} check",
-                                        config_set(f"{key}[{len(cast(list[Any], entry))}]", PREVIEW_E2E_CHECK, path=True, stack=stack)))  # fmt: skip
+                problems.append(
+                    Problem(
+                        key,
+                        json.dumps(entry),
+                        f"{app.key} has an E2E command (catalog e2e_command): its pull requests must require the {PREVIEW_E2E_CHECK!r} check",
+                        config_set(
+                            f"{key}[{len(cast(list[Any], entry))}]", PREVIEW_E2E_CHECK, path=True, stack=stack
+                        ),
+                    )
+                )
         for repository in sorted(set(cast(dict[str, Any], checks)) - {app.repository for app in APPS}):
-            problems.append(Problem(f"{ns}:requiredStatusChecks.{repository}", HIDDEN_SHOWN,
-                                    f"unknown repository; known: {[app.repository for app in APPS]}",
-                                    config_rm(f"{ns}:requiredStatusChecks.{repository}", path=True, stack=stack)))  # fmt: skip
+            problems.append(
+                Problem(
+                    f"{ns}:requiredStatusChecks.{repository}",
+                    HIDDEN_SHOWN,
+                    f"unknown repository; known: {[app.repository for app in APPS]}",
+                    config_rm(f"{ns}:requiredStatusChecks.{repository}", path=True, stack=stack),
+                )
+            )
     hosting = data.get(f"{ns}:hosting")
     if isinstance(hosting, dict):
         by_key = {app.key: app for app in APPS}
@@ -975,43 +1119,89 @@ def _catalog_problems(stack: str, environment: Environment, data: Mapping[str, A
             key = f"{ns}:hosting.{app_key}"
             app = by_key.get(app_key)
             if app is None:
-                problems.append(Problem(key, HIDDEN_SHOWN, f"unknown app; known: {sorted(by_key)}",
-                                        config_rm(key, path=True, stack=stack)))  # fmt: skip
+                problems.append(
+                    Problem(
+                        key,
+                        HIDDEN_SHOWN,
+                        f"unknown app; known: {sorted(by_key)}",
+                        config_rm(key, path=True, stack=stack),
+                    )
+                )
                 continue
             options = sorted(option.kind for option in app.hosting)
             if kind not in options:
-                problems.append(Problem(key, shown_value(key, kind), f"must be {options}",
-                                        config_set(key, app.hosting[0].kind, path=True, stack=stack)))  # fmt: skip
+                problems.append(
+                    Problem(
+                        key,
+                        shown_value(key, kind),
+                        f"must be {options}",
+                        config_set(key, app.hosting[0].kind, path=True, stack=stack),
+                    )
+                )
     supabase = data.get(f"{ns}:supabase")
     if isinstance(supabase, dict):
         pitr = cast(dict[str, Any], supabase).get("pointInTimeRecovery")
         pitr_key = f"{ns}:supabase.pointInTimeRecovery"
         if pitr is not None and environment != "production":
-            problems.append(Problem(pitr_key, shown_value(pitr_key, pitr), "point-in-time recovery is for production only",
-                                    config_rm(pitr_key, path=True, stack=stack)))  # fmt: skip
-        elif pitr in PITR_VARIANTS and cast(dict[str, Any], supabase).get("computeSize") not in PITR_COMPUTE_SIZES:
+            problems.append(
+                Problem(
+                    pitr_key,
+                    shown_value(pitr_key, pitr),
+                    "point-in-time recovery is for production only",
+                    config_rm(pitr_key, path=True, stack=stack),
+                )
+            )
+        elif (
+            pitr in PITR_VARIANTS
+            and cast(dict[str, Any], supabase).get("computeSize") not in PITR_COMPUTE_SIZES
+        ):
             size_key = f"{ns}:supabase.computeSize"
-            problems.append(Problem(size_key, shown_value(size_key, cast(dict[str, Any], supabase).get("computeSize")),
-                                    "point-in-time recovery needs at least the small compute size (Supabase "
-                                    "refuses the add-on on smaller projects)",
-                                    config_set(size_key, "small", path=True, stack=stack)))  # fmt: skip
+            problems.append(
+                Problem(
+                    size_key,
+                    shown_value(size_key, cast(dict[str, Any], supabase).get("computeSize")),
+                    "point-in-time recovery needs at least the small compute size (Supabase "
+                    "refuses the add-on on smaller projects)",
+                    config_set(size_key, "small", path=True, stack=stack),
+                )
+            )
     access = data.get(f"{ns}:access")
-    if isinstance(access, dict) and not any(cast(dict[str, Any], access).get(k) for k in ("emails", "emailDomains", "groupIds")):
-        problems.append(Problem(f"{ns}:access", shown_value(f"{ns}:access", access),
-                                "allows no one: internal sites would be unreachable",
-                                config_set(f"{ns}:access.emailDomains[0]", "example.com", path=True, stack=stack)))  # fmt: skip
+    if isinstance(access, dict) and not any(
+        cast(dict[str, Any], access).get(k) for k in ("emails", "emailDomains", "groupIds")
+    ):
+        problems.append(
+            Problem(
+                f"{ns}:access",
+                shown_value(f"{ns}:access", access),
+                "allows no one: internal sites would be unreachable",
+                config_set(f"{ns}:access.emailDomains[0]", "example.com", path=True, stack=stack),
+            )
+        )
     tracked = [app.key for app in APPS if app.error_tracking]
     if tracked and f"{ns}:sentry" not in data:
-        problems.append(Problem(f"{ns}:sentry", MISSING, f"required: the Sentry account of {tracked}",
-                                _object_fix(stack, f"{ns}:sentry", _model_example(SentryConfig))))  # fmt: skip
+        problems.append(
+            Problem(
+                f"{ns}:sentry",
+                MISSING,
+                f"required: the Sentry account of {tracked}",
+                _object_fix(stack, f"{ns}:sentry", _model_example(SentryConfig)),
+            )
+        )
     if tracked and not data.get(SENTRY_TOKEN_KEY):
-        problems.append(Problem(SENTRY_TOKEN_KEY, MISSING,
-                                f"required secret: Sentry auth token (project:admin, alerts:write) for {tracked}",
-                                config_set(SENTRY_TOKEN_KEY, secret=True, stack=stack)))  # fmt: skip
+        problems.append(
+            Problem(
+                SENTRY_TOKEN_KEY,
+                MISSING,
+                f"required secret: Sentry auth token (project:admin, alerts:write) for {tracked}",
+                config_set(SENTRY_TOKEN_KEY, secret=True, stack=stack),
+            )
+        )
     return problems
 
 
-def _cloudflare_account_problems(stack: str, environment: Environment, data: Mapping[str, Any]) -> list[Problem]:
+def _cloudflare_account_problems(
+    stack: str, environment: Environment, data: Mapping[str, Any]
+) -> list[Problem]:
     """Staging's Pages projects, Workers and deploy tokens need a Cloudflare account of their own.
 
     API tokens scope to whole accounts: a staging deploy token in the zone's account, which holds
@@ -1030,19 +1220,40 @@ def _cloudflare_account_problems(stack: str, environment: Environment, data: Map
         value = fields.get("cloudflareStagingAccountId")
         if environment == "production" or not runs_cloudflare_apps(org):
             if value is not None:
-                where = ("production's live in cloudflareAccountId" if environment == "production"
-                         else f"{org} has no Pages projects or Workers")  # fmt: skip
-                problems.append(Problem(key, shown_value(key, value), f"only staging Pages projects and Workers "
-                                        f"have an account of their own; {where}", config_rm(key, path=True, stack=stack)))  # fmt: skip
+                where = (
+                    "production's live in cloudflareAccountId"
+                    if environment == "production"
+                    else f"{org} has no Pages projects or Workers"
+                )
+                problems.append(
+                    Problem(
+                        key,
+                        shown_value(key, value),
+                        f"only staging Pages projects and Workers have an account of their own; {where}",
+                        config_rm(key, path=True, stack=stack),
+                    )
+                )
         elif value is None:
-            problems.append(Problem(key, MISSING, "required: staging's Pages projects, Workers and deploy tokens "
-                                    "need a Cloudflare account of their own (API tokens cannot be limited to one "
-                                    "project or Worker)", config_set(key, "0123456789abcdef0123456789abcdef",
-                                                                     path=True, stack=stack)))  # fmt: skip
+            problems.append(
+                Problem(
+                    key,
+                    MISSING,
+                    "required: staging's Pages projects, Workers and deploy tokens "
+                    "need a Cloudflare account of their own (API tokens cannot be limited to one "
+                    "project or Worker)",
+                    config_set(key, "0123456789abcdef0123456789abcdef", path=True, stack=stack),
+                )
+            )
         elif value == fields.get("cloudflareAccountId"):
-            problems.append(Problem(key, shown_value(key, value), "is the zone's account, which holds production's "
-                                    "Pages projects and Workers: a staging deploy token there could change production",
-                                    config_set(key, "<the staging account's ID>", path=True, stack=stack)))  # fmt: skip
+            problems.append(
+                Problem(
+                    key,
+                    shown_value(key, value),
+                    "is the zone's account, which holds production's "
+                    "Pages projects and Workers: a staging deploy token there could change production",
+                    config_set(key, "<the staging account's ID>", path=True, stack=stack),
+                )
+            )
     return problems
 
 
@@ -1051,11 +1262,17 @@ def _cloudflare_account_problems(stack: str, environment: Environment, data: Map
 PER_ENVIRONMENT_KEYS: tuple[str, ...] = tuple(
     f"{NAMESPACE}:{name}"
     for name in (
-        "talklineTwilioAccountSid", "talklineTwilioAuthToken", "talklineVapiApiKey", "talklineStripeSecretKey",
-        "talklineStripePublishableKey", "talklineStripeWebhookSecret", "omsShopifyApiKey", "omsShopifyApiSecret",
+        "talklineTwilioAccountSid",
+        "talklineTwilioAuthToken",
+        "talklineVapiApiKey",
+        "talklineStripeSecretKey",
+        "talklineStripePublishableKey",
+        "talklineStripeWebhookSecret",
+        "omsShopifyApiKey",
+        "omsShopifyApiSecret",
         "omsShopifyWebhookSecret",
     )
-)  # fmt: skip
+)
 
 
 def reused_production_identifiers(
@@ -1068,11 +1285,15 @@ def reused_production_identifiers(
         if mine is None or theirs is None or mine != theirs or mine == OFFLINE_SECRET_PLACEHOLDER:
             continue
         secret = key in secret_config_keys()
-        problems.append(Problem(
-            key, SECRET_SHOWN if secret else HIDDEN_SHOWN,
-            f"equals {key} of stack {production_stack} (Pulumi.{production_stack}.yaml): staging needs its own "
-            "account or key (the Talkline document wants separate staging keys)",
-            config_set(key, secret=secret)))  # fmt: skip
+        problems.append(
+            Problem(
+                key,
+                SECRET_SHOWN if secret else HIDDEN_SHOWN,
+                f"equals {key} of stack {production_stack} (Pulumi.{production_stack}.yaml): staging needs its own "
+                "account or key (the Talkline document wants separate staging keys)",
+                config_set(key, secret=secret),
+            )
+        )
     problems += _shared_supabase_organizations(config, production, production_stack)
     return problems
 
@@ -1107,11 +1328,15 @@ def _shared_supabase_organizations(
         slug = mine.get(org)
         if isinstance(slug, str) and slug == theirs.get(org):
             path = f"{key}.{org}.supabaseOrganizationId"
-            problems.append(Problem(
-                path, json.dumps(slug),
-                f"is production's Supabase organization too (Pulumi.{production_stack}.yaml): staging's projects "
-                "need their own organization, since Supabase sets plan, billing and members per organization",
-                config_set(path, f"{org}-staging", path=True)))  # fmt: skip
+            problems.append(
+                Problem(
+                    path,
+                    json.dumps(slug),
+                    f"is production's Supabase organization too (Pulumi.{production_stack}.yaml): staging's projects "
+                    "need their own organization, since Supabase sets plan, billing and members per organization",
+                    config_set(path, f"{org}-staging", path=True),
+                )
+            )
     return problems
 
 
@@ -1119,7 +1344,9 @@ def _shared_supabase_organizations(
 _SUPABASE_REF = re.compile(r"(?<![a-z0-9])[a-z]{20}(?![a-z0-9])")
 
 
-def imports_of_production(imports: Any, production: Mapping[str, str], production_stack: str = PRODUCTION_STACKS[0]) -> list[Problem]:
+def imports_of_production(
+    imports: Any, production: Mapping[str, str], production_stack: str = PRODUCTION_STACKS[0]
+) -> list[Problem]:
     """Staging ``estate:imports`` entries that would adopt what production adopts: the same ID, or
     anything in one of production's Supabase projects (its ref). Both keys are named, never the IDs."""
     try:
@@ -1140,10 +1367,15 @@ def imports_of_production(imports: Any, production: Mapping[str, str], productio
             shared_ref = refs & set(_SUPABASE_REF.findall(their_id))
             if resource_id == their_id or shared_ref:
                 what = "a resource in the database that" if shared_ref and resource_id != their_id else "what"
-                problems.append(Problem(
-                    f"{key}.{name}", HIDDEN_SHOWN,
-                    f"adopts {what} {key}.{their_name} of stack {production_stack} adopts: a staging stack targets "
-                    "only its own databases and resources", config_rm(f"{key}.{name}", path=True)))  # fmt: skip
+                problems.append(
+                    Problem(
+                        f"{key}.{name}",
+                        HIDDEN_SHOWN,
+                        f"adopts {what} {key}.{their_name} of stack {production_stack} adopts: a staging stack targets "
+                        "only its own databases and resources",
+                        config_rm(f"{key}.{name}", path=True),
+                    )
+                )
                 break
     return problems
 
@@ -1178,8 +1410,12 @@ def _settings_from(
         options = {option.kind: option for option in app.hosting}
         hosting[app.key] = options[validated.hosting.get(app.key, app.hosting[0].kind)]
     values = {source.config_key: config[f"{NAMESPACE}:{source.config_key}"] for source in _sources(Plain)}
-    secrets = {source.config_key: SecretValue(f"{NAMESPACE}:{source.config_key}", config[f"{NAMESPACE}:{source.config_key}"])
-                for source in _sources(Secret)}  # fmt: skip
+    secrets = {
+        source.config_key: SecretValue(
+            f"{NAMESPACE}:{source.config_key}", config[f"{NAMESPACE}:{source.config_key}"]
+        )
+        for source in _sources(Secret)
+    }
     error_tracking = None
     if validated.sentry is not None and validated.sentry_auth_token is not None:
         error_tracking = ErrorTrackingSettings(
@@ -1193,14 +1429,20 @@ def _settings_from(
         supabase_compute_size=validated.supabase.compute_size,
         point_in_time_recovery=validated.supabase.point_in_time_recovery,
         access=AccessAllowList(
-            tuple(validated.access.emails), tuple(validated.access.email_domains), tuple(validated.access.group_ids)
+            tuple(validated.access.emails),
+            tuple(validated.access.email_domains),
+            tuple(validated.access.group_ids),
         ),
-        required_status_checks={repository: tuple(checks) for repository, checks in validated.required_status_checks.items()},
+        required_status_checks={
+            repository: tuple(checks) for repository, checks in validated.required_status_checks.items()
+        },
         required_approvals=validated.required_approvals,
         hosting=hosting,
         values=values,
         secrets=secrets,
-        alerting=AlertingSettings(secret("alerts_slack_webhook_url"), validated.alert_relay_subdomain, error_tracking),
+        alerting=AlertingSettings(
+            secret("alerts_slack_webhook_url"), validated.alert_relay_subdomain, error_tracking
+        ),
         rotation=_rotation_settings(validated.rotation),
         imports=dict(validated.imports),
         config=validated,
@@ -1223,8 +1465,11 @@ def _rotation_settings(rotation: RotationConfig) -> RotationSettings:
         period_days=rotation.period_days,
         grace_days=rotation.grace_days,
         external_period_days=rotation.external_period_days,
-        last_rotated={by_entry[entry]: date.fromisoformat(day) for entry, day in rotation.last_rotated.items()
-                      if entry in by_entry},  # fmt: skip
+        last_rotated={
+            by_entry[entry]: date.fromisoformat(day)
+            for entry, day in rotation.last_rotated.items()
+            if entry in by_entry
+        },
         descriptions=secret_descriptions(),
     )
 
@@ -1244,20 +1489,35 @@ def _rotation_problems(stack: str, data: Mapping[str, Any]) -> list[Problem]:
         entries = {rotation_entry(secret): secret for secret in secret_config_keys()}
         for entry, secret in entries.items():
             if entry not in dates and (secret != SENTRY_TOKEN_KEY or data.get(SENTRY_TOKEN_KEY)):
-                problems.append(Problem(
-                    f"{key}.{entry}", MISSING,
-                    f"required: the date {secret} was last rotated (today's if you set it now)",
-                    config_set(f"{key}.{entry}", today, path=True, stack=stack)))  # fmt: skip
+                problems.append(
+                    Problem(
+                        f"{key}.{entry}",
+                        MISSING,
+                        f"required: the date {secret} was last rotated (today's if you set it now)",
+                        config_set(f"{key}.{entry}", today, path=True, stack=stack),
+                    )
+                )
         for entry in sorted(set(dates) - set(entries)):
-            problems.append(Problem(f"{key}.{entry}", HIDDEN_SHOWN,
-                                    f"not a secret setting; known: {sorted(entries)}",
-                                    config_rm(f"{key}.{entry}", path=True, stack=stack)))  # fmt: skip
+            problems.append(
+                Problem(
+                    f"{key}.{entry}",
+                    HIDDEN_SHOWN,
+                    f"not a secret setting; known: {sorted(entries)}",
+                    config_rm(f"{key}.{entry}", path=True, stack=stack),
+                )
+            )
     period, grace = rotation.get("periodDays"), rotation.get("graceDays")
     if isinstance(period, int) and isinstance(grace, int) and grace >= period:
-        problems.append(Problem(f"{NAMESPACE}:rotation.graceDays", shown_value(f"{NAMESPACE}:rotation.graceDays", grace),
-                                f"must be shorter than periodDays ({period}): at most two generations overlap",
-                                config_set(f"{NAMESPACE}:rotation.graceDays", str(max(1, period // 4)),
-                                           path=True, stack=stack)))  # fmt: skip
+        problems.append(
+            Problem(
+                f"{NAMESPACE}:rotation.graceDays",
+                shown_value(f"{NAMESPACE}:rotation.graceDays", grace),
+                f"must be shorter than periodDays ({period}): at most two generations overlap",
+                config_set(
+                    f"{NAMESPACE}:rotation.graceDays", str(max(1, period // 4)), path=True, stack=stack
+                ),
+            )
+        )
     return problems
 
 
@@ -1269,7 +1529,6 @@ def load_from_pulumi() -> StackSettings:
     """
     import pulumi
     import pulumi.runtime
-
     from pulumi.runtime.config import CONFIG, get_config_env
 
     # Every key of the namespace, not only the known ones: a misspelled key is an error, not ignored.

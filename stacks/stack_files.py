@@ -60,9 +60,11 @@ def load_yaml(path: Path) -> Any:
     finally:
         loader.dispose()
     if loader.duplicates:
-        problems = [f"{path.name}:{second}: duplicate key {key!r} (first at line {first}); Pulumi would silently keep "
-                    f"only the last: delete one of lines {first} and {second}"
-                    for key, first, second in loader.duplicates]  # fmt: skip
+        problems = [
+            f"{path.name}:{second}: duplicate key {key!r} (first at line {first}); Pulumi would silently keep "
+            f"only the last: delete one of lines {first} and {second}"
+            for key, first, second in loader.duplicates
+        ]
         raise StackFileError(f"{path.name}: {len(problems)} duplicate key(s)", problems)
     return document
 
@@ -80,7 +82,10 @@ def stack_file_config(path: Path) -> dict[str, Any]:
 
 def read_stack_config(path: Path) -> dict[str, str]:
     """The stack file's config as raw strings (objects as JSON; encrypted values stay ciphertext JSON)."""
-    return {str(key): value if isinstance(value, str) else json.dumps(value) for key, value in stack_file_config(path).items()}
+    return {
+        str(key): value if isinstance(value, str) else json.dumps(value)
+        for key, value in stack_file_config(path).items()
+    }
 
 
 PLACEHOLDER_MARK = "# placeholder"
@@ -107,7 +112,10 @@ def placeholder_keys(path: Path) -> list[str]:
         elif isinstance(node, yaml.SequenceNode):
             for index, item in enumerate(cast(list[yaml.Node], node.value)):
                 walk(item, f"{key}[{index}]")
-        elif node.end_mark.line < len(lines) and PLACEHOLDER_MARK in lines[node.end_mark.line][node.end_mark.column :]:
+        elif (
+            node.end_mark.line < len(lines)
+            and PLACEHOLDER_MARK in lines[node.end_mark.line][node.end_mark.column :]
+        ):
             found.append(key)
 
     if isinstance(root, yaml.MappingNode):

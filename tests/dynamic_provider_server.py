@@ -23,8 +23,8 @@ from typing import Any, cast
 import grpc
 from google.protobuf import struct_pb2
 from pulumi.dynamic import CheckResult, CreateResult, ResourceProvider
-from pulumi.output import Unknown
 from pulumi.dynamic.dynamic import serialize_provider  # pyright: ignore[reportUnknownVariableType]
+from pulumi.output import Unknown
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 from typing_extensions import override
@@ -152,7 +152,9 @@ class DynamicProviderServer:
         reply = self._call("Read", request)
         return str(reply.id), cast(struct_pb2.Struct, reply.properties), cast(struct_pb2.Struct, reply.inputs)  # pyright: ignore[reportAny]
 
-    def update(self, urn: str, id_: str, olds: struct_pb2.Struct, news: struct_pb2.Struct) -> struct_pb2.Struct:
+    def update(
+        self, urn: str, id_: str, olds: struct_pb2.Struct, news: struct_pb2.Struct
+    ) -> struct_pb2.Struct:
         reply = self._call("Update", provider_pb2.UpdateRequest(id=id_, urn=urn, olds=olds, news=news))
         return cast(struct_pb2.Struct, reply.properties)  # pyright: ignore[reportAny]
 
@@ -188,5 +190,3 @@ class ProbeProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:  # pyright: ignore[reportExplicitAny]
         seen = {k: _describe(v) for k, v in props.items() if k != "__provider"}
         return CreateResult("probe-id", {"seen": seen, "count": 3, "token": secret("kept secret")})
-
-

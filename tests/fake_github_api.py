@@ -30,8 +30,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import cast
 
-from typing_extensions import override
-
 
 def _sha(*parts: str) -> str:
     return hashlib.sha1("\0".join(parts).encode()).hexdigest()
@@ -74,7 +72,9 @@ class FakeGitHubApi:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
-    def add_repository(self, full_name: str, files: dict[str, str], branches: tuple[str, ...] = ("main",)) -> FakeRepository:
+    def add_repository(
+        self, full_name: str, files: dict[str, str], branches: tuple[str, ...] = ("main",)
+    ) -> FakeRepository:
         repository = FakeRepository()
         root = repository.add_commit(repository.add_tree(files), [], "initial commit")
         for branch in branches:
@@ -86,7 +86,9 @@ class FakeGitHubApi:
         """Merges ``head`` into ``base`` as a squash merge: ``base`` gets head's changes in one commit."""
         repository = self.repositories[full_name]
         merged = {**repository.files(base), **repository.files(head)}
-        repository.refs[base] = repository.add_commit(repository.add_tree(merged), [repository.refs[base]], f"Merge {head}")
+        repository.refs[base] = repository.add_commit(
+            repository.add_tree(merged), [repository.refs[base]], f"Merge {head}"
+        )
 
     def delete_branch(self, full_name: str, branch: str) -> None:
         del self.repositories[full_name].refs[branch]
@@ -100,7 +102,7 @@ class FakeGitHubApi:
         api = self
 
         class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: object) -> None:
                 pass
 
             def _answer(self, status: int, body: object | None) -> None:
@@ -138,7 +140,9 @@ class FakeGitHubApi:
         self._thread.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         assert self._server is not None and self._thread is not None
         self._server.shutdown()
         self._server.server_close()
@@ -158,14 +162,21 @@ class FakeGitHubApi:
             branch = "/".join(rest[1:])
             if branch not in repository.refs:
                 return not_found
-            return 200, {"ref": f"refs/heads/{branch}", "object": {"type": "commit", "sha": repository.refs[branch]}}
+            return 200, {
+                "ref": f"refs/heads/{branch}",
+                "object": {"type": "commit", "sha": repository.refs[branch]},
+            }
         if kind == "commits" and method == "GET" and len(rest) == 1:
             commit = repository.commits.get(rest[0])
             if commit is None:
                 return not_found
             parents = cast("list[str]", commit["parents"])
-            return 200, {"sha": rest[0], "tree": {"sha": commit["tree"]}, "message": commit["message"],
-                         "parents": [{"sha": p} for p in parents]}  # fmt: skip
+            return 200, {
+                "sha": rest[0],
+                "tree": {"sha": commit["tree"]},
+                "message": commit["message"],
+                "parents": [{"sha": p} for p in parents],
+            }
         if kind == "trees" and method == "POST":
             base = repository.trees.get(str(data.get("base_tree")), {})
             files = dict(base)
@@ -196,5 +207,8 @@ class FakeGitHubApi:
                 del repository.refs[branch]
                 return 204, None
             repository.refs[branch] = str(data.get("sha"))
-            return 200, {"ref": f"refs/heads/{branch}", "object": {"type": "commit", "sha": repository.refs[branch]}}
+            return 200, {
+                "ref": f"refs/heads/{branch}",
+                "object": {"type": "commit", "sha": repository.refs[branch]},
+            }
         return not_found

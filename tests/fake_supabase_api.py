@@ -70,9 +70,19 @@ def _variant_body(variant: str) -> dict[str, object]:
 
 # V1CreateProjectBody: additionalProperties is false, so anything else is a 400.
 CREATE_PROJECT_FIELDS = frozenset(
-    {"db_pass", "name", "organization_id", "organization_slug", "plan", "region", "region_selection",
-     "kps_enabled", "desired_instance_size", "template_url"}
-)  # fmt: skip
+    {
+        "db_pass",
+        "name",
+        "organization_id",
+        "organization_slug",
+        "plan",
+        "region",
+        "region_selection",
+        "kps_enabled",
+        "desired_instance_size",
+        "template_url",
+    }
+)
 # Compute sizes that satisfy the PITR add-on (Supabase docs: PITR needs at least Small compute).
 PITR_COMPUTE = ("ci_small", "ci_medium", "ci_large", "ci_xlarge")
 
@@ -105,9 +115,13 @@ class FakeProject:
             "region": self.region,
             "created_at": "2026-01-01T00:00:00.000Z",
             "status": self.status,
-            "database": {"host": f"db.{self.ref}.supabase.co", "version": "17.4.1", "postgres_engine": "17",
-                         "release_channel": "ga"},
-        }  # fmt: skip
+            "database": {
+                "host": f"db.{self.ref}.supabase.co",
+                "version": "17.4.1",
+                "postgres_engine": "17",
+                "release_channel": "ga",
+            },
+        }
 
 
 @dataclass(frozen=True)
@@ -167,7 +181,9 @@ class FakeSupabaseApi:
     def start(self) -> FakeSupabaseApi:
         server = _FakeServer(self)
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         return self
 
@@ -200,7 +216,9 @@ class FakeSupabaseApi:
 
     # --- knobs -----------------------------------------------------------------------------
 
-    def add_project(self, ref: str, *, plan: str = "pro", api_keys: list[dict[str, object]] | None = None) -> FakeProject:
+    def add_project(
+        self, ref: str, *, plan: str = "pro", api_keys: list[dict[str, object]] | None = None
+    ) -> FakeProject:
         project = FakeProject(ref=ref, plan=plan, api_keys=list(api_keys or []))
         with self._lock:
             self.projects[ref] = project
@@ -248,7 +266,11 @@ class FakeSupabaseApi:
                     headers["Retry-After"] = failure.retry_after
                 if failure.location is not None:
                     headers["Location"] = failure.location
-                text = failure.body if failure.body is not None else json.dumps({"message": f"injected {failure.status}"})
+                text = (
+                    failure.body
+                    if failure.body is not None
+                    else json.dumps({"message": f"injected {failure.status}"})
+                )
                 return failure.status, headers, _Raw(text)
             if authorization != f"Bearer {self.token}":
                 return 401, {}, {"message": "Unauthorized"}
@@ -270,7 +292,11 @@ class FakeSupabaseApi:
         if parts[:2] == ["v1", "organizations"] and len(parts) == 3 and method == "GET":
             if parts[2] not in self.organizations:
                 return 404, {}, {"message": "Organization not found"}
-            return self._guarded("organization_admin_read") or (200, {}, {"id": parts[2], "name": parts[2], "plan": "pro"})
+            return self._guarded("organization_admin_read") or (
+                200,
+                {},
+                {"id": parts[2], "name": parts[2], "plan": "pro"},
+            )
         if parts == ["v1", "projects"] and method == "GET":
             return self._guarded("projects_read") or (200, {}, [p.body() for p in self.projects.values()])
         if parts == ["v1", "projects"] and method == "POST":
@@ -298,7 +324,9 @@ class FakeSupabaseApi:
             services = query.get("services", [])
             status = "ACTIVE_HEALTHY" if project.status == "ACTIVE_HEALTHY" else "COMING_UP"
             return self._guarded("project_admin_read") or (
-                200, {}, [{"name": s, "healthy": status == "ACTIVE_HEALTHY", "status": status} for s in services]
+                200,
+                {},
+                [{"name": s, "healthy": status == "ACTIVE_HEALTHY", "status": status} for s in services],
             )
         if rest == ["database", "password"] and method == "PATCH":
             fields = payload if isinstance(payload, dict) else {}
@@ -326,11 +354,17 @@ class FakeSupabaseApi:
         return 404, {}, {"message": f"Cannot {method} {path}"}
 
     def _create_project(self, payload: object) -> tuple[int, dict[str, str], object]:
-        fields = {str(k): v for k, v in cast(dict[object, object], payload).items()} if isinstance(payload, dict) else {}
+        fields = (
+            {str(k): v for k, v in cast(dict[object, object], payload).items()}
+            if isinstance(payload, dict)
+            else {}
+        )
         unknown = sorted(set(fields) - CREATE_PROJECT_FIELDS)
         if unknown:
             return 400, {}, {"message": f"property {unknown[0]} should not exist"}
-        missing = [key for key in ("db_pass", "name", "organization_slug") if not isinstance(fields.get(key), str)]
+        missing = [
+            key for key in ("db_pass", "name", "organization_slug") if not isinstance(fields.get(key), str)
+        ]
         if missing:
             return 400, {}, {"message": f"{missing[0]} is required"}
         slug = str(fields["organization_slug"])
@@ -369,14 +403,28 @@ class FakeSupabaseApi:
         host = f"aws-0-{project.region}.pooler.supabase.com"
         user = f"postgres.{project.ref}"
         uri = f"postgresql://{user}:[YOUR-PASSWORD]@{host}:6543/postgres"
-        return {"identifier": project.ref, "database_type": "PRIMARY", "is_using_scram_auth": True,
-                "db_user": user, "db_host": host, "db_port": 6543, "db_name": "postgres",
-                "connection_string": uri, "connectionString": uri, "default_pool_size": 15,
-                "max_client_conn": 200, "pool_mode": "transaction"}  # fmt: skip
+        return {
+            "identifier": project.ref,
+            "database_type": "PRIMARY",
+            "is_using_scram_auth": True,
+            "db_user": user,
+            "db_host": host,
+            "db_port": 6543,
+            "db_name": "postgres",
+            "connection_string": uri,
+            "connectionString": uri,
+            "default_pool_size": 15,
+            "max_client_conn": 200,
+            "pool_mode": "transaction",
+        }
 
     def _guarded(self, *permissions: str) -> tuple[int, dict[str, str], object] | None:
         if self.denied_permissions.intersection(permissions):
-            return 403, {}, {"message": "Your account does not have the necessary privileges to access this endpoint."}
+            return (
+                403,
+                {},
+                {"message": "Your account does not have the necessary privileges to access this endpoint."},
+            )
         return None
 
     def _patch_auth(self, project: FakeProject, payload: object) -> tuple[int, dict[str, str], object]:
@@ -395,7 +443,8 @@ class FakeSupabaseApi:
     def _addons_body(self, project: FakeProject) -> dict[str, object]:
         return {
             "selected_addons": [
-                {"type": addon_type, "variant": _variant_body(variant)} for addon_type, variant in project.addons.items()
+                {"type": addon_type, "variant": _variant_body(variant)}
+                for addon_type, variant in project.addons.items()
             ],
             "available_addons": [
                 {"type": addon_type, "name": addon_type, "variants": [_variant_body(v) for v in variants]}
@@ -404,14 +453,24 @@ class FakeSupabaseApi:
         }
 
     def _apply_addon(self, project: FakeProject, payload: object) -> tuple[int, dict[str, str], object]:
-        fields = {str(k): v for k, v in cast(dict[object, object], payload).items()} if isinstance(payload, dict) else {}
+        fields = (
+            {str(k): v for k, v in cast(dict[object, object], payload).items()}
+            if isinstance(payload, dict)
+            else {}
+        )
         addon_type, variant = fields.get("addon_type"), fields.get("addon_variant")
         if not isinstance(addon_type, str) or addon_type not in ADDON_VARIANTS:
             return 400, {}, {"message": "addon_type must be one of " + ", ".join(ADDON_VARIANTS)}
         if not isinstance(variant, str) or variant not in ADDON_VARIANTS[addon_type]:
             return 400, {}, {"message": f"addon_variant is not a {addon_type} variant"}
-        if addon_type == "pitr" and (project.plan == "free" or project.addons.get("compute_instance") not in PITR_COMPUTE):
-            return 400, {}, {"message": "Point in time recovery requires a paid plan and at least Small compute"}
+        if addon_type == "pitr" and (
+            project.plan == "free" or project.addons.get("compute_instance") not in PITR_COMPUTE
+        ):
+            return (
+                400,
+                {},
+                {"message": "Point in time recovery requires a paid plan and at least Small compute"},
+            )
         project.addons[addon_type] = variant
         return 200, {}, {}
 
@@ -457,7 +516,9 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         fake = cast(_FakeServer, self.server).fake
-        status, headers, payload = fake.handle(self.command, self.path, self.headers.get("Authorization"), body)
+        status, headers, payload = fake.handle(
+            self.command, self.path, self.headers.get("Authorization"), body
+        )
         text = payload.text if isinstance(payload, _Raw) else json.dumps(payload)
         data = text.encode("utf-8")
         self.send_response(status)
@@ -468,18 +529,18 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         _ = self.wfile.write(data)
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_GET(self) -> None:
         self._serve()
 
-    def do_PATCH(self) -> None:  # noqa: N802
+    def do_PATCH(self) -> None:
         self._serve()
 
-    def do_DELETE(self) -> None:  # noqa: N802
+    def do_DELETE(self) -> None:
         self._serve()
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self._serve()
 
     @override
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (base signature)
+    def log_message(self, format: str, *args: object) -> None:
         """Silent: request lines would clutter pytest output (headers are never logged)."""

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from stacks.adoption import IMPORT_FORMATS, import_format
 from estate.cli import main
 from estate.import_file import import_document, placeholders, render_id
 from estate.plan import load_stack_config, run_program
+from stacks.adoption import IMPORT_FORMATS, import_format
 from stacks.settings import SettingsError, load_settings
 from tests.conftest import plan_of
 
@@ -102,19 +102,25 @@ def test_import_file_reproduces_the_programs_urns(stack: str) -> None:
     # mock monitor's URNs keep only the nearest parent's type, so they are not compared as text.)
     by_urn = {r["urn"]: r for r in plan["resources"]}
     program = {
-        r["name"]: {"type": r["type"], "name": r["name"],
-                    **({"parent": by_urn[r["parent"]]["name"]} if r.get("parent") in by_urn else {})}
+        r["name"]: {
+            "type": r["type"],
+            "name": r["name"],
+            **({"parent": by_urn[r["parent"]]["name"]} if r.get("parent") in by_urn else {}),
+        }
         for r in plan["resources"]
-    }  # fmt: skip
+    }
     for entry in entries:
         assert engine_urn(stack, plan["project"], entry, by_name) == engine_urn(
-            stack, plan["project"], program[entry["name"]], program)
+            stack, plan["project"], program[entry["name"]], program
+        )
         if entry.get("component"):
             assert "id" not in entry
         else:
             assert entry["id"]
         if "provider" in entry:
-            assert document["nameTable"][entry["provider"]].startswith(f"urn:pulumi:{stack}::estate::pulumi:providers:")
+            assert document["nameTable"][entry["provider"]].startswith(
+                f"urn:pulumi:{stack}::estate::pulumi:providers:"
+            )
     left_out = {s.name for s in skipped}
     assert not left_out & set(by_name)
     assert {"oms-database-db-password", "oms-repository-workflow-pr", "oms-database-auth"} <= left_out
@@ -128,13 +134,17 @@ def test_ids_built_from_the_declared_inputs() -> None:
     assert ids["oms-repository-environment"] == "shopify-esim-system:production"
     assert ids["oms-repository-secret-SUPABASE_DB_URL"] == "shopify-esim-system:production:SUPABASE_DB_URL"
     assert ids["handbook-handbook-project"] == "5f1c0a8e9b2d4c6e8a0b1c2d3e4f5a6b/gstarlink-handbook-internal"
-    assert ids["handbook-handbook-domain"] == "5f1c0a8e9b2d4c6e8a0b1c2d3e4f5a6b/gstarlink-handbook-internal/handbook.gstarlink.com"
+    assert (
+        ids["handbook-handbook-domain"]
+        == "5f1c0a8e9b2d4c6e8a0b1c2d3e4f5a6b/gstarlink-handbook-internal/handbook.gstarlink.com"
+    )
     assert ids["handbook-handbook-access"].startswith("accounts/5f1c0a8e9b2d4c6e8a0b1c2d3e4f5a6b/<")
     assert ids["oms-vercel-dns-oms.gstarlink.com"].startswith("8c2e4a6b0d1f3e5a7c9b1d3f5e7a9c0b/<")
     # The project is a Python dynamic resource: not importable; create adopts it by name instead.
     assert "oms-database-project" not in ids
     assert ids["oms-vercel-domain-oms.gstarlink.com"] == (
-        "team_gstarlink0000000000000000/<ID of the Project oms-vercel-project>/oms.gstarlink.com")
+        "team_gstarlink0000000000000000/<ID of the Project oms-vercel-project>/oms.gstarlink.com"
+    )
     assert "oms-repository-protection" not in {e["name"] for e in placeholders(document)}
 
 
@@ -150,7 +160,8 @@ def test_adoption_sets_import_on_the_listed_resources_and_the_file_uses_them() -
     ids = {e["name"]: e.get("id") for e in document["resources"]}
     # Resources that reference an adopted one get its ID in theirs.
     assert ids["oms-vercel-domain-oms.gstarlink.com"] == (
-        "team_gstarlink0000000000000000/prj_existing0000000000000000001/oms.gstarlink.com")
+        "team_gstarlink0000000000000000/prj_existing0000000000000000001/oms.gstarlink.com"
+    )
 
 
 def test_entries_that_adopt_nothing_are_config_errors_naming_the_key() -> None:
@@ -168,10 +179,13 @@ def test_entries_that_adopt_nothing_are_config_errors_naming_the_key() -> None:
         plan_with_imports("prod", imports)
     problems = {p.key: p for p in raised.value.problems}
     assert set(problems) == {f"estate:imports.{name}" for name in imports} - {
-        "estate:imports.oms-vercel-env-SHOPIFY_API_KEY-production"}  # a plain variable can be adopted
+        "estate:imports.oms-vercel-env-SHOPIFY_API_KEY-production"
+    }  # a plain variable can be adopted
     typo = problems["estate:imports.oms-vercel-projekt"]
     assert "did you mean oms-vercel-project" in typo.message
-    assert typo.fix.endswith("pulumi config set --stack prod --path 'estate:imports.oms-vercel-project' 'team_x/prj_typo'")
+    assert typo.fix.endswith(
+        "pulumi config set --stack prod --path 'estate:imports.oms-vercel-project' 'team_x/prj_typo'"
+    )
     assert "component" in problems["estate:imports.oms-vercel"].message
     assert "oms-vercel-project" in problems["estate:imports.oms-vercel"].message
     assert "provider" in problems["estate:imports.gstarlink-cloudflare"].message
@@ -192,7 +206,9 @@ def test_the_shape_of_estate_imports_is_validated_with_the_other_settings() -> N
     keys = {p.key for p in raised.value.problems}
     assert {"estate:imports", "estate:requiredApprovals"} <= keys
 
-    config["estate:imports"] = json.dumps({"oms-vercel-project": " ", "oms-vercel-domain-oms.gstarlink.com": 7})
+    config["estate:imports"] = json.dumps(
+        {"oms-vercel-project": " ", "oms-vercel-domain-oms.gstarlink.com": 7}
+    )
     with pytest.raises(SettingsError) as raised:
         load_settings("prod", config, secret_keys)
     keys = {p.key for p in raised.value.problems}

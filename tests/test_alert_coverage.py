@@ -29,7 +29,9 @@ def without(plan: Plan, predicate: Any) -> Plan:
 @pytest.mark.parametrize("stack", STACKS)
 def test_every_system_of_the_plan_has_an_alert_route(stack: str) -> None:
     missing = uncovered(plan_systems(stack))
-    assert missing == [], "systems without any alert route: " + ", ".join(f"{s.kind} {s.name}" for s in missing)
+    assert missing == [], "systems without any alert route: " + ", ".join(
+        f"{s.kind} {s.name}" for s in missing
+    )
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -68,8 +70,10 @@ def test_each_kind_of_system_has_its_expected_routes(stack: str) -> None:
 
 
 def test_a_vercel_project_without_its_webhooks_and_rule_is_reported() -> None:
-    plan = without(plan_of("prod"), lambda r: r["type"] in (
-        "vercel:index/webhook:Webhook", "vercel:index/alertRule:AlertRule"))  # fmt: skip
+    plan = without(
+        plan_of("prod"),
+        lambda r: r["type"] in ("vercel:index/webhook:Webhook", "vercel:index/alertRule:AlertRule"),
+    )
     missing = {s.name for s in uncovered(coverage(plan, workflows_dir=None))}
     assert {"oms", "esim-hub"} <= missing
     # Talkline keeps its Sentry route.
@@ -77,8 +81,13 @@ def test_a_vercel_project_without_its_webhooks_and_rule_is_reported() -> None:
 
 
 def test_a_database_or_worker_without_a_health_check_policy_is_reported() -> None:
-    plan = without(plan_of("staging"), lambda r: r["type"] == "cloudflare:index/notificationPolicy:NotificationPolicy"
-                   and r["inputs"]["alertType"] == "health_check_status_notification")  # fmt: skip
+    plan = without(
+        plan_of("staging"),
+        lambda r: (
+            r["type"] == "cloudflare:index/notificationPolicy:NotificationPolicy"
+            and r["inputs"]["alertType"] == "health_check_status_notification"
+        ),
+    )
     missing = uncovered(coverage(plan, workflows_dir=None))
     assert {s.kind for s in missing} == {"Worker", "database"}
     assert len(missing) == 2 + sum(1 for a in APPS if a.database)
@@ -93,14 +102,22 @@ def test_a_pages_project_the_relay_does_not_post_for_is_reported() -> None:
 
 
 def test_routes_through_a_relay_that_is_not_served_do_not_count() -> None:
-    plan = without(plan_of("prod"), lambda r: r["type"] == "cloudflare:index/workersScriptSubdomain:WorkersScriptSubdomain")
+    plan = without(
+        plan_of("prod"),
+        lambda r: r["type"] == "cloudflare:index/workersScriptSubdomain:WorkersScriptSubdomain",
+    )
     missing = {s.kind for s in uncovered(coverage(plan, workflows_dir=None))}
     assert {"Vercel project", "Pages project"} <= missing
 
 
 def test_a_repository_without_the_channel_secret_is_reported() -> None:
-    plan = without(plan_of("prod"), lambda r: r["type"] == "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret"
-                   and r["inputs"]["secretName"] == "SLACK_ALERTS_WEBHOOK_URL")  # fmt: skip
+    plan = without(
+        plan_of("prod"),
+        lambda r: (
+            r["type"] == "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret"
+            and r["inputs"]["secretName"] == "SLACK_ALERTS_WEBHOOK_URL"
+        ),
+    )
     missing = {s.name for s in uncovered(coverage(plan, workflows_dir=None))}
     assert missing == {f"{a.key}-repository" for a in APPS}
 
@@ -110,7 +127,7 @@ def test_pipeline_failure_steps_are_recognised(tmp_path: Path) -> None:
         "jobs:\n  apply:\n    steps:\n"
         "      - run: pulumi up\n"
         "      - if: failure()\n        env:\n          URL: ${{ secrets.SLACK_ALERTS_WEBHOOK_URL }}\n"
-        "        run: curl -d @payload.json \"$URL\"\n"
+        '        run: curl -d @payload.json "$URL"\n'
     )
     (tmp_path / "drift.yml").write_text(
         "jobs:\n  drift:\n    steps:\n      - if: failure()\n        run: gh issue create --title drift\n"
@@ -145,10 +162,13 @@ def test_the_command_prints_json_and_fails_on_a_gap(capsys: pytest.CaptureFixtur
     assert set(document["uncovered"]) == {s["name"] for s in document["systems"] if not s["routes"]}
 
 
-@pytest.mark.parametrize(("stack", "pipelines"), [
-    ("prod", {"apply-prod.yml", "drift.yml"}),
-    ("staging", {"apply-staging.yml", "drift.yml"}),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("stack", "pipelines"),
+    [
+        ("prod", {"apply-prod.yml", "drift.yml"}),
+        ("staging", {"apply-staging.yml", "drift.yml"}),
+    ],
+)
 def test_a_stack_lists_only_the_pipelines_that_run_pulumi_on_it(stack: str, pipelines: set[str]) -> None:
     systems = coverage(plan_of(stack))
     assert {s.name for s in systems if s.kind == "estate pipeline"} == pipelines
@@ -157,7 +177,8 @@ def test_a_stack_lists_only_the_pipelines_that_run_pulumi_on_it(stack: str, pipe
 def test_pipeline_stacks_come_from_stack_name_and_the_matrix(tmp_path: Path) -> None:
     failure = "      - if: failure()\n        run: gh issue create --title failed\n"
     (tmp_path / "apply-prod.yml").write_text(
-        "jobs:\n  apply:\n    steps:\n      - uses: pulumi/actions@x\n        with:\n          stack-name: prod\n" + failure
+        "jobs:\n  apply:\n    steps:\n      - uses: pulumi/actions@x\n        with:\n          stack-name: prod\n"
+        + failure
     )
     (tmp_path / "drift.yml").write_text(
         "jobs:\n  drift:\n    strategy:\n      matrix:\n        stack: [prod, qa]\n    steps:\n"

@@ -214,26 +214,62 @@ def test_the_sentry_account_is_required_while_an_app_tracks_errors() -> None:
 
 def test_vercel_alerts_need_projects_and_https() -> None:
     with pytest.raises(ValueError, match="at least one project"):
-        VercelAlerts("x", VercelAlertsArgs(team_id="team_x", environment="staging", endpoint="https://a/vercel", project_ids=[]))
+        VercelAlerts(
+            "x",
+            VercelAlertsArgs(
+                team_id="team_x", environment="staging", endpoint="https://a/vercel", project_ids=[]
+            ),
+        )
     with pytest.raises(ValueError, match="must be https"):
-        VercelAlerts("x", VercelAlertsArgs(team_id="team_x", environment="staging", endpoint="http://a/vercel", project_ids=["p"]))
+        VercelAlerts(
+            "x",
+            VercelAlertsArgs(
+                team_id="team_x", environment="staging", endpoint="http://a/vercel", project_ids=["p"]
+            ),
+        )
 
 
 def test_cloudflare_notifications_check_health_check_names_and_the_relay() -> None:
     target = HealthCheckTarget(name="bad name!", system="x", address="example.com")
     with pytest.raises(ValueError, match="bad name!"):
-        CloudflareNotifications("x", CloudflareNotificationsArgs(
-            account_id="a", zone_id="z", environment="staging", slack_webhook_url="u", health_checks=[target]))  # fmt: skip
+        CloudflareNotifications(
+            "x",
+            CloudflareNotificationsArgs(
+                account_id="a",
+                zone_id="z",
+                environment="staging",
+                slack_webhook_url="u",
+                health_checks=[target],
+            ),
+        )
     with pytest.raises(ValueError, match="relay_endpoint"):
-        CloudflareNotifications("x", CloudflareNotificationsArgs(
-            account_id="a", zone_id="z", environment="staging", slack_webhook_url="u", pages_projects=["p"]))  # fmt: skip
+        CloudflareNotifications(
+            "x",
+            CloudflareNotificationsArgs(
+                account_id="a",
+                zone_id="z",
+                environment="staging",
+                slack_webhook_url="u",
+                pages_projects=["p"],
+            ),
+        )
 
 
 def test_error_tracking_needs_a_positive_rate() -> None:
     with pytest.raises(ValueError, match="errors_per_hour"):
-        ErrorTracking("x", ErrorTrackingArgs(
-            organization="o", team="t", project_name="p", environment="staging", alert_endpoint="https://a",
-            vercel_project_id="prj", vercel_team_id="team", errors_per_hour=0))  # fmt: skip
+        ErrorTracking(
+            "x",
+            ErrorTrackingArgs(
+                organization="o",
+                team="t",
+                project_name="p",
+                environment="staging",
+                alert_endpoint="https://a",
+                vercel_project_id="prj",
+                vercel_team_id="team",
+                errors_per_hour=0,
+            ),
+        )
 
 
 # --- what each stack declares --------------------------------------------------------------------
@@ -296,7 +332,10 @@ def test_pages_failures_reach_the_relay_with_its_secret(stack: str) -> None:
     plan = plan_of(stack)
     urns = by_urn(plan)
     [policy] = [p for p in of_type(plan, POLICY) if p["inputs"]["alertType"] == "pages_event_alert"]
-    assert policy["inputs"]["filters"] == {"environments": ["ENVIRONMENT_PRODUCTION"], "events": ["EVENT_DEPLOYMENT_FAILED"]}
+    assert policy["inputs"]["filters"] == {
+        "environments": ["ENVIRONMENT_PRODUCTION"],
+        "events": ["EVENT_DEPLOYMENT_FAILED"],
+    }
     [destination] = [urns[u] for u in policy["options"]["depends_on"] if urns[u]["type"] == WEBHOOKS]
     [relay] = of_type(plan, RELAY)
     assert destination["inputs"]["url"] == f"https://{relay['inputs']['hostname']}/cloudflare"
@@ -313,8 +352,9 @@ def test_health_checks_watch_the_workers_and_databases(stack: str) -> None:
     assert set(checks) == expected
     worker = checks[f"chatbot-worker{suffix}"]["inputs"]
     # Staging's Workers answer on workers.dev of staging's own account (stacks/cloudflare_accounts.py).
-    assert worker["address"] == ("chat.gstarlink.com" if stack == "prod"
-                                 else "gstarlink-chatbot-staging.gstarlink-staging.workers.dev")  # fmt: skip
+    assert worker["address"] == (
+        "chat.gstarlink.com" if stack == "prod" else "gstarlink-chatbot-staging.gstarlink-staging.workers.dev"
+    )
     assert worker["httpConfig"]["expectedCodes"] == ["2xx", "3xx", "4xx"]
     relay = checks[f"alert-relay{suffix}"]["inputs"]
     assert relay["httpConfig"]["path"] == "/health"
@@ -334,9 +374,7 @@ def test_account_wide_alerts_belong_to_production_only() -> None:
     wide = set(ZONE_ALERT_TYPES) | set(ACCOUNT_ALERT_TYPES)
     prod = [p["inputs"] for p in of_type(plan_of("prod"), POLICY) if p["inputs"]["alertType"] in wide]
     assert {(p["accountId"], p["alertType"]) for p in prod} == {
-        (account, alert_type)
-        for account in {p["accountId"] for p in prod}
-        for alert_type in wide
+        (account, alert_type) for account in {p["accountId"] for p in prod} for alert_type in wide
     }
     assert len({p["accountId"] for p in prod}) == 2
     staging = [p for p in of_type(plan_of("staging"), POLICY) if p["inputs"]["alertType"] in wide]
@@ -346,8 +384,14 @@ def test_account_wide_alerts_belong_to_production_only() -> None:
 def test_both_stacks_can_share_the_accounts() -> None:
     """Cloudflare names are per account: the stacks' destinations and checks never collide."""
     for type_token in (WEBHOOKS, POLICY, HEALTH_CHECK):
-        prod = {(r["inputs"].get("accountId") or r["inputs"].get("zoneId"), r["inputs"]["name"]) for r in of_type(plan_of("prod"), type_token)}
-        staging = {(r["inputs"].get("accountId") or r["inputs"].get("zoneId"), r["inputs"]["name"]) for r in of_type(plan_of("staging"), type_token)}
+        prod = {
+            (r["inputs"].get("accountId") or r["inputs"].get("zoneId"), r["inputs"]["name"])
+            for r in of_type(plan_of("prod"), type_token)
+        }
+        staging = {
+            (r["inputs"].get("accountId") or r["inputs"].get("zoneId"), r["inputs"]["name"])
+            for r in of_type(plan_of("staging"), type_token)
+        }
         assert prod.isdisjoint(staging), type_token
 
 
@@ -369,7 +413,9 @@ def test_vercel_events_and_anomalies_of_this_stacks_projects_reach_the_relay(sta
     assert {u for r in rules for u in r["options"]["depends_on"] if u in projects} == set(projects)
     for rule in rules:
         assert rule["inputs"]["triggers"] == [{"type": "error_anomaly", "filter": "statusGroup:5xx"}]
-        [link] = [link for link in of_type(plan, VERCEL_ALERT_LINK) if rule["urn"] in link["options"]["depends_on"]]
+        [link] = [
+            link for link in of_type(plan, VERCEL_ALERT_LINK) if rule["urn"] in link["options"]["depends_on"]
+        ]
         [hook] = [urns[u] for u in link["options"]["depends_on"] if urns[u]["type"] == VERCEL_WEBHOOK]
         assert hook["inputs"]["events"] == ["alerts.triggered"]
 
@@ -388,7 +434,10 @@ def test_talkline_has_a_sentry_project_per_environment(stack: str) -> None:
     assert len(alerts) == 2
     for alert in alerts:
         assert alert["inputs"]["actions"] == [
-            {"id": "sentry.rules.actions.notify_event_service.NotifyEventServiceAction", "service": "webhooks"}
+            {
+                "id": "sentry.rules.actions.notify_event_service.NotifyEventServiceAction",
+                "service": "webhooks",
+            }
         ]
         assert plugin["urn"] in alert["options"]["depends_on"]
     [provider] = of_type(plan, SENTRY_PROVIDER)
@@ -416,7 +465,13 @@ def canary_plan() -> Plan:
 
 def test_no_webhook_url_token_or_dsn_appears_in_the_plan(canary_plan: Plan) -> None:
     text = json.dumps(canary_plan)
-    for leaked in (CANARY_WEBHOOK, "TCANARY00", CANARY_SENTRY_TOKEN, "hooks.slack.com/services/T", "ingest.sentry.io"):
+    for leaked in (
+        CANARY_WEBHOOK,
+        "TCANARY00",
+        CANARY_SENTRY_TOKEN,
+        "hooks.slack.com/services/T",
+        "ingest.sentry.io",
+    ):
         assert leaked not in text, f"{leaked!r} is in the plan document"
     # The relay's Sentry route carries its token in the path.
     assert not re.search(r"/sentry/[A-Za-z0-9]{16,}", text)
@@ -425,7 +480,9 @@ def test_no_webhook_url_token_or_dsn_appears_in_the_plan(canary_plan: Plan) -> N
         assert "result" not in secret["inputs"]
 
 
-def test_no_secret_in_the_printed_plan_or_the_coverage(canary_plan: Plan, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_secret_in_the_printed_plan_or_the_coverage(
+    canary_plan: Plan, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from rich.console import Console
 
     import estate.output as output

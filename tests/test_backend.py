@@ -12,7 +12,7 @@ import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 from botocore.exceptions import ClientError
@@ -69,7 +69,9 @@ def _tls_aware_bucket_permission(bucket: FakeBucket, action: str, resource: str)
     ]
     if not https_statements:
         return PermissionResult.NEUTRAL
-    return IAMPolicy(json.dumps({**policy, "Statement": https_statements})).is_action_permitted(action, resource)
+    return IAMPolicy(json.dumps({**policy, "Statement": https_statements})).is_action_permitted(
+        action, resource
+    )
 
 
 @pytest.fixture
@@ -104,7 +106,7 @@ class CallRecorder:
 
     def _record(self, **kwargs: object) -> None:
         model = kwargs["model"]
-        self.operations.append(str(getattr(model, "name")))
+        self.operations.append(str(cast(Any, model).name))
 
     @property
     def writes(self) -> list[str]:
@@ -179,7 +181,9 @@ def assert_backend_fully_configured(clients: AwsClients, days: int = 90, region:
     ownership = s3.get_bucket_ownership_controls(Bucket=BUCKET)["OwnershipControls"]["Rules"]
     assert [rule["ObjectOwnership"] for rule in ownership] == ["BucketOwnerEnforced"]
 
-    policy = cast(dict[str, list[dict[str, object]]], json.loads(s3.get_bucket_policy(Bucket=BUCKET)["Policy"]))
+    policy = cast(
+        dict[str, list[dict[str, object]]], json.loads(s3.get_bucket_policy(Bucket=BUCKET)["Policy"])
+    )
     tls = [s for s in policy["Statement"] if s.get("Sid") == TLS_STATEMENT_SID]
     partition = "aws-cn" if region.startswith("cn-") else "aws"
     assert tls == [
@@ -290,7 +294,9 @@ def test_partially_weak_bucket_says_what_it_found(clients: AwsClients) -> None:
     )
     _ = s3.put_bucket_encryption(
         Bucket=BUCKET,
-        ServerSideEncryptionConfiguration={"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+        },
     )
 
     result = bootstrap(clients, BootstrapRequest(bucket=BUCKET, region=REGION))
@@ -336,7 +342,9 @@ def test_fix_tightens_weak_settings_and_keeps_other_policy_and_lifecycle(clients
     assert statuses[f"bucket {BUCKET}: TLS-only policy"] is Status.FIXED
     assert statuses[f"kms {ALIAS}: key"] is Status.CREATED
     assert_backend_fully_configured(clients)
-    policy = cast(dict[str, list[dict[str, object]]], json.loads(s3.get_bucket_policy(Bucket=BUCKET)["Policy"]))
+    policy = cast(
+        dict[str, list[dict[str, object]]], json.loads(s3.get_bucket_policy(Bucket=BUCKET)["Policy"])
+    )
     assert foreign_statement in policy["Statement"]
     rule_ids = {rule.get("ID") for rule in s3.get_bucket_lifecycle_configuration(Bucket=BUCKET)["Rules"]}
     assert rule_ids == {"tidy-uploads", LIFECYCLE_RULE_ID}
@@ -472,7 +480,9 @@ def test_restore_overwritten_state_keeps_the_corrupt_one_as_backup(backend: AwsC
     assert read_current(s3) == good  # byte-identical
     assert result.previous_version_id == corrupt_version
     assert result.backup_key is not None
-    assert result.backup_key == layout.pre_restore_backup_key("estate", "prod", ".json", 1_700_000_000_000_000_000)
+    assert result.backup_key == layout.pre_restore_backup_key(
+        "estate", "prod", ".json", 1_700_000_000_000_000_000
+    )
     assert result.backup_key.startswith(".pulumi/backups/estate/prod/")
     assert s3.get_object(Bucket=BUCKET, Key=result.backup_key)["Body"].read() == corrupt
     # Nothing lost: every earlier version is still stored, plus the restored copy on top.
@@ -589,7 +599,17 @@ def test_cli_restore_prints_backup_location(backend: AwsClients, capsys: pytest.
     _ = put_state(backend.s3, b"{" + CANARY_STATE_SECRET.encode() + b"}")
 
     code, out, _ = run_cli(
-        capsys, "backend", "restore", "--bucket", BUCKET, "--region", REGION, "--stack", "prod", "--version", good
+        capsys,
+        "backend",
+        "restore",
+        "--bucket",
+        BUCKET,
+        "--region",
+        REGION,
+        "--stack",
+        "prod",
+        "--version",
+        good,
     )
 
     assert code == 0
@@ -598,12 +618,16 @@ def test_cli_restore_prints_backup_location(backend: AwsClients, capsys: pytest.
     assert f"s3://{BUCKET}/.pulumi/backups/estate/prod/prod." in out
 
 
-def test_cli_history_on_unversioned_bucket_warns(mocked_aws: None, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_history_on_unversioned_bucket_warns(
+    mocked_aws: None, capsys: pytest.CaptureFixture[str]
+) -> None:
     s3 = open_clients(REGION).s3
     make_plain_bucket(s3)
     _ = s3.put_object(Bucket=BUCKET, Key=STATE_KEY, Body=checkpoint(1))
 
-    code, out, _ = run_cli(capsys, "backend", "history", "--bucket", BUCKET, "--region", REGION, "--stack", "prod")
+    code, out, _ = run_cli(
+        capsys, "backend", "history", "--bucket", BUCKET, "--region", REGION, "--stack", "prod"
+    )
 
     assert code == 0
     assert "versioning" in out and "never enabled" in out and "--fix" in out
@@ -652,7 +676,9 @@ def test_bad_regions_are_rejected(region: str, expected: str) -> None:
     assert len(problems) == 1 and expected in problems[0] and problems[0].startswith("--region")
 
 
-@pytest.mark.parametrize("region", ["eu-west-1", "us-east-1", "ap-southeast-2", "cn-north-1", "us-gov-west-1"])
+@pytest.mark.parametrize(
+    "region", ["eu-west-1", "us-east-1", "ap-southeast-2", "cn-north-1", "us-gov-west-1"]
+)
 def test_real_regions_pass(region: str) -> None:
     assert inputs.region_problems(region) == []
 
@@ -670,7 +696,9 @@ def test_other_inputs_are_validated() -> None:
     assert inputs.version_id_problems("")
     assert inputs.version_id_problems("abc def")
     assert inputs.version_id_problems("null") == []
-    assert inputs.version_id_problems("3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY+MTRCxf3vjVBH40Nr8X8gdRQBpUMLUo") == []
+    assert (
+        inputs.version_id_problems("3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY+MTRCxf3vjVBH40Nr8X8gdRQBpUMLUo") == []
+    )
 
 
 def test_cli_reports_every_bad_flag_at_once_without_calling_aws(
@@ -701,7 +729,17 @@ def test_cli_reports_every_bad_flag_at_once_without_calling_aws(
         assert flag in err
 
     code, _, err = run_cli(
-        capsys, "backend", "restore", "--bucket", BUCKET, "--region", REGION, "--stack", "a/b", "--version", "x y"
+        capsys,
+        "backend",
+        "restore",
+        "--bucket",
+        BUCKET,
+        "--region",
+        REGION,
+        "--stack",
+        "a/b",
+        "--version",
+        "x y",
     )
     assert code == 2 and "--stack 'a/b'" in err and "--version 'x y'" in err
 
@@ -717,7 +755,16 @@ def test_cli_region_is_required(capsys: pytest.CaptureFixture[str]) -> None:
 def test_cli_no_such_bucket(mocked_aws: None, capsys: pytest.CaptureFixture[str], action: str) -> None:
     extra = ("--version", "abc") if action == "restore" else ()
     code, _, err = run_cli(
-        capsys, "backend", action, "--bucket", "no-such-bucket-here", "--region", REGION, "--stack", "prod", *extra
+        capsys,
+        "backend",
+        action,
+        "--bucket",
+        "no-such-bucket-here",
+        "--region",
+        REGION,
+        "--stack",
+        "prod",
+        *extra,
     )
     assert code == 2
     assert "--bucket 'no-such-bucket-here': no such bucket" in err
@@ -726,19 +773,25 @@ def test_cli_no_such_bucket(mocked_aws: None, capsys: pytest.CaptureFixture[str]
 
 def test_cli_wrong_region(backend: AwsClients, capsys: pytest.CaptureFixture[str]) -> None:
     _ = put_state(backend.s3, checkpoint(1))
-    code, _, err = run_cli(capsys, "backend", "history", "--bucket", BUCKET, "--region", "us-west-2", "--stack", "prod")
+    code, _, err = run_cli(
+        capsys, "backend", "history", "--bucket", BUCKET, "--region", "us-west-2", "--stack", "prod"
+    )
     assert code == 2
     assert f"--region 'us-west-2' is wrong for bucket '{BUCKET}'" in err and f"pass --region {REGION}" in err
 
 
-def test_cli_no_such_stack_and_unknown_version(backend: AwsClients, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_no_such_stack_and_unknown_version(
+    backend: AwsClients, capsys: pytest.CaptureFixture[str]
+) -> None:
     version = put_state(backend.s3, checkpoint(1))
     location = ("--bucket", BUCKET, "--region", REGION)
 
     code, _, err = run_cli(capsys, "backend", "history", *location, "--stack", "qa")
     assert code == 2 and "--stack 'qa'" in err and "estate/prod" in err
 
-    code, _, err = run_cli(capsys, "backend", "restore", *location, "--stack", "prod", "--version", "v-unknown")
+    code, _, err = run_cli(
+        capsys, "backend", "restore", *location, "--stack", "prod", "--version", "v-unknown"
+    )
     assert code == 2 and "--version 'v-unknown' is not a version" in err and version in err
 
 
@@ -770,7 +823,9 @@ def test_cli_without_credentials_names_the_fix(
         raise AssertionError("network access attempted")
 
     monkeypatch.setattr(socket.socket, "connect", no_network)
-    code, _, err = run_cli(capsys, "backend", "history", "--bucket", BUCKET, "--region", REGION, "--stack", "prod")
+    code, _, err = run_cli(
+        capsys, "backend", "history", "--bucket", BUCKET, "--region", REGION, "--stack", "prod"
+    )
 
     assert code == 2
     assert "No usable AWS credentials" in err and "AWS_PROFILE" in err

@@ -126,9 +126,13 @@ def test_health_checks_probe_https_on_port_443() -> None:
                 slack_webhook_url=pulumi.Output.secret(f"{SLACK_BASE}/{SLACK_SECRET}"),
                 health_checks=[
                     HealthCheckTarget(name="site", system="a site", address="site.example.com"),
-                    HealthCheckTarget(name="db", system="a database", address="db.example.com",
-                                      headers={"apikey": pulumi.Output.secret("k")}),
-                ],  # fmt: skip
+                    HealthCheckTarget(
+                        name="db",
+                        system="a database",
+                        address="db.example.com",
+                        headers={"apikey": pulumi.Output.secret("k")},
+                    ),
+                ],
             ),
         )
     )
@@ -155,7 +159,9 @@ def test_cname_and_access_follow_the_subdomain_cloudflare_assigns(monkeypatch: p
     """Cloudflare suffixes a taken pages.dev name; the model answers so here."""
     model = ProviderMocks.new_resource
 
-    def taken_names(self: ProviderMocks, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+    def taken_names(
+        self: ProviderMocks, args: pulumi.runtime.MockResourceArgs
+    ) -> tuple[str | None, dict[str, Any]]:
         resource_id, state = model(self, args)
         if args.typ == PAGES_PROJECT:
             state = {**state, "subdomain": f"{args.inputs['name']}-5hx.pages.dev"}
@@ -165,8 +171,10 @@ def test_cname_and_access_follow_the_subdomain_cloudflare_assigns(monkeypatch: p
     config, secret_keys, _ = load_stack_config("prod")
     plan = run_program("prod", config, secret_keys)
 
-    for project, site in [("gstarlink-handbook-internal", "handbook-handbook"),
-                          ("gstarlink-handbook-public", "handbook-docs")]:  # fmt: skip
+    for project, site in [
+        ("gstarlink-handbook-internal", "handbook-handbook"),
+        ("gstarlink-handbook-public", "handbook-docs"),
+    ]:
         assert named(plan, f"{site}-dns")["inputs"]["content"] == f"{project}-5hx.pages.dev", (
             f"{site}-dns must CNAME the project's subdomain, not a name built from the project name"
         )
@@ -176,7 +184,9 @@ def test_cname_and_access_follow_the_subdomain_cloudflare_assigns(monkeypatch: p
         "gstarlink-handbook-internal-5hx.pages.dev",
         "*.gstarlink-handbook-internal-5hx.pages.dev",
     }, "handbook-handbook-access must gate the hosts Cloudflare assigned, not a host someone else owns"
-    assert plan["outputs"]["apps"]["handbook"]["hosting"]["sites"]["gstarlink-handbook-internal"]["gated_hosts"] == [
+    assert plan["outputs"]["apps"]["handbook"]["hosting"]["sites"]["gstarlink-handbook-internal"][
+        "gated_hosts"
+    ] == [
         "handbook.gstarlink.com",
         "gstarlink-handbook-internal-5hx.pages.dev",
         "*.gstarlink-handbook-internal-5hx.pages.dev",
@@ -193,7 +203,9 @@ def test_deploy_tokens_are_sent_as_the_provider_stores_them(stack: str) -> None:
     for token in tokens:
         sent = [policy["resources"] for policy in token["inputs"]["policies"]]
         kept = [policy["resources"] for policy in stored(token)["policies"]]
-        assert sent == kept, f"{token['name']}: sends {sent} but the provider stores {kept}: an update on every up"
+        assert sent == kept, (
+            f"{token['name']}: sends {sent} but the provider stores {kept}: an update on every up"
+        )
         for resources in sent:
             [scope] = json.loads(resources)
             assert scope.startswith("com.cloudflare.api.account."), f"{token['name']}: scoped to one account"
@@ -283,11 +295,24 @@ def test_worker_custom_domain_has_a_script_on_the_first_up(stack: str) -> None:
         script = named(plan, f"{app.key}-worker-script")
         assert script["type"] == WORKERS_SCRIPT
         # Production: a custom domain on the zone; staging: workers.dev of its own account.
-        [entry] = [r for r in plan["resources"] if r["name"] in (f"{app.key}-worker-domain", f"{app.key}-worker-workers-dev")]
+        [entry] = [
+            r
+            for r in plan["resources"]
+            if r["name"] in (f"{app.key}-worker-domain", f"{app.key}-worker-workers-dev")
+        ]
         assert script["urn"] in entry["options"]["depends_on"], f"{entry['name']} needs its Worker first"
-        assert entry["inputs"].get("service", entry["inputs"].get("scriptName")) == script["inputs"]["scriptName"]
+        assert (
+            entry["inputs"].get("service", entry["inputs"].get("scriptName"))
+            == script["inputs"]["scriptName"]
+        )
         ignored = set(script["options"]["ignore_changes"])
-        for wrangler_owned in ("content", "mainModule", "bindings", "compatibilityDate", "compatibilityFlags"):
+        for wrangler_owned in (
+            "content",
+            "mainModule",
+            "bindings",
+            "compatibilityDate",
+            "compatibilityFlags",
+        ):
             assert wrangler_owned in ignored, f"{script['name']}: wrangler deploy owns {wrangler_owned}"
 
 
@@ -297,14 +322,21 @@ def test_placeholder_is_a_module_that_says_it_is_not_deployed() -> None:
     registered = run_components(
         lambda: Worker(
             "bot",
-            WorkerArgs(account_id="0" * 32, zone_id="1" * 32, script_name="bot", wrangler_environment="production",
-                       hostname="bot.example.com"),  # fmt: skip
+            WorkerArgs(
+                account_id="0" * 32,
+                zone_id="1" * 32,
+                script_name="bot",
+                wrangler_environment="production",
+                hostname="bot.example.com",
+            ),
         )
     )
     [script] = [r for r in registered if r.type == WORKERS_SCRIPT]
     assert script.inputs["mainModule"].endswith(".js")
     assert "export default" in script.inputs["content"] and "status: 503" in script.inputs["content"]
-    assert not set(WRANGLER_OWNED) - {"annotations"} - _workers_script_inputs(), "ignore_changes names real inputs"
+    assert not set(WRANGLER_OWNED) - {"annotations"} - _workers_script_inputs(), (
+        "ignore_changes names real inputs"
+    )
 
 
 def _workers_script_inputs() -> set[str]:
@@ -330,13 +362,19 @@ def test_the_deploy_workflow_builds_and_uploads_what_the_catalog_says() -> None:
         for hosting in app.hosting:
             if not isinstance(hosting, PagesHosting):
                 continue
-            workflow = yaml.safe_load((PROJECT_DIR / "app-workflows" / app.repository / "deploy.yml").read_text())
+            workflow = yaml.safe_load(
+                (PROJECT_DIR / "app-workflows" / app.repository / "deploy.yml").read_text()
+            )
             for job_id, job in workflow["jobs"].items():
                 runs = [str(step.get("run", "")) for step in job["steps"]]
                 for site in hosting.sites:
                     assert site.build_command in runs, f"{app.repository} {job_id}: runs {site.build_command}"
-                    [upload] = [s for s in job["steps"] if s.get("env", {}).get("PAGES_PROJECT")
-                                == f"${{{{ vars.{site.workflow_variable} }}}}"]  # fmt: skip
+                    [upload] = [
+                        s
+                        for s in job["steps"]
+                        if s.get("env", {}).get("PAGES_PROJECT")
+                        == f"${{{{ vars.{site.workflow_variable} }}}}"
+                    ]
                     directory_variable = upload["run"].split("pages deploy ")[1].split()[0].strip('"$')
                     assert workflow["env"][directory_variable] == site.output_dir, (
                         f"{app.repository} {job_id}: uploads {site.output_dir} to {site.project_name}"
@@ -366,18 +404,24 @@ def test_pages_cname_is_created_after_the_pages_domain(stack: str) -> None:
     assert domains
     for domain in domains:
         [record] = [r for r in of_type(plan, DNS_RECORD) if r["inputs"]["name"] == domain["inputs"]["name"]]
-        assert domain["urn"] in record["options"]["depends_on"], f"{record['name']} must wait for {domain['name']}"
+        assert domain["urn"] in record["options"]["depends_on"], (
+            f"{record['name']} must wait for {domain['name']}"
+        )
 
 
 def test_worker_secrets_reach_the_worker_the_way_the_docstring_says() -> None:
     doc = Worker.__doc__ or ""
     assert "wrangler secret bulk" in doc and "wrangler-action" not in doc
-    assert "variables" not in {f.name for f in fields(WorkerArgs)}, "no variables path the workflow does not carry"
+    assert "variables" not in {f.name for f in fields(WorkerArgs)}, (
+        "no variables path the workflow does not carry"
+    )
     for app in APPS:
         for hosting in app.hosting:
             if not isinstance(hosting, WorkerHosting):
                 continue
-            workflow = yaml.safe_load((PROJECT_DIR / "app-workflows" / app.repository / "deploy.yml").read_text())
+            workflow = yaml.safe_load(
+                (PROJECT_DIR / "app-workflows" / app.repository / "deploy.yml").read_text()
+            )
             for job_id, job in workflow["jobs"].items():
                 [bulk] = [s for s in job["steps"] if "secret bulk" in str(s.get("run", ""))]
                 for variable in (v for v in app.env if v.sensitive):
@@ -395,12 +439,15 @@ def test_access_gates_follow_the_project(prod_plan: Plan) -> None:
     assert project["urn"] in gate["options"]["depends_on"], "the gate reads the project's subdomain"
 
 
-
-
 # --- 8. no credential staging holds can change production -----------------------------------------
 
-APPS_ACCOUNT_TYPES = (PAGES_PROJECT, PAGES_DOMAIN, WORKERS_SCRIPT, ACCOUNT_TOKEN,
-                      "cloudflare:index/workersScriptSubdomain:WorkersScriptSubdomain")  # fmt: skip
+APPS_ACCOUNT_TYPES = (
+    PAGES_PROJECT,
+    PAGES_DOMAIN,
+    WORKERS_SCRIPT,
+    ACCOUNT_TOKEN,
+    "cloudflare:index/workersScriptSubdomain:WorkersScriptSubdomain",
+)
 
 
 def _accounts(stack: str) -> tuple[str, str | None]:
@@ -415,10 +462,16 @@ def test_staging_deploys_into_an_account_of_its_own() -> None:
     zone_account, staging_account = _accounts("staging")
     assert staging_account and staging_account != zone_account
     for resource in (r for r in plan["resources"] if r["type"] in APPS_ACCOUNT_TYPES):
-        assert resource["inputs"]["accountId"] == staging_account, f"{resource['name']} must be in staging's account"
+        assert resource["inputs"]["accountId"] == staging_account, (
+            f"{resource['name']} must be in staging's account"
+        )
     for token in of_type(plan, ACCOUNT_TOKEN):
-        granted = {scope for policy in token["inputs"]["policies"] for scope in json.loads(policy["resources"])}
-        assert granted == {f"com.cloudflare.api.account.{staging_account}"}, f"{token['name']} grants {granted}"
+        granted = {
+            scope for policy in token["inputs"]["policies"] for scope in json.loads(policy["resources"])
+        }
+        assert granted == {f"com.cloudflare.api.account.{staging_account}"}, (
+            f"{token['name']} grants {granted}"
+        )
     assert not of_type(plan, WORKERS_CUSTOM_DOMAIN), "a custom domain needs the zone in the Worker's account"
     # Access gates a hostname only from the zone's account; the pages.dev hosts from the project's.
     assert named(plan, "handbook-handbook-domain-access")["inputs"]["accountId"] == zone_account

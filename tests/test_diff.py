@@ -27,7 +27,9 @@ def of_type(plan: Plan, suffix: str) -> list[dict[str, Any]]:
 
 
 def test_environment_marker_is_stripped_only_outside_production() -> None:
-    assert neutral("oms-vercel-dns-oms-staging.gstarlink.com", "staging") == "oms-vercel-dns-oms.gstarlink.com"
+    assert (
+        neutral("oms-vercel-dns-oms-staging.gstarlink.com", "staging") == "oms-vercel-dns-oms.gstarlink.com"
+    )
     assert neutral("gstarlink-handbook-internal-staging", "staging") == "gstarlink-handbook-internal"
     assert neutral("oms-vercel-dns-oms.gstarlink.com", "production") == "oms-vercel-dns-oms.gstarlink.com"
     # A name that merely contains the word is not a marker.
@@ -52,7 +54,9 @@ def test_every_staging_resource_has_a_production_counterpart() -> None:
     assert staging_roles - prod_roles == account_split
 
     document = compare(prod, staging)
-    assert {o["role"] for o in document["only_in"] if o["stack"] == "staging"} <= {r.split("::")[-1] for r in account_split}
+    assert {o["role"] for o in document["only_in"] if o["stack"] == "staging"} <= {
+        r.split("::")[-1] for r in account_split
+    }
     prod_only = {o["role"] for o in document["only_in"] if o["stack"] == "prod"}
     # Production alone gives previews their environment name and keeps point-in-time recovery.
     assert "oms-vercel-env-NEXT_PUBLIC_APP_ENV-preview-development" in prod_only
@@ -69,11 +73,19 @@ def test_aspects_per_app() -> None:
     document = compare(plan_of("prod"), plan_of("staging"))
     domains = aspect(document, "oms", "domains")
     assert (domains["left"], domains["right"], domains["status"]) == (
-        ["oms.gstarlink.com"], ["oms-staging.gstarlink.com"], "environment names")
+        ["oms.gstarlink.com"],
+        ["oms-staging.gstarlink.com"],
+        "environment names",
+    )
     branches = aspect(document, "talkline", "deploy branches")
     assert (branches["left"], branches["right"], branches["status"]) == (["main"], ["develop"], "differs")
     checks = aspect(document, "handbook", "required checks")
-    assert checks["status"] == "same" and checks["left"] == ["build-internal", "build-public", "changelog-or-adr", "env-vars"]
+    assert checks["status"] == "same" and checks["left"] == [
+        "build-internal",
+        "build-public",
+        "changelog-or-adr",
+        "env-vars",
+    ]
     assert aspect(document, "handbook", "access coverage")["status"] == "environment names"
     secrets = aspect(document, "oms", "workflow secret names")
     assert "SUPABASE_DB_URL" in secrets["left"] and secrets["status"] == "same"
@@ -111,37 +123,85 @@ def test_staging_pointing_at_productions_pages_host_is_flagged() -> None:
 @pytest.mark.parametrize(
     ("change", "resource", "found", "reason"),
     [
-        (set_input("oms-vercel-dns-oms-staging.gstarlink.com", "name", "oms.gstarlink.com"),
-         "oms-vercel-dns-oms-staging.gstarlink.com", "oms.gstarlink.com", "a production hostname"),
-        (set_input("oms-database-auth", "site_url", "https://oms.gstarlink.com"),
-         "oms-database-auth", "oms.gstarlink.com", "a production hostname"),
-        (set_input("oms-database-project", "name", "gstarlink-oms"),
-         "oms-database-project", "gstarlink-oms", "a production Supabase project name"),
-        (set_input("oms-repository-protection", "pattern", "main"),
-         "oms-repository-protection", "main", "the production deploy branch"),
-        (set_input("handbook-handbook-project", "productionBranch", "main"),
-         "handbook-handbook-project", "main", "the production deploy branch"),
-        (set_input("oms-vercel-project", "name", "oms"),
-         "oms-vercel-project", "oms", "a production Pages/Vercel/Worker name"),
-        (set_input("chatbot-worker-script", "scriptName", "gstarlink-chatbot-preview"),
-         "chatbot-worker-script", "gstarlink-chatbot-preview", "a Pages/Vercel/Worker name without the -staging suffix"),
-        (set_input("handbook-repository-variable-PAGES_PROJECT_INTERNAL", "value", "gstarlink-handbook-internal"),
-         "handbook-repository-variable-PAGES_PROJECT_INTERNAL", "gstarlink-handbook-internal",
-         "a workflow variable naming a production Pages/Vercel/Worker project"),
-        (set_input("chatbot-repository-variable-WRANGLER_ENV", "value", "production"),
-         "chatbot-repository-variable-WRANGLER_ENV", "production", "a workflow variable naming the production environment"),
-        (set_input("oms-repository-secret-SUPABASE_DB_URL", "environment", "production"),
-         "oms-repository-secret-SUPABASE_DB_URL", "production", "the production GitHub environment"),
-        (set_input("talkline-vercel-domain-talkline-staging.fancrush.com", "domain", "talkline-beta.fancrush.com"),
-         "talkline-vercel-domain-talkline-staging.fancrush.com", "talkline-beta.fancrush.com",
-         "a hostname whose first label lacks the -staging marker"),
+        (
+            set_input("oms-vercel-dns-oms-staging.gstarlink.com", "name", "oms.gstarlink.com"),
+            "oms-vercel-dns-oms-staging.gstarlink.com",
+            "oms.gstarlink.com",
+            "a production hostname",
+        ),
+        (
+            set_input("oms-database-auth", "site_url", "https://oms.gstarlink.com"),
+            "oms-database-auth",
+            "oms.gstarlink.com",
+            "a production hostname",
+        ),
+        (
+            set_input("oms-database-project", "name", "gstarlink-oms"),
+            "oms-database-project",
+            "gstarlink-oms",
+            "a production Supabase project name",
+        ),
+        (
+            set_input("oms-repository-protection", "pattern", "main"),
+            "oms-repository-protection",
+            "main",
+            "the production deploy branch",
+        ),
+        (
+            set_input("handbook-handbook-project", "productionBranch", "main"),
+            "handbook-handbook-project",
+            "main",
+            "the production deploy branch",
+        ),
+        (
+            set_input("oms-vercel-project", "name", "oms"),
+            "oms-vercel-project",
+            "oms",
+            "a production Pages/Vercel/Worker name",
+        ),
+        (
+            set_input("chatbot-worker-script", "scriptName", "gstarlink-chatbot-preview"),
+            "chatbot-worker-script",
+            "gstarlink-chatbot-preview",
+            "a Pages/Vercel/Worker name without the -staging suffix",
+        ),
+        (
+            set_input(
+                "handbook-repository-variable-PAGES_PROJECT_INTERNAL", "value", "gstarlink-handbook-internal"
+            ),
+            "handbook-repository-variable-PAGES_PROJECT_INTERNAL",
+            "gstarlink-handbook-internal",
+            "a workflow variable naming a production Pages/Vercel/Worker project",
+        ),
+        (
+            set_input("chatbot-repository-variable-WRANGLER_ENV", "value", "production"),
+            "chatbot-repository-variable-WRANGLER_ENV",
+            "production",
+            "a workflow variable naming the production environment",
+        ),
+        (
+            set_input("oms-repository-secret-SUPABASE_DB_URL", "environment", "production"),
+            "oms-repository-secret-SUPABASE_DB_URL",
+            "production",
+            "the production GitHub environment",
+        ),
+        (
+            set_input(
+                "talkline-vercel-domain-talkline-staging.fancrush.com", "domain", "talkline-beta.fancrush.com"
+            ),
+            "talkline-vercel-domain-talkline-staging.fancrush.com",
+            "talkline-beta.fancrush.com",
+            "a hostname whose first label lacks the -staging marker",
+        ),
     ],
-)  # fmt: skip
+)
 def test_staging_pointing_at_production_is_flagged(
     change: Callable[[Plan], None], resource: str, found: str, reason: str
 ) -> None:
     leaks = mutate_staging(change)
-    assert {(leak["resource"], leak["found"], leak["reason"]) for leak in leaks} >= {(resource, found, reason)}
+    assert {(leak["resource"], leak["found"], leak["reason"]) for leak in leaks} >= {
+        (resource, found, reason)
+    }
     assert all(leak["stack"] == "staging" for leak in leaks)
 
 
@@ -166,7 +226,9 @@ def test_values_of_variables_and_secrets_are_never_shown(capsys: pytest.CaptureF
     canary = "CANARY-7f3a9c-not-for-print"
     prod, staging = plan_of("prod"), plan_of("staging")
     for plan in (prod, staging):
-        for resource in of_type(plan, ":ProjectEnvironmentVariable") + of_type(plan, ":ActionsEnvironmentVariable"):
+        for resource in of_type(plan, ":ProjectEnvironmentVariable") + of_type(
+            plan, ":ActionsEnvironmentVariable"
+        ):
             resource["inputs"]["value"] = f"{canary}-{plan['stack']}"
         for resource in of_type(plan, ":ActionsEnvironmentSecret"):
             resource["inputs"]["value"] = f"{canary}-{plan['stack']}"
@@ -198,7 +260,12 @@ def test_cli_reports_a_missing_stack(capsys: pytest.CaptureFixture[str]) -> None
 
 def test_references_to_other_resources_are_not_reported_as_settings() -> None:
     document = compare(plan_of("prod"), plan_of("staging"))
-    lines = [line for a in document["aspects"] if a["aspect"] == "other settings" for line in a["left"] + a["right"]]
+    lines = [
+        line
+        for a in document["aspects"]
+        if a["aspect"] == "other settings"
+        for line in a["left"] + a["right"]
+    ]
     assert lines, "the stacks do differ in some settings"
     for line in lines:
         assert not re.search(r"\b(prj|hook|ar)_[0-9a-f]", line), line

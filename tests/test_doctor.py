@@ -50,7 +50,9 @@ def test_a_complete_stack_file_is_clean(tmp_path: Path) -> None:
     assert diagnosis.settings_present >= len(secret_config_keys()) + 6
 
 
-def test_every_problem_at_once_and_no_secret_value_shown(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_every_problem_at_once_and_no_secret_value_shown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     def break_things(config: dict[str, Any]) -> None:
         encrypt_every_secret(config)
         config["estate:organizations"]["gstarlink"]["zone"] = "not a zone"
@@ -63,9 +65,16 @@ def test_every_problem_at_once_and_no_secret_value_shown(tmp_path: Path, capsys:
     diagnosis = diagnose("prod", project)
     by_key = {f.key: f for f in diagnosis.findings}
     assert by_key["estate:organizations.gstarlink.zone"].fix.startswith(
-        "pulumi config set --stack prod --path 'estate:organizations.gstarlink.zone'")
-    assert by_key["estate:requiredApprovals"].fix == "pulumi config set --stack prod 'estate:requiredApprovals' '1'"
-    assert by_key["estate:talklineStripeSecretKey"].fix == "pulumi config set --stack prod --secret 'estate:talklineStripeSecretKey'"
+        "pulumi config set --stack prod --path 'estate:organizations.gstarlink.zone'"
+    )
+    assert (
+        by_key["estate:requiredApprovals"].fix
+        == "pulumi config set --stack prod 'estate:requiredApprovals' '1'"
+    )
+    assert (
+        by_key["estate:talklineStripeSecretKey"].fix
+        == "pulumi config set --stack prod --secret 'estate:talklineStripeSecretKey'"
+    )
     assert by_key["estate:typoKey"].fix == "pulumi config rm --stack prod 'estate:typoKey'"
     assert by_key["estate:typoKey"].value == "[hidden]"
     assert by_key["estate:environment"].value == "(missing)"
@@ -92,18 +101,24 @@ def test_exit_codes_and_quiet(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 
 
 @pytest.mark.parametrize("stack", ["prod", "staging"])
-def test_a_fresh_clone_has_only_placeholders_to_replace(stack: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_fresh_clone_has_only_placeholders_to_replace(
+    stack: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Fails on the old doctor, which listed the committed example IDs nowhere and every secret as a problem."""
     assert main(["doctor", "--stack", stack, "--format", "json"]) == 3
     document = json.loads(capsys.readouterr().out)
     assert document["findings"] == [], "a fresh clone has no real problem"
     to_replace = {f["key"]: f for f in document["to_replace"]}
     assert set(secret_config_keys()) <= set(to_replace)
-    example_ids = {f"estate:organizations.{org}.{name}" for org in ("gstarlink", "fancrush")
-                   for name in ("cloudflareAccountId", "cloudflareZoneId", "vercelTeamId", "supabaseOrganizationId")}
+    example_ids = {
+        f"estate:organizations.{org}.{name}"
+        for org in ("gstarlink", "fancrush")
+        for name in ("cloudflareAccountId", "cloudflareZoneId", "vercelTeamId", "supabaseOrganizationId")
+    }
     assert example_ids <= set(to_replace)
     assert to_replace["estate:organizations.gstarlink.vercelTeamId"]["fix"] == (
-        f"pulumi config set --stack {stack} --path 'estate:organizations.gstarlink.vercelTeamId'")
+        f"pulumi config set --stack {stack} --path 'estate:organizations.gstarlink.vercelTeamId'"
+    )
     assert "estate:organizations.gstarlink.zone" not in to_replace, "a real value is not a placeholder"
     assert main(["doctor", "--stack", stack]) == 3
     table = capsys.readouterr().out
@@ -120,7 +135,14 @@ def test_a_real_problem_is_listed_apart_from_the_placeholders(tmp_path: Path) ->
 
 
 def test_exact_fix_adds_the_stack_to_every_command() -> None:
-    assert exact_fix("pulumi config set 'estate:zone' 'example.com'", "qa") == "pulumi config set --stack qa 'estate:zone' 'example.com'"
+    assert (
+        exact_fix("pulumi config set 'estate:zone' 'example.com'", "qa")
+        == "pulumi config set --stack qa 'estate:zone' 'example.com'"
+    )
     assert exact_fix("pulumi config rm --path 'estate:hosting.x' && pulumi config set 'estate:y'", "qa") == (
-        "pulumi config rm --stack qa --path 'estate:hosting.x' && pulumi config set --stack qa 'estate:y'")
-    assert exact_fix("pulumi config set --stack prod 'estate:zone'", "qa") == "pulumi config set --stack prod 'estate:zone'"
+        "pulumi config rm --stack qa --path 'estate:hosting.x' && pulumi config set --stack qa 'estate:y'"
+    )
+    assert (
+        exact_fix("pulumi config set --stack prod 'estate:zone'", "qa")
+        == "pulumi config set --stack prod 'estate:zone'"
+    )

@@ -9,6 +9,7 @@ received, so an SDK upgrade that changes any of this fails here first.
 from __future__ import annotations
 
 from collections.abc import Iterator
+
 import pytest
 from pulumi.output import Unknown
 

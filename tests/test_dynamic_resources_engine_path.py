@@ -45,7 +45,11 @@ def github() -> Iterator[FakeGitHubApi]:
 
 @pytest.fixture(scope="module")
 def server(fake: FakeSupabaseApi, github: FakeGitHubApi) -> Iterator[DynamicProviderServer]:
-    environment = {"SUPABASE_ACCESS_TOKEN": TOKEN, "SUPABASE_API_URL": fake.base_url, "ESTATE_GITHUB_API_URL": github.base_url}
+    environment = {
+        "SUPABASE_ACCESS_TOKEN": TOKEN,
+        "SUPABASE_API_URL": fake.base_url,
+        "ESTATE_GITHUB_API_URL": github.base_url,
+    }
     with DynamicProviderServer(environment) as running:
         yield running
 
@@ -69,8 +73,10 @@ def test_every_dynamic_resource_passes_every_verb_through_the_engine_path(
     for record in records:
         provider = provider_of(record)
         # A secret the plan cannot show reaches the provider as the engine sends secrets: wrapped.
-        inputs: dict[str, Any] = {key: secret(f"offline-{key}-0Aa") if value == "[secret]" else value
-                                  for key, value in record["inputs"].items()}  # fmt: skip
+        inputs: dict[str, Any] = {
+            key: secret(f"offline-{key}-0Aa") if value == "[secret]" else value
+            for key, value in record["inputs"].items()
+        }
         if isinstance(inputs.get("organization_slug"), str):
             fake.organizations.add(inputs["organization_slug"])
         ref = inputs.get("project_ref")
@@ -82,12 +88,15 @@ def test_every_dynamic_resource_passes_every_verb_through_the_engine_path(
             if full_name not in github.repositories:
                 _ = github.add_repository(full_name, {"README.md": "app\n"})
             refs = github.repositories[full_name].refs
-            refs.setdefault(str(inputs["base"]), refs["main"])  # the deploy branch RepositoryGovernance creates
+            refs.setdefault(
+                str(inputs["base"]), refs["main"]
+            )  # the deploy branch RepositoryGovernance creates
         urn, name, done = record["urn"], record["name"], exercised.setdefault(record["type"], set())
 
         preview = {**inputs, "project_ref": UNKNOWN} if "project_ref" in inputs else inputs
         assert server.check(urn, serialize(provider, {}), serialize(provider, preview)).failures == [], (
-            f"{name}: check fails in the first preview, when the project ref is not known yet")
+            f"{name}: check fails in the first preview, when the project ref is not known yet"
+        )
         done.add("check (preview)")
         checked = server.check(urn, serialize(provider, {}), serialize(provider, inputs))
         assert checked.failures == [], f"{name}: check refuses the planned inputs: {checked.failures}"
@@ -97,7 +106,8 @@ def test_every_dynamic_resource_passes_every_verb_through_the_engine_path(
         done.add("create")
         second = server.diff(urn, id_, outputs, checked.inputs)
         assert (second.changes, second.replaces) == ("none", []), (
-            f"{name}: the second up would change it again ({second.changes}, replaces {second.replaces})")
+            f"{name}: the second up would change it again ({second.changes}, replaces {second.replaces})"
+        )
         done.add("diff (second up)")
         read_id, refreshed, _ = server.read(urn, id_, outputs)
         assert read_id == id_, f"{name}: read after create lost the resource"
@@ -111,7 +121,9 @@ def test_every_dynamic_resource_passes_every_verb_through_the_engine_path(
     assert not missing, missing
 
 
-def test_the_engine_path_catches_a_provider_that_only_takes_python_ints(server: DynamicProviderServer) -> None:
+def test_the_engine_path_catches_a_provider_that_only_takes_python_ints(
+    server: DynamicProviderServer,
+) -> None:
     """What calling the provider in-process with ints could not show: the engine sends floats and unknowns."""
     [auth] = [r for r in plan_of("prod")["resources"] if r["type"].endswith(":AuthSettings")][:1]
     broken = IntegersOnly()

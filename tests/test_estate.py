@@ -24,7 +24,6 @@ from tests.plan_queries import (
     VERCEL_DOMAIN,
     VERCEL_ENV,
     VERCEL_PROJECT,
-    WORKERS_CUSTOM_DOMAIN,
     Plan,
     hostnames,
     named,
@@ -40,7 +39,13 @@ PROD_HOSTS = {
     "chat.gstarlink.com",
     "talkline.fancrush.com",
 }
-REPOSITORIES = {"shopify-esim-system", "esim-hub", "gstarlink-handbook", "gstarlink-chatbot", "fancrush-talkline"}
+REPOSITORIES = {
+    "shopify-esim-system",
+    "esim-hub",
+    "gstarlink-handbook",
+    "gstarlink-chatbot",
+    "fancrush-talkline",
+}
 
 
 @pytest.fixture(params=["prod", "staging"])
@@ -81,17 +86,23 @@ def test_vercel_dns_points_at_vercel_unproxied(plan: Plan) -> None:
         inputs = record["inputs"]
         if inputs["name"] in vercel_hosts:
             assert (inputs["type"], inputs["content"]) == ("CNAME", "cname.vercel-dns.com"), record["name"]
-            assert inputs["proxied"] is False, f"{record['name']}: Vercel must see the record to issue certificates"
+            assert inputs["proxied"] is False, (
+                f"{record['name']}: Vercel must see the record to issue certificates"
+            )
 
 
 def test_prod_project_builds_previews_and_staging_does_not(prod_plan: Plan, staging_plan: Plan) -> None:
     for project in of_type(prod_plan, VERCEL_PROJECT):
         inputs = project["inputs"]
-        assert inputs["previewDeploymentsDisabled"] is False, f"{project['name']}: prod builds feature previews"
+        assert inputs["previewDeploymentsDisabled"] is False, (
+            f"{project['name']}: prod builds feature previews"
+        )
     # Which branch builds where: tests/test_vercel_builds.py runs each project's ignore command.
     for project in of_type(staging_plan, VERCEL_PROJECT):
         inputs = project["inputs"]
-        assert inputs["previewDeploymentsDisabled"] is True, f"{project['name']}: no second preview per branch"
+        assert inputs["previewDeploymentsDisabled"] is True, (
+            f"{project['name']}: no second preview per branch"
+        )
         assert inputs["name"].endswith("-staging"), f"{project['name']}: staging project name"
 
 
@@ -127,7 +138,9 @@ def test_pages_dns_is_proxied_to_pages_dev(plan: Plan) -> None:
     for domain in of_type(plan, PAGES_DOMAIN):
         record = next(r for r in of_type(plan, DNS_RECORD) if r["inputs"]["name"] == domain["inputs"]["name"])
         target = record["inputs"]["content"]
-        assert target == subdomains[domain["inputs"]["projectName"]], f"{record['name']}: CNAME to the project's subdomain"
+        assert target == subdomains[domain["inputs"]["projectName"]], (
+            f"{record['name']}: CNAME to the project's subdomain"
+        )
         assert record["inputs"]["proxied"] is True, f"{record['name']}: Pages custom domains are proxied"
 
 
@@ -140,21 +153,26 @@ def test_pages_ignore_deploy_owned_config(plan: Plan) -> None:
 
 def _access_uris(plan: Plan) -> dict[str, set[str]]:
     return {
-        app["name"]: {d["uri"] for d in app["inputs"]["destinations"]} for app in of_type(plan, ACCESS_APPLICATION)
+        app["name"]: {d["uri"] for d in app["inputs"]["destinations"]}
+        for app in of_type(plan, ACCESS_APPLICATION)
     }
 
 
-@pytest.mark.parametrize(("stack", "project", "host"), [
-    ("prod", "gstarlink-handbook-internal", "handbook.gstarlink.com"),
-    ("staging", "gstarlink-handbook-internal-staging", "handbook-staging.gstarlink.com"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("stack", "project", "host"),
+    [
+        ("prod", "gstarlink-handbook-internal", "handbook.gstarlink.com"),
+        ("staging", "gstarlink-handbook-internal-staging", "handbook-staging.gstarlink.com"),
+    ],
+)
 def test_internal_handbook_gated_on_all_three_host_kinds(
     request: pytest.FixtureRequest, stack: str, project: str, host: str
 ) -> None:
     plan: Plan = request.getfixturevalue(f"{stack}_plan")
     gate = named(plan, "handbook-handbook-access")
     uris = {d["uri"] for d in gate["inputs"]["destinations"]}
-    if stack == "staging":  # the custom domain's gate lives in the zone's account (stacks/cloudflare_accounts.py)
+    # The custom domain's gate lives in the zone's account (stacks/cloudflare_accounts.py).
+    if stack == "staging":
         uris |= {d["uri"] for d in named(plan, "handbook-handbook-domain-access")["inputs"]["destinations"]}
     [pages] = [r for r in of_type(plan, PAGES_PROJECT) if r["inputs"]["name"] == project]
     subdomain = pages["outputs"]["subdomain"]  # as Cloudflare assigned it
@@ -164,9 +182,13 @@ def test_internal_handbook_gated_on_all_three_host_kinds(
     assert gate["inputs"]["type"] == "self_hosted"
     policy = named(plan, "gstarlink-internal-access-policy")
     [attached] = gate["inputs"]["policies"]
-    assert attached["precedence"] == 1 and attached["id"], "handbook-handbook-access attaches the reusable policy"
+    assert attached["precedence"] == 1 and attached["id"], (
+        "handbook-handbook-access attaches the reusable policy"
+    )
     assert policy["inputs"]["decision"] == "allow", "the reusable policy allows, it does not bypass"
-    assert policy["inputs"]["includes"] == [{"emailDomain": {"domain": "gstarlink.com"}}], "allow list from config"
+    assert policy["inputs"]["includes"] == [{"emailDomain": {"domain": "gstarlink.com"}}], (
+        "allow list from config"
+    )
     assert any(dep.endswith("::handbook-handbook-domain") for dep in gate["options"]["depends_on"]), (
         "the custom domain is attached before Access covers it (Pages known issue)"
     )
@@ -174,7 +196,9 @@ def test_internal_handbook_gated_on_all_three_host_kinds(
 
 def test_access_bypasses_only_certificate_validation(prod_plan: Plan) -> None:
     bypass = named(prod_plan, "handbook-handbook-acme-bypass")["inputs"]
-    assert [d["uri"] for d in bypass["destinations"]] == ["handbook.gstarlink.com/.well-known/acme-challenge/*"]
+    assert [d["uri"] for d in bypass["destinations"]] == [
+        "handbook.gstarlink.com/.well-known/acme-challenge/*"
+    ]
     assert bypass["policies"][0]["decision"] == "bypass"
 
 
@@ -184,7 +208,9 @@ def test_public_docs_site_has_no_gate(plan: Plan) -> None:
     for name, uris in _access_uris(plan).items():
         for uri in uris:
             host = uri.split("/")[0].removeprefix("*.")
-            assert host not in public_hosts and public_project not in host, f"{name} gates the public site at {uri}"
+            assert host not in public_hosts and public_project not in host, (
+                f"{name} gates the public site at {uri}"
+            )
     assert not [r for r in under(plan, "handbook-docs") if r["type"] == ACCESS_APPLICATION]
 
 
@@ -203,11 +229,23 @@ def test_one_reusable_access_policy_per_gating_account(plan: Plan) -> None:
 def test_chatbot_worker_owns_domain_token_and_secrets_not_code(plan: Plan) -> None:
     env = "production" if plan["stack"] == "prod" else "staging"
     script = "gstarlink-chatbot" if env == "production" else "gstarlink-chatbot-staging"
-    entry = next(r for r in under(plan, "chatbot") if r["name"] in ("chatbot-worker-domain", "chatbot-worker-workers-dev"))
-    assert entry["inputs"].get("service", entry["inputs"].get("scriptName")) == script, "routes to the wrangler-deployed script"
-    [script] = [r for r in under(plan, "chatbot") if r["type"] == "cloudflare:index/workersScript:WorkersScript"]
+    entry = next(
+        r
+        for r in under(plan, "chatbot")
+        if r["name"] in ("chatbot-worker-domain", "chatbot-worker-workers-dev")
+    )
+    assert entry["inputs"].get("service", entry["inputs"].get("scriptName")) == script, (
+        "routes to the wrangler-deployed script"
+    )
+    [script] = [
+        r for r in under(plan, "chatbot") if r["type"] == "cloudflare:index/workersScript:WorkersScript"
+    ]
     assert {"content", "bindings"} <= set(script["options"]["ignore_changes"]), "wrangler owns the code"
-    secrets = {r["inputs"]["secretName"] for r in under(plan, "chatbot-repository") if r["type"] == ENVIRONMENT_SECRET}
+    secrets = {
+        r["inputs"]["secretName"]
+        for r in under(plan, "chatbot-repository")
+        if r["type"] == ENVIRONMENT_SECRET
+    }
     assert {"CLOUDFLARE_API_TOKEN", "CLOUDFLARE_ACCOUNT_ID", "LLM_API_KEY"} <= secrets, "deploy credentials"
     variables = {
         r["inputs"]["variableName"]: r["inputs"]["value"]
@@ -216,7 +254,9 @@ def test_chatbot_worker_owns_domain_token_and_secrets_not_code(plan: Plan) -> No
     }
     assert variables["WRANGLER_ENV"] == env
     token = named(plan, "chatbot-worker-deploy-token")["inputs"]
-    account = "5f1c0a8e9b2d4c6e8a0b1c2d3e4f5a6b" if env == "production" else "9d3b5f7a1c2e4a6b8d0f1a3c5e7b9d2f"
+    account = (
+        "5f1c0a8e9b2d4c6e8a0b1c2d3e4f5a6b" if env == "production" else "9d3b5f7a1c2e4a6b8d0f1a3c5e7b9d2f"
+    )
     assert json.loads(token["policies"][0]["resources"]) == {f"com.cloudflare.api.account.{account}": "*"}, (
         "chatbot-worker-deploy-token is limited to the account of this stack's Workers"
     )
@@ -227,7 +267,11 @@ def test_chatbot_worker_owns_domain_token_and_secrets_not_code(plan: Plan) -> No
 
 def test_prod_databases_are_protected_and_retained(prod_plan: Plan) -> None:
     projects = of_type(prod_plan, SUPABASE_PROJECT)
-    assert {p["inputs"]["name"] for p in projects} == {"gstarlink-oms", "gstarlink-esim-hub", "fancrush-talkline"}
+    assert {p["inputs"]["name"] for p in projects} == {
+        "gstarlink-oms",
+        "gstarlink-esim-hub",
+        "fancrush-talkline",
+    }
     for project in projects:
         assert project["options"]["protect"] and project["options"]["retain_on_delete"], (
             f"{project['name']}: deleting a Supabase project deletes its backups"
@@ -259,12 +303,16 @@ def test_app_env_is_wired_to_its_own_database(plan: Plan, app: str) -> None:
     keys = named(plan, f"{app}-database-api-keys")["urn"]
     env = {r["inputs"]["key"]: r for r in under(plan, f"{app}-vercel") if r["type"] == VERCEL_ENV}
     assert database in env["DATABASE_URL"]["options"]["depends_on"], f"{app}: DATABASE_URL from its database"
-    assert keys in env["NEXT_PUBLIC_SUPABASE_ANON_KEY"]["options"]["depends_on"], f"{app}: anon key from its project"
+    assert keys in env["NEXT_PUBLIC_SUPABASE_ANON_KEY"]["options"]["depends_on"], (
+        f"{app}: anon key from its project"
+    )
     assert env["SUPABASE_SERVICE_ROLE_KEY"]["inputs"]["sensitive"] is True, f"{app}: service key is sensitive"
     assert env["DATABASE_URL"]["inputs"]["sensitive"] is True, f"{app}: DATABASE_URL is sensitive"
     assert env["NEXT_PUBLIC_SUPABASE_ANON_KEY"]["inputs"]["targets"] == ["production"]
     migrations = {
-        r["inputs"]["secretName"]: r for r in under(plan, f"{app}-repository") if r["type"] == ENVIRONMENT_SECRET
+        r["inputs"]["secretName"]: r
+        for r in under(plan, f"{app}-repository")
+        if r["type"] == ENVIRONMENT_SECRET
     }
     assert database in migrations["SUPABASE_DB_URL"]["options"]["depends_on"], f"{app}: migrations target"
     # Migrations use the environment's database password; no account-wide Supabase token is delivered.
@@ -272,8 +320,16 @@ def test_app_env_is_wired_to_its_own_database(plan: Plan, app: str) -> None:
 
 
 def test_secrets_are_sensitive_env_vars(plan: Plan) -> None:
-    secret_keys = {"SHOPIFY_API_SECRET", "SHOPIFY_WEBHOOK_SECRET", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET",
-                   "TWILIO_AUTH_TOKEN", "VAPI_API_KEY", "DATABASE_URL", "SUPABASE_SERVICE_ROLE_KEY"}  # fmt: skip
+    secret_keys = {
+        "SHOPIFY_API_SECRET",
+        "SHOPIFY_WEBHOOK_SECRET",
+        "STRIPE_SECRET_KEY",
+        "STRIPE_WEBHOOK_SECRET",
+        "TWILIO_AUTH_TOKEN",
+        "VAPI_API_KEY",
+        "DATABASE_URL",
+        "SUPABASE_SERVICE_ROLE_KEY",
+    }
     found = set()
     for variable in of_type(plan, VERCEL_ENV):
         inputs = variable["inputs"]
@@ -281,7 +337,9 @@ def test_secrets_are_sensitive_env_vars(plan: Plan) -> None:
             found.add(inputs["key"])
             assert inputs["sensitive"] is True, f"{variable['name']}: secret must be sensitive"
             assert inputs["value"] == "[secret]", f"{variable['name']}: secret must be a Pulumi secret"
-            assert "development" not in inputs["targets"], f"{variable['name']}: Vercel refuses sensitive dev vars"
+            assert "development" not in inputs["targets"], (
+                f"{variable['name']}: Vercel refuses sensitive dev vars"
+            )
     assert found == secret_keys, f"missing secret env vars: {secret_keys - found}"
 
 
@@ -298,7 +356,9 @@ def test_prod_previews_get_no_data_access(prod_plan: Plan) -> None:
 def test_every_deploy_branch_is_protected(plan: Plan) -> None:
     protections = {r["inputs"]["repositoryId"]: r for r in of_type(plan, BRANCH_PROTECTION)}
     assert set(protections) == REPOSITORIES, "one protection per repository and stack"
-    deploy_branches = {r["inputs"]["repository"]: r["inputs"]["branchPattern"] for r in of_type(plan, DEPLOYMENT_POLICY)}
+    deploy_branches = {
+        r["inputs"]["repository"]: r["inputs"]["branchPattern"] for r in of_type(plan, DEPLOYMENT_POLICY)
+    }
     for repository, protection in protections.items():
         inputs = protection["inputs"]
         name = protection["name"]
@@ -307,7 +367,9 @@ def test_every_deploy_branch_is_protected(plan: Plan) -> None:
         assert inputs["allowsForcePushes"] is False, f"{name}: no force push"
         assert inputs["allowsDeletions"] is False, f"{name}: no deletion"
         reviews = inputs["requiredPullRequestReviews"][0]
-        assert reviews["requiredApprovingReviewCount"] >= 1, f"{name}: PR reviewed by at least one other person"
+        assert reviews["requiredApprovingReviewCount"] >= 1, (
+            f"{name}: PR reviewed by at least one other person"
+        )
         assert reviews["dismissStaleReviews"] is True, f"{name}: stale reviews dismissed"
         checks = inputs["requiredStatusChecks"][0]
         assert checks["strict"] is True and checks["contexts"], f"{name}: required status checks"
@@ -315,7 +377,10 @@ def test_every_deploy_branch_is_protected(plan: Plan) -> None:
 
 def test_prod_protects_main_and_staging_its_branches(prod_plan: Plan, staging_plan: Plan) -> None:
     assert {r["inputs"]["pattern"] for r in of_type(prod_plan, BRANCH_PROTECTION)} == {"main"}
-    assert {r["inputs"]["pattern"] for r in of_type(staging_plan, BRANCH_PROTECTION)} == {"staging", "develop"}
+    assert {r["inputs"]["pattern"] for r in of_type(staging_plan, BRANCH_PROTECTION)} == {
+        "staging",
+        "develop",
+    }
 
 
 def test_deploy_secrets_live_in_the_stacks_environment(plan: Plan) -> None:
@@ -323,7 +388,11 @@ def test_deploy_secrets_live_in_the_stacks_environment(plan: Plan) -> None:
     for secret in of_type(plan, ENVIRONMENT_SECRET):
         assert secret["inputs"]["environment"] == env, f"{secret['name']}: scoped to the {env} environment"
         assert secret["inputs"]["value"] == "[secret]", f"{secret['name']}: value is a Pulumi secret"
-    handbook = {r["inputs"]["secretName"] for r in under(plan, "handbook-repository") if r["type"] == ENVIRONMENT_SECRET}
+    handbook = {
+        r["inputs"]["secretName"]
+        for r in under(plan, "handbook-repository")
+        if r["type"] == ENVIRONMENT_SECRET
+    }
     assert {"CLOUDFLARE_API_TOKEN", "CLOUDFLARE_ACCOUNT_ID"} <= handbook, "handbook deploys to Pages"
 
 
@@ -343,7 +412,9 @@ def test_staging_never_mentions_production_names(prod_plan: Plan, staging_plan: 
 
     text = json.dumps(staging_plan["resources"])
     for host in PROD_HOSTS:
-        assert f'"{host}' not in text and f"//{host}" not in text, f"staging references production host {host}"
+        assert f'"{host}' not in text and f"//{host}" not in text, (
+            f"staging references production host {host}"
+        )
     for auth in of_type(prod_plan, SUPABASE_AUTH):
         ref = auth["inputs"]["project_ref"]
         assert ref not in text, f"staging references production Supabase project {ref} ({auth['name']})"
@@ -380,9 +451,18 @@ def test_type_check_catches_a_misspelled_provider_argument(tmp_path: Path) -> No
     good.write_text("import pulumi_cloudflare as cloudflare\n" + call.format("content"))
     bad.write_text("import pulumi_cloudflare as cloudflare\n" + call.format("contnet"))
     result = subprocess.run(
-        [str(PROJECT_DIR / ".venv" / "bin" / "basedpyright"), "--pythonpath", sys.executable, str(good), str(bad)],
-        capture_output=True, text=True, timeout=300, cwd=tmp_path,
-    )  # fmt: skip
+        [
+            str(PROJECT_DIR / ".venv" / "bin" / "basedpyright"),
+            "--pythonpath",
+            sys.executable,
+            str(good),
+            str(bad),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
     errors = [line for line in result.stdout.splitlines() if "- error:" in line]
     assert result.returncode != 0 and errors, result.stdout
     assert all("bad.py:2" in line for line in errors), f"only the misspelled call fails: {errors}"

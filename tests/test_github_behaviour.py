@@ -10,6 +10,7 @@ branch is the table ``AFTER_BRANCH_DELETION`` below, with its sources.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from typing import Any
 
@@ -48,7 +49,9 @@ PULL_REQUEST_REPLACES_ON = ("owner", "baseRepository", "headRef")
 def stored(resource: Mapping[str, Any]) -> dict[str, Any]:
     """What the provider model stores for a planned resource's inputs (its state after ``up``)."""
     _, state = ProviderMocks().new_resource(
-        pulumi.runtime.MockResourceArgs(resource["type"], resource["name"], dict(resource["inputs"]), "", "", True)
+        pulumi.runtime.MockResourceArgs(
+            resource["type"], resource["name"], dict(resource["inputs"]), "", "", True
+        )
     )
     return state
 
@@ -85,9 +88,10 @@ def test_nothing_the_plan_declares_is_dropped_when_github_deletes_a_merged_head_
         resource["name"]
         for resource in plan["resources"]
         for (type_, key), fate in AFTER_BRANCH_DELETION.items()
-        if resource["type"] == type_ and fate == "dropped"
+        if resource["type"] == type_
+        and fate == "dropped"
         and (resource["inputs"].get("repository"), resource["inputs"].get(key)) in heads
-    ]  # fmt: skip
+    ]
     assert dropped == [], (
         "after the merge GitHub may delete the head branch; refresh then drops these and the drift "
         f"check plans to recreate them every day: {dropped}"
@@ -95,11 +99,14 @@ def test_nothing_the_plan_declares_is_dropped_when_github_deletes_a_merged_head_
     for pull in of_type(plan, PULL_REQUEST):
         # resource_github_repository_pull_request.go delete: closes unless the recorded state is
         # not "open"; a merged PR's record says "open" until a refresh. The stack never runs it.
-        assert pull["options"]["retain_on_delete"] is True, f"{pull['name']}: delete must not act on a stale state"
+        assert pull["options"]["retain_on_delete"] is True, (
+            f"{pull['name']}: delete must not act on a stale state"
+        )
         deliveries = [
-            r for r in plan["resources"]
+            r
+            for r in plan["resources"]
             if r["type"] == DELIVERY_BRANCH and r["urn"] in pull["options"]["depends_on"]
-        ]  # fmt: skip
+        ]
         assert [d["inputs"]["branch"] for d in deliveries] == [pull["inputs"]["headRef"]], (
             f"{pull['name']}: its head branch is a delivery the refresh keeps"
         )
@@ -145,7 +152,7 @@ def test_each_revision_of_the_workflows_opens_a_new_pull_request() -> None:
     ]
     pulls = [[inputs for type_, _, inputs in _declare(files) if type_ == PULL_REQUEST] for files in revisions]
     assert all(len(p) == 1 for p in pulls)
-    for before, after in zip(pulls, pulls[1:]):
+    for before, after in itertools.pairwise(pulls):
         replaced = [key for key in PULL_REQUEST_REPLACES_ON if before[0].get(key) != after[0].get(key)]
         assert replaced, (
             "a new revision must replace the pull request (the provider's update edits only "

@@ -41,10 +41,15 @@ def test_each_app_is_a_cluster_with_its_repository_hosting_and_domains() -> None
     assert edge_label(graph, vercel, domain) == "domain"
     [record] = [e.target for e in graph.edges if e.source == domain and e.label == "DNS"]
     assert graph.nodes[record].label == "CNAME -> cname.vercel-dns.com\n(DNS only)"
-    assert edge_label(graph, node_with(graph, "GitHub gstarlink/shopify-esim-system"), vercel) == "git push main"
+    assert (
+        edge_label(graph, node_with(graph, "GitHub gstarlink/shopify-esim-system"), vercel) == "git push main"
+    )
 
     handbook = {node.label for node in clusters["handbook"]}
-    assert {"Pages project\ngstarlink-handbook-internal", "Pages project\ngstarlink-handbook-public"} <= handbook
+    assert {
+        "Pages project\ngstarlink-handbook-internal",
+        "Pages project\ngstarlink-handbook-public",
+    } <= handbook
     worker = node_with(graph, "Worker\ngstarlink-chatbot")
     assert edge_label(graph, worker, node_with(graph, "chat.gstarlink.com")) == "custom domain"
 
@@ -53,8 +58,11 @@ def test_access_gates_cover_every_hostname_of_the_internal_site() -> None:
     graph = build_graph(plan_of("prod"))
     gate = node_with(graph, "Access gate\ngstarlink-handbook-internal (all hostnames)")
     gated = {graph.nodes[e.target].label for e in graph.edges if e.source == gate and e.label == "gates"}
-    [pages] = [r for r in plan_of("prod")["resources"] if r["inputs"].get("name") == "gstarlink-handbook-internal"
-               and r["type"].endswith(":PagesProject")]  # fmt: skip
+    [pages] = [
+        r
+        for r in plan_of("prod")["resources"]
+        if r["inputs"].get("name") == "gstarlink-handbook-internal" and r["type"].endswith(":PagesProject")
+    ]
     subdomain = pages["outputs"]["subdomain"]  # as Cloudflare assigned it
     assert gated == {"handbook.gstarlink.com", subdomain, f"*.{subdomain}"}
     policy = node_with(graph, "Access policy\ngstarlink staff (production)")
@@ -70,7 +78,9 @@ def test_databases_show_which_variables_they_feed() -> None:
     runtime = edge_label(graph, database, node_with(graph, "Vercel project\noms-staging")).split("\n")
     assert {"DATABASE_URL", "NEXT_PUBLIC_SUPABASE_URL"} <= set(runtime)
     assert "SHOPIFY_API_SECRET" not in runtime  # not from the database
-    environment = [e for e in graph.edges if e.source == database and graph.nodes[e.target].kind == "environment"]
+    environment = [
+        e for e in graph.edges if e.source == database and graph.nodes[e.target].kind == "environment"
+    ]
     assert environment and "SUPABASE_DB_URL" in environment[0].label.split("\n")
     # Each database feeds only its own app.
     for edge in graph.edges:
@@ -81,8 +91,14 @@ def test_databases_show_which_variables_they_feed() -> None:
 def test_protections_show_branch_reviews_and_checks() -> None:
     graph = build_graph(plan_of("staging"))
     labels = {node.label for node in graph.nodes.values() if node.kind == "protection"}
-    assert "protects develop\n1 review(s)\nchecks: lint-test-build, migrations-additive, env-vars, changelog-or-adr" in labels
-    assert "protects staging\n1 review(s)\nchecks: build-internal, build-public, env-vars, changelog-or-adr" in labels
+    assert (
+        "protects develop\n1 review(s)\nchecks: lint-test-build, migrations-additive, env-vars, changelog-or-adr"
+        in labels
+    )
+    assert (
+        "protects staging\n1 review(s)\nchecks: build-internal, build-public, env-vars, changelog-or-adr"
+        in labels
+    )
 
 
 def test_dot_and_mermaid_sources_are_complete_and_never_show_values() -> None:
@@ -98,7 +114,9 @@ def test_dot_and_mermaid_sources_are_complete_and_never_show_values() -> None:
     assert len(re.findall(r"^  n\d+ -> n\d+", dot, re.MULTILINE)) == len(graph.edges)
     assert mermaid.startswith("flowchart LR\n")
     declared = set(re.findall(r"^\s+(n\d+)\[", mermaid, re.MULTILINE))
-    used = set(re.findall(r"^\s+(n\d+) -->", mermaid, re.MULTILINE)) | set(re.findall(r"(n\d+)$", mermaid, re.MULTILINE))
+    used = set(re.findall(r"^\s+(n\d+) -->", mermaid, re.MULTILINE)) | set(
+        re.findall(r"(n\d+)$", mermaid, re.MULTILINE)
+    )
     assert used <= declared
 
 
@@ -120,7 +138,9 @@ def test_committed_picture_is_a_rendered_prod_estate() -> None:
     assert {f"app: {app}" for app in ("oms", "esim-hub", "handbook", "chatbot", "talkline")} <= texts
 
 
-def test_cli_formats_and_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_formats_and_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     target = tmp_path / "staging.dot"
     assert main(["graph", "--stack", "staging", "--format", "dot", "--output", str(target)]) == 0
     assert target.read_text().startswith("digraph estate {")

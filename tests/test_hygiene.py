@@ -43,7 +43,9 @@ PLAIN = "canary-" + uuid.uuid4().hex
 
 def project(tmp_path: Path, config: dict[str, Any], *, stack: str = "prod", raw: str | None = None) -> Path:
     (tmp_path / "Pulumi.yaml").write_text(yaml.safe_dump(PULUMI_YAML))
-    (tmp_path / f"Pulumi.{stack}.yaml").write_text(raw if raw is not None else yaml.safe_dump({"config": config}))
+    (tmp_path / f"Pulumi.{stack}.yaml").write_text(
+        raw if raw is not None else yaml.safe_dump({"config": config})
+    )
     return tmp_path
 
 
@@ -66,10 +68,15 @@ def test_the_allow_list_is_read_from_pulumi_yaml(tmp_path: Path) -> None:
 
 def test_the_real_project_s_plain_keys_come_from_its_pulumi_yaml() -> None:
     document = yaml.safe_load((estate.hygiene.PROJECT_DIR / "Pulumi.yaml").read_text())
-    plain_in_file = {f"estate:{key}" for key, spec in document["config"].items() if not (spec or {}).get("secret")}
+    plain_in_file = {
+        f"estate:{key}" for key, spec in document["config"].items() if not (spec or {}).get("secret")
+    }
     assert declared_keys().plain == plain_in_file
-    assert {"estate:omsShopifyApiKey", "estate:talklineStripePublishableKey",
-            "estate:talklineTwilioAccountSid"} <= declared_keys().plain  # fmt: skip
+    assert {
+        "estate:omsShopifyApiKey",
+        "estate:talklineStripePublishableKey",
+        "estate:talklineTwilioAccountSid",
+    } <= declared_keys().plain
 
 
 @pytest.mark.parametrize(
@@ -81,8 +88,11 @@ def test_the_real_project_s_plain_keys_come_from_its_pulumi_yaml() -> None:
         ({"estate:sentryDsn": PLAIN}, "estate:sentryDsn", "(sentryDsn) looks secret"),
         ({"estate:alertsWebhookUrl": PLAIN}, "estate:alertsWebhookUrl", "(alertsWebhookUrl) looks secret"),
         ({"supabase:token": PLAIN}, "supabase:token", "(token) looks secret"),
-        ({"estate:organizations": {"gstarlink": {"githubToken": PLAIN}}},
-         "estate:organizations.gstarlink.githubToken", "(githubToken) looks secret"),
+        (
+            {"estate:organizations": {"gstarlink": {"githubToken": PLAIN}}},
+            "estate:organizations.gstarlink.githubToken",
+            "(githubToken) looks secret",
+        ),
         ({"estate:tokens": [PLAIN]}, "estate:tokens[0]", "(tokens) looks secret"),
         ({"estate:omsShopifyApiKey": LIVE_KEY}, "estate:omsShopifyApiKey", "Stripe live secret key"),
         ({"estate:note": "whsec_" + "abcdefgh1234"}, "estate:note", "webhook signing secret"),
@@ -91,11 +101,20 @@ def test_the_real_project_s_plain_keys_come_from_its_pulumi_yaml() -> None:
         ({"estate:note": "xoxb-" + "123456789012-abc"}, "estate:note", "Slack token"),
         ({"estate:note": "AKIA" + "ABCDEFGHIJKLMNOP"}, "estate:note", "AWS access key ID"),
         ({"estate:note": "rk_live_" + "abcdefgh1234"}, "estate:note", "Stripe live restricted key"),
-        ({"estate:note": "-----BEGIN " + "PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----"}, "estate:note", "private key"),
-        ({"estate:note": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoic2VydmljZV9yb2xlIn0.abcdefghijkl"},
-         "estate:note", "JSON Web Token"),
+        (
+            {"estate:note": "-----BEGIN " + "PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----"},
+            "estate:note",
+            "private key",
+        ),
+        (
+            {
+                "estate:note": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoic2VydmljZV9yb2xlIn0.abcdefghijkl"
+            },
+            "estate:note",
+            "JSON Web Token",
+        ),
     ],
-)  # fmt: skip
+)
 def test_each_plaintext_secret_is_a_problem_with_its_fix(
     tmp_path: Path, config: dict[str, Any], key: str, expected: str
 ) -> None:
@@ -103,7 +122,9 @@ def test_each_plaintext_secret_is_a_problem_with_its_fix(
     assert [p.key for p in found] == [key], found
     assert expected in found[0].problem
     nested = "." in key.split(":", 1)[1] or "[" in key
-    assert found[0].fix.startswith(f"pulumi config set --stack prod --secret{' --path' if nested else ''} '{key}'")
+    assert found[0].fix.startswith(
+        f"pulumi config set --stack prod --secret{' --path' if nested else ''} '{key}'"
+    )
     secret_value = json.dumps(config)
     for leaf in re.findall(r'"([^"]{5,})"', secret_value):
         if leaf not in key:
@@ -113,7 +134,9 @@ def test_each_plaintext_secret_is_a_problem_with_its_fix(
 def test_encrypted_and_harmless_values_pass(tmp_path: Path) -> None:
     config = {
         "estate:stripeSecretKey": {"secure": "v1:abc"},
-        "estate:organizations": {"gstarlink": {"githubToken": {"secure": "v1:def"}, "cloudflareAccountId": "5f1c"}},
+        "estate:organizations": {
+            "gstarlink": {"githubToken": {"secure": "v1:def"}, "cloudflareAccountId": "5f1c"}
+        },
         "estate:talklineStripePublishableKey": "pk_live_" + "51FancrushPublishable",
         "estate:environment": "production",
         "estate:requiredApprovals": 1,
@@ -130,14 +153,19 @@ def test_only_the_config_section_is_judged(tmp_path: Path) -> None:
 def test_broken_yaml_is_reported_by_position_without_its_text(tmp_path: Path) -> None:
     raw = f"config:\n  estate:stripeSecretKey: {LIVE_KEY}\n   bad: [indent\n"
     found = problems_of(tmp_path, {}, raw=raw)
-    assert len(found) == 1 and found[0].problem.startswith("Pulumi.prod.yaml:3:") and "not valid YAML" in found[0].problem
+    assert (
+        len(found) == 1
+        and found[0].problem.startswith("Pulumi.prod.yaml:3:")
+        and "not valid YAML" in found[0].problem
+    )
     assert LIVE_KEY not in str(found[0])
 
 
 def test_every_problem_of_every_stack_file_is_reported_at_once(tmp_path: Path) -> None:
     project(tmp_path, {"estate:deployToken": "a"}, stack="prod")
-    (tmp_path / "Pulumi.staging.yaml").write_text(yaml.safe_dump({"config": {"estate:dbPassword": "b",
-                                                                             "estate:note": LIVE_KEY}}))  # fmt: skip
+    (tmp_path / "Pulumi.staging.yaml").write_text(
+        yaml.safe_dump({"config": {"estate:dbPassword": "b", "estate:note": LIVE_KEY}})
+    )
     found = check_stack_files(tmp_path)
     assert sorted((p.file, p.key) for p in found) == [
         ("Pulumi.prod.yaml", "estate:deployToken"),
@@ -185,7 +213,11 @@ def _canary_for(key: str, pattern: str | None) -> str:
 def canary_plan() -> tuple[dict[str, Any], list[str]]:
     """The prod plan with a distinct canary value behind every secret key the program reads."""
     from stacks.catalog import Secret
-    from stacks.settings import SettingsError, _sources, load_settings  # _sources: the catalog's secret sources
+    from stacks.settings import (
+        SettingsError,
+        _sources,
+        load_settings,
+    )  # _sources: the catalog's secret sources
 
     config, secret_keys, placeholders = load_stack_config("prod")
     patterns = {f"estate:{s.config_key}": s.patterns.get("production") for s in _sources(Secret)}
@@ -219,7 +251,10 @@ def test_no_canary_in_check_output_even_with_violations(
     plan, canaries = canary_plan
     broken = copy.deepcopy(plan)
     for resource in broken["resources"]:
-        if resource["type"].endswith(":ProjectEnvironmentVariable") and resource["inputs"]["key"] == "STRIPE_SECRET_KEY":
+        if (
+            resource["type"].endswith(":ProjectEnvironmentVariable")
+            and resource["inputs"]["key"] == "STRIPE_SECRET_KEY"
+        ):
             resource["inputs"]["sensitive"] = False
         if resource["type"] == "pulumi-python:dynamic/supabase:Project":
             resource["options"]["protect"] = False
@@ -240,7 +275,9 @@ def test_no_canary_in_config_errors() -> None:
     from stacks.settings import SettingsError, load_settings
 
     config, secret_keys, _ = load_stack_config("staging")
-    canary = "sk_live_" + "51ConfigErrorCanary" + uuid.uuid4().hex[:8]  # a live key where staging needs a test key
+    canary = (
+        "sk_live_" + "51ConfigErrorCanary" + uuid.uuid4().hex[:8]
+    )  # a live key where staging needs a test key
     with pytest.raises(SettingsError) as error:
         load_settings("staging", {**config, "estate:talklineStripeSecretKey": canary}, secret_keys)
     assert "estate:talklineStripeSecretKey" in str(error.value) and canary not in str(error.value)

@@ -37,11 +37,11 @@ from policies.resource_types import (
     ACTIONS_ENVIRONMENT_SECRET,
     ACTIONS_ENVIRONMENT_VARIABLE,
     BRANCH_PROTECTION,
+    DELIVERY_BRANCH,
     DEPLOYMENT_POLICY,
     DNS_RECORD,
     PAGES_DOMAIN,
     REPOSITORY_ENVIRONMENT,
-    DELIVERY_BRANCH,
     SUPABASE_PROJECT,
     VERCEL_ENV_VAR,
     VERCEL_PROJECT,
@@ -69,8 +69,11 @@ def plans(prod_plan: Plan, staging_plan: Plan) -> dict[str, Plan]:
 
 def find(plan: Plan, type_token: str, **inputs: Any) -> Resource:
     """The one resource of ``type_token`` whose inputs include ``inputs``."""
-    matches = [r for r in plan["resources"]
-               if r["type"] == type_token and all(r["inputs"].get(k) == v for k, v in inputs.items())]  # fmt: skip
+    matches = [
+        r
+        for r in plan["resources"]
+        if r["type"] == type_token and all(r["inputs"].get(k) == v for k, v in inputs.items())
+    ]
     assert len(matches) == 1, f"expected one {type_token} with {inputs}, found {len(matches)}"
     return matches[0]
 
@@ -116,16 +119,25 @@ def drop_destination(plan: Plan, starts_with: str) -> None:
 
 def env_var(plan: Plan, key: str, app: str = "talkline") -> Resource:
     """The production-target Vercel variable ``key`` of ``app``."""
-    matches = [r for r in plan["resources"] if r["type"] == VERCEL_ENV_VAR and r["name"].startswith(f"{app}-")
-               and r["inputs"]["key"] == key and r["inputs"]["targets"] == ["production"]]  # fmt: skip
+    matches = [
+        r
+        for r in plan["resources"]
+        if r["type"] == VERCEL_ENV_VAR
+        and r["name"].startswith(f"{app}-")
+        and r["inputs"]["key"] == key
+        and r["inputs"]["targets"] == ["production"]
+    ]
     assert len(matches) == 1, f"expected one {key} of {app}, found {len(matches)}"
     return matches[0]
 
 
 def _zone_account(plan: Plan) -> str:
     """gstarlink's zone account, as the stack's health-check alerts show it."""
-    return find_named(plan, "cloudflare:index/notificationPolicy:NotificationPolicy",
-                      "gstarlink-cloudflare-notifications-health")["inputs"]["accountId"]  # fmt: skip
+    return find_named(
+        plan,
+        "cloudflare:index/notificationPolicy:NotificationPolicy",
+        "gstarlink-cloudflare-notifications-health",
+    )["inputs"]["accountId"]
 
 
 def _token_in_zone_account(plan: Plan, name: str) -> None:
@@ -133,7 +145,9 @@ def _token_in_zone_account(plan: Plan, name: str) -> None:
     account = _zone_account(plan)
     token["accountId"] = account
     for policy in token["policies"]:
-        policy["resources"] = json.dumps({f"com.cloudflare.api.account.{account}": "*"}, separators=(",", ":"))
+        policy["resources"] = json.dumps(
+            {f"com.cloudflare.api.account.{account}": "*"}, separators=(",", ":")
+        )
 
 
 def set_plain_env_value(plan: Plan, key: str, value: str) -> None:
@@ -146,15 +160,21 @@ def environment_of_repository(plan: Plan, repository: str) -> Resource:
 
 
 def deploy_token(plan: Plan, kind: str) -> Resource:
-    matches = [r for r in plan["resources"] if r["type"] == "cloudflare:index/accountToken:AccountToken"
-               and str(r["inputs"].get("name", "")).startswith(kind)]  # fmt: skip
+    matches = [
+        r
+        for r in plan["resources"]
+        if r["type"] == "cloudflare:index/accountToken:AccountToken"
+        and str(r["inputs"].get("name", "")).startswith(kind)
+    ]
     assert matches, f"no {kind} token"
     return matches[0]
 
 
 def give_pages_token_the_workers_group(plan: Plan) -> None:
     workers = deploy_token(plan, "wrangler deploy")["inputs"]["policies"][0]["permissionGroups"]
-    deploy_token(plan, "pages deploy")["inputs"]["policies"][0]["permissionGroups"].extend(copy.deepcopy(workers))
+    deploy_token(plan, "pages deploy")["inputs"]["policies"][0]["permissionGroups"].extend(
+        copy.deepcopy(workers)
+    )
 
 
 def add_step(plan: Plan, repository: str, file: str, step: dict[str, Any]) -> None:
@@ -194,167 +214,472 @@ def _rename_host(type_token: str, field: str, old: str, new: str) -> Callable[[P
 
 MUTATIONS: tuple[Mutation, ...] = (
     # Access gates.
-    Mutation("remove the Access app of the internal handbook", "prod", "internal-sites-gated",
-             lambda plan: remove(plan, internal_access(plan))),
-    Mutation("drop the preview wildcard from the internal handbook's Access app", "prod", "internal-sites-gated",
-             lambda plan: drop_destination(plan, "*.")),
-    Mutation("remove the custom domain's Access app of staging's internal handbook", "staging", "internal-sites-gated",
-             lambda plan: remove(plan, find_named(plan, ACCESS_APPLICATION, "handbook-handbook-domain-access"))),
-    Mutation("drop the pages.dev host from staging's internal handbook Access app", "staging", "internal-sites-gated",
-             lambda plan: drop_destination(plan, "gstarlink-handbook-internal-staging")),
-    Mutation("turn the internal handbook's Access app into a bypass for everyone", "prod", "internal-sites-gated",
-             _set(internal_access, policies=[{"decision": "bypass", "includes": [{"everyone": {}}], "precedence": 1.0}])),
-    Mutation("gate the public docs site", "prod", "public-sites-not-gated",
-             lambda plan: internal_access(plan)["inputs"]["destinations"].append(
-                 {"type": "public", "uri": "docs.gstarlink.com"})),
+    Mutation(
+        "remove the Access app of the internal handbook",
+        "prod",
+        "internal-sites-gated",
+        lambda plan: remove(plan, internal_access(plan)),
+    ),
+    Mutation(
+        "drop the preview wildcard from the internal handbook's Access app",
+        "prod",
+        "internal-sites-gated",
+        lambda plan: drop_destination(plan, "*."),
+    ),
+    Mutation(
+        "remove the custom domain's Access app of staging's internal handbook",
+        "staging",
+        "internal-sites-gated",
+        lambda plan: remove(plan, find_named(plan, ACCESS_APPLICATION, "handbook-handbook-domain-access")),
+    ),
+    Mutation(
+        "drop the pages.dev host from staging's internal handbook Access app",
+        "staging",
+        "internal-sites-gated",
+        lambda plan: drop_destination(plan, "gstarlink-handbook-internal-staging"),
+    ),
+    Mutation(
+        "turn the internal handbook's Access app into a bypass for everyone",
+        "prod",
+        "internal-sites-gated",
+        _set(
+            internal_access,
+            policies=[{"decision": "bypass", "includes": [{"everyone": {}}], "precedence": 1.0}],
+        ),
+    ),
+    Mutation(
+        "gate the public docs site",
+        "prod",
+        "public-sites-not-gated",
+        lambda plan: internal_access(plan)["inputs"]["destinations"].append(
+            {"type": "public", "uri": "docs.gstarlink.com"}
+        ),
+    ),
     # Branch protection.
-    Mutation("drop the review requirement of shopify-esim-system's main", "prod", "deploy-branches-protected",
-             lambda plan: protection(plan, "shopify-esim-system")["inputs"].pop("requiredPullRequestReviews")),
-    Mutation("require 0 approving reviews on esim-hub's main", "prod", "deploy-branches-protected",
-             lambda plan: reviews(plan, "esim-hub").update(requiredApprovingReviewCount=0.0)),
-    Mutation("keep stale approvals on the handbook's staging", "staging", "deploy-branches-protected",
-             lambda plan: reviews(plan, "gstarlink-handbook").update(dismissStaleReviews=False)),
-    Mutation("allow force pushes to Talkline's main", "prod", "deploy-branches-protected",
-             _set(lambda plan: protection(plan, "fancrush-talkline"), allowsForcePushes=True)),
+    Mutation(
+        "drop the review requirement of shopify-esim-system's main",
+        "prod",
+        "deploy-branches-protected",
+        lambda plan: protection(plan, "shopify-esim-system")["inputs"].pop("requiredPullRequestReviews"),
+    ),
+    Mutation(
+        "require 0 approving reviews on esim-hub's main",
+        "prod",
+        "deploy-branches-protected",
+        lambda plan: reviews(plan, "esim-hub").update(requiredApprovingReviewCount=0.0),
+    ),
+    Mutation(
+        "keep stale approvals on the handbook's staging",
+        "staging",
+        "deploy-branches-protected",
+        lambda plan: reviews(plan, "gstarlink-handbook").update(dismissStaleReviews=False),
+    ),
+    Mutation(
+        "allow force pushes to Talkline's main",
+        "prod",
+        "deploy-branches-protected",
+        _set(lambda plan: protection(plan, "fancrush-talkline"), allowsForcePushes=True),
+    ),
     # Issue 15 point 10: the guarantees the README and docstrings promise.
-    Mutation("let the last pusher merge OMS's main without another approval", "prod", "deploy-branches-protected",
-             lambda plan: reviews(plan, "shopify-esim-system").update(requireLastPushApproval=False)),
-    Mutation("drop last-push approval from Talkline's develop (provider default: off)", "staging",
-             "deploy-branches-protected", lambda plan: reviews(plan, "fancrush-talkline").pop("requireLastPushApproval")),
-    Mutation("let every protected branch use the chatbot's production environment", "prod",
-             "environments-admit-only-their-branch",
-             _set(lambda plan: environment_of_repository(plan, "gstarlink-chatbot"),
-                  deploymentBranchPolicy={"protectedBranches": True, "customBranchPolicies": False})),
-    Mutation("admit a second branch to OMS's staging environment", "staging", "environments-admit-only-their-branch",
-             lambda plan: add_like(plan, find(plan, DEPLOYMENT_POLICY, repository="shopify-esim-system"),
-                                   "oms-repository-deploy-branch-extra",
-                                   {"repository": "shopify-esim-system", "branchPattern": "feature/x",
-                                    "environment": "staging"})),
-    Mutation("admit release/* to the handbook's production environment", "prod", "environments-admit-only-their-branch",
-             _set(lambda plan: find(plan, DEPLOYMENT_POLICY, repository="gstarlink-handbook"), branchPattern="release/*")),
-    Mutation("drop the branch policy of Talkline's staging environment", "staging", "environments-admit-only-their-branch",
-             lambda plan: environment_of_repository(plan, "fancrush-talkline")["inputs"].pop("deploymentBranchPolicy")),
-    Mutation("let the handbook's Pages token write Workers", "prod", "deploy-tokens-least-privilege",
-             give_pages_token_the_workers_group),
-    Mutation("scope the chatbot's wrangler token to every account", "staging", "deploy-tokens-least-privilege",
-             lambda plan: deploy_token(plan, "wrangler deploy")["inputs"]["policies"][0].update(
-                 resources=json.dumps({"com.cloudflare.api.account.*": "*"}))),
-    Mutation("echo a deploy secret in the chatbot's deploy workflow", "prod", "workflows-never-print-secrets",
-             lambda plan: add_step(plan, "gstarlink-chatbot", ".github/workflows/deploy.yml",
-                                   {"run": 'echo "token: ${{ secrets.CLOUDFLARE_API_TOKEN }}"'})),
-    Mutation("print an env variable that carries a secret in Talkline's database workflow", "staging",
-             "workflows-never-print-secrets",
-             lambda plan: add_step(plan, "fancrush-talkline", ".github/workflows/database.yml",
-                                   {"env": {"DB": "${{ secrets.SUPABASE_DB_PASSWORD }}"}, "run": 'printf "%s" "$DB"'})),
-    Mutation("trace a step that handles a secret in the handbook's deploy workflow", "prod",
-             "workflows-never-print-secrets",
-             lambda plan: add_step(plan, "gstarlink-handbook", ".github/workflows/deploy.yml",
-                                   {"run": 'set -x; curl -H "Authorization: Bearer ${{ secrets.CLOUDFLARE_API_TOKEN }}" https://x'})),
-    Mutation("allow deleting the chatbot's main", "prod", "deploy-branches-protected",
-             _set(lambda plan: protection(plan, "gstarlink-chatbot"), allowsDeletions=True)),
-    Mutation("let admins bypass Talkline's develop protection", "staging", "deploy-branches-protected",
-             _set(lambda plan: protection(plan, "fancrush-talkline"), enforceAdmins=False)),
-    Mutation("drop the required status checks of the handbook's main", "prod", "deploy-branches-protected",
-             _set(lambda plan: protection(plan, "gstarlink-handbook"), requiredStatusChecks=[])),
-    Mutation("remove Talkline's develop protection", "staging", "deploy-branches-protected",
-             lambda plan: remove(plan, protection(plan, "fancrush-talkline"))),
-    Mutation("protect the wrong branch of the OMS", "prod", "deploy-branches-protected",
-             _set(lambda plan: protection(plan, "shopify-esim-system"), pattern="master")),
-    Mutation("deploy the OMS's Vercel project from an unprotected branch", "staging", "deploy-branches-protected",
-             lambda plan: find(plan, VERCEL_PROJECT, name="oms-staging")["inputs"]["gitRepository"].update(
-                 productionBranch="release")),
+    Mutation(
+        "let the last pusher merge OMS's main without another approval",
+        "prod",
+        "deploy-branches-protected",
+        lambda plan: reviews(plan, "shopify-esim-system").update(requireLastPushApproval=False),
+    ),
+    Mutation(
+        "drop last-push approval from Talkline's develop (provider default: off)",
+        "staging",
+        "deploy-branches-protected",
+        lambda plan: reviews(plan, "fancrush-talkline").pop("requireLastPushApproval"),
+    ),
+    Mutation(
+        "let every protected branch use the chatbot's production environment",
+        "prod",
+        "environments-admit-only-their-branch",
+        _set(
+            lambda plan: environment_of_repository(plan, "gstarlink-chatbot"),
+            deploymentBranchPolicy={"protectedBranches": True, "customBranchPolicies": False},
+        ),
+    ),
+    Mutation(
+        "admit a second branch to OMS's staging environment",
+        "staging",
+        "environments-admit-only-their-branch",
+        lambda plan: add_like(
+            plan,
+            find(plan, DEPLOYMENT_POLICY, repository="shopify-esim-system"),
+            "oms-repository-deploy-branch-extra",
+            {"repository": "shopify-esim-system", "branchPattern": "feature/x", "environment": "staging"},
+        ),
+    ),
+    Mutation(
+        "admit release/* to the handbook's production environment",
+        "prod",
+        "environments-admit-only-their-branch",
+        _set(
+            lambda plan: find(plan, DEPLOYMENT_POLICY, repository="gstarlink-handbook"),
+            branchPattern="release/*",
+        ),
+    ),
+    Mutation(
+        "drop the branch policy of Talkline's staging environment",
+        "staging",
+        "environments-admit-only-their-branch",
+        lambda plan: environment_of_repository(plan, "fancrush-talkline")["inputs"].pop(
+            "deploymentBranchPolicy"
+        ),
+    ),
+    Mutation(
+        "let the handbook's Pages token write Workers",
+        "prod",
+        "deploy-tokens-least-privilege",
+        give_pages_token_the_workers_group,
+    ),
+    Mutation(
+        "scope the chatbot's wrangler token to every account",
+        "staging",
+        "deploy-tokens-least-privilege",
+        lambda plan: deploy_token(plan, "wrangler deploy")["inputs"]["policies"][0].update(
+            resources=json.dumps({"com.cloudflare.api.account.*": "*"})
+        ),
+    ),
+    Mutation(
+        "echo a deploy secret in the chatbot's deploy workflow",
+        "prod",
+        "workflows-never-print-secrets",
+        lambda plan: add_step(
+            plan,
+            "gstarlink-chatbot",
+            ".github/workflows/deploy.yml",
+            {"run": 'echo "token: ${{ secrets.CLOUDFLARE_API_TOKEN }}"'},
+        ),
+    ),
+    Mutation(
+        "print an env variable that carries a secret in Talkline's database workflow",
+        "staging",
+        "workflows-never-print-secrets",
+        lambda plan: add_step(
+            plan,
+            "fancrush-talkline",
+            ".github/workflows/database.yml",
+            {"env": {"DB": "${{ secrets.SUPABASE_DB_PASSWORD }}"}, "run": 'printf "%s" "$DB"'},
+        ),
+    ),
+    Mutation(
+        "trace a step that handles a secret in the handbook's deploy workflow",
+        "prod",
+        "workflows-never-print-secrets",
+        lambda plan: add_step(
+            plan,
+            "gstarlink-handbook",
+            ".github/workflows/deploy.yml",
+            {"run": 'set -x; curl -H "Authorization: Bearer ${{ secrets.CLOUDFLARE_API_TOKEN }}" https://x'},
+        ),
+    ),
+    Mutation(
+        "allow deleting the chatbot's main",
+        "prod",
+        "deploy-branches-protected",
+        _set(lambda plan: protection(plan, "gstarlink-chatbot"), allowsDeletions=True),
+    ),
+    Mutation(
+        "let admins bypass Talkline's develop protection",
+        "staging",
+        "deploy-branches-protected",
+        _set(lambda plan: protection(plan, "fancrush-talkline"), enforceAdmins=False),
+    ),
+    Mutation(
+        "drop the required status checks of the handbook's main",
+        "prod",
+        "deploy-branches-protected",
+        _set(lambda plan: protection(plan, "gstarlink-handbook"), requiredStatusChecks=[]),
+    ),
+    Mutation(
+        "remove Talkline's develop protection",
+        "staging",
+        "deploy-branches-protected",
+        lambda plan: remove(plan, protection(plan, "fancrush-talkline")),
+    ),
+    Mutation(
+        "protect the wrong branch of the OMS",
+        "prod",
+        "deploy-branches-protected",
+        _set(lambda plan: protection(plan, "shopify-esim-system"), pattern="master"),
+    ),
+    Mutation(
+        "deploy the OMS's Vercel project from an unprotected branch",
+        "staging",
+        "deploy-branches-protected",
+        lambda plan: find(plan, VERCEL_PROJECT, name="oms-staging")["inputs"]["gitRepository"].update(
+            productionBranch="release"
+        ),
+    ),
     # Secrets.
-    Mutation("flip STRIPE_SECRET_KEY to non-sensitive", "prod", "secrets-stay-secret",
-             _set(lambda plan: env_var(plan, "STRIPE_SECRET_KEY"), sensitive=False)),
-    Mutation("flip DATABASE_URL to non-sensitive", "staging", "secrets-stay-secret",
-             lambda plan: [r["inputs"].update(sensitive=False) for r in plan["resources"]
-                           if r["type"] == VERCEL_ENV_VAR and r["inputs"]["key"] == "DATABASE_URL"]),
-    Mutation("hand a sensitive variable a plaintext value", "prod", "secrets-stay-secret",
-             _set(lambda plan: env_var(plan, "TWILIO_AUTH_TOKEN"), value=PLAINTEXT_SECRET), online=False),
-    Mutation("put a GitHub token in a plain Vercel variable", "prod", "secrets-stay-secret",
-             lambda plan: set_plain_env_value(plan, "NEXT_PUBLIC_SITE_URL", GITHUB_TOKEN)),
-    Mutation("add a plaintext Actions secret", "prod", "secrets-stay-secret",
-             lambda plan: add_like(plan, find(plan, ACTIONS_ENVIRONMENT_SECRET, secretName="SUPABASE_DB_URL",
-                                              repository="shopify-esim-system"),
-                                   "oms-repository-secret-EXTRA_DB_PASSWORD",
-                                   {"repository": "shopify-esim-system", "environment": "production",
-                                    "secretName": "EXTRA_DB_PASSWORD", "value": PLAINTEXT_SECRET}), online=False),
-    Mutation("add an Actions variable with a secret name", "staging", "secrets-stay-secret",
-             lambda plan: add_like(plan, find(plan, ACTIONS_ENVIRONMENT_VARIABLE, variableName="WRANGLER_ENV"),
-                                   "chatbot-repository-variable-DEPLOY_TOKEN",
-                                   {"repository": "gstarlink-chatbot", "environment": "staging",
-                                    "variableName": "DEPLOY_TOKEN", "value": "not-shown"})),
-    Mutation("commit a token into a delivered workflow", "prod", "secrets-stay-secret",
-             lambda plan: find(plan, DELIVERY_BRANCH, repository="esim-hub")["inputs"]["files"].update(
-                 {".github/workflows/ci.yml": f"env:\n  TOKEN: {GITHUB_TOKEN}\n"})),
+    Mutation(
+        "flip STRIPE_SECRET_KEY to non-sensitive",
+        "prod",
+        "secrets-stay-secret",
+        _set(lambda plan: env_var(plan, "STRIPE_SECRET_KEY"), sensitive=False),
+    ),
+    Mutation(
+        "flip DATABASE_URL to non-sensitive",
+        "staging",
+        "secrets-stay-secret",
+        lambda plan: [
+            r["inputs"].update(sensitive=False)
+            for r in plan["resources"]
+            if r["type"] == VERCEL_ENV_VAR and r["inputs"]["key"] == "DATABASE_URL"
+        ],
+    ),
+    Mutation(
+        "hand a sensitive variable a plaintext value",
+        "prod",
+        "secrets-stay-secret",
+        _set(lambda plan: env_var(plan, "TWILIO_AUTH_TOKEN"), value=PLAINTEXT_SECRET),
+        online=False,
+    ),
+    Mutation(
+        "put a GitHub token in a plain Vercel variable",
+        "prod",
+        "secrets-stay-secret",
+        lambda plan: set_plain_env_value(plan, "NEXT_PUBLIC_SITE_URL", GITHUB_TOKEN),
+    ),
+    Mutation(
+        "add a plaintext Actions secret",
+        "prod",
+        "secrets-stay-secret",
+        lambda plan: add_like(
+            plan,
+            find(
+                plan,
+                ACTIONS_ENVIRONMENT_SECRET,
+                secretName="SUPABASE_DB_URL",
+                repository="shopify-esim-system",
+            ),
+            "oms-repository-secret-EXTRA_DB_PASSWORD",
+            {
+                "repository": "shopify-esim-system",
+                "environment": "production",
+                "secretName": "EXTRA_DB_PASSWORD",
+                "value": PLAINTEXT_SECRET,
+            },
+        ),
+        online=False,
+    ),
+    Mutation(
+        "add an Actions variable with a secret name",
+        "staging",
+        "secrets-stay-secret",
+        lambda plan: add_like(
+            plan,
+            find(plan, ACTIONS_ENVIRONMENT_VARIABLE, variableName="WRANGLER_ENV"),
+            "chatbot-repository-variable-DEPLOY_TOKEN",
+            {
+                "repository": "gstarlink-chatbot",
+                "environment": "staging",
+                "variableName": "DEPLOY_TOKEN",
+                "value": "not-shown",
+            },
+        ),
+    ),
+    Mutation(
+        "commit a token into a delivered workflow",
+        "prod",
+        "secrets-stay-secret",
+        lambda plan: find(plan, DELIVERY_BRANCH, repository="esim-hub")["inputs"]["files"].update(
+            {".github/workflows/ci.yml": f"env:\n  TOKEN: {GITHUB_TOKEN}\n"}
+        ),
+    ),
     # Environment separation.
-    Mutation("point a staging DNS record at the production hostname", "staging", "environment-separation",
-             _rename_host(DNS_RECORD, "name", "oms-staging.gstarlink.com", "oms.gstarlink.com")),
-    Mutation("serve the production domain from the staging Vercel project", "staging", "environment-separation",
-             _rename_host(VERCEL_PROJECT_DOMAIN, "domain", "talkline-staging.fancrush.com", "talkline.fancrush.com")),
-    Mutation("attach the production handbook domain to the staging Pages project", "staging",
-             "environment-separation",
-             _rename_host(PAGES_DOMAIN, "name", "handbook-staging.gstarlink.com", "handbook.gstarlink.com")),
-    Mutation("name the staging Supabase project like production's", "staging", "environment-separation",
-             _set(lambda plan: find(plan, SUPABASE_PROJECT, name="fancrush-talkline-staging"),
-                  name="fancrush-talkline")),
-    Mutation("point staging auth emails at the production site", "staging", "environment-separation",
-             lambda plan: next(r for r in plan["resources"] if r["type"].endswith(":AuthSettings")
-                               and r["inputs"]["site_url"] == "https://oms-staging.gstarlink.com")["inputs"].update(
-                 site_url="https://oms.gstarlink.com")),
-    Mutation("point a staging variable at another Supabase project", "staging", "environment-separation",
-             lambda plan: find(plan, ACTIONS_ENVIRONMENT_VARIABLE, variableName="WRANGLER_ENV")["inputs"].update(
-                 value=f"https://{FOREIGN_REF}.supabase.co")),
-    Mutation("write staging's secrets into the production GitHub environment", "staging", "environment-separation",
-             _set(lambda plan: find(plan, REPOSITORY_ENVIRONMENT, repository="esim-hub"), environment="production")),
-    Mutation("put a live Stripe key in a staging Actions variable", "staging", "environment-separation",
-             lambda plan: find(plan, ACTIONS_ENVIRONMENT_VARIABLE, variableName="WRANGLER_ENV")["inputs"].update(
-                 value=LIVE_KEY)),
-    Mutation("put a live publishable key in a staging Vercel variable", "staging", "environment-separation",
-             lambda plan: set_plain_env_value(plan, "NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY",
-                                              "pk_live_" + "51MutationCanaryPublishable")),
-    Mutation("put a test publishable key in production", "prod", "environment-separation",
-             lambda plan: set_plain_env_value(plan, "NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY",
-                                              "pk_test_" + "51MutationCanaryPublishable")),
-    Mutation("name a production Pages project like staging's", "prod", "environment-separation",
-             lambda plan: [r["inputs"].update(name="gstarlink-handbook-public-staging") for r in plan["resources"]
-                           if r["inputs"].get("name") == "gstarlink-handbook-public"]),
+    Mutation(
+        "point a staging DNS record at the production hostname",
+        "staging",
+        "environment-separation",
+        _rename_host(DNS_RECORD, "name", "oms-staging.gstarlink.com", "oms.gstarlink.com"),
+    ),
+    Mutation(
+        "serve the production domain from the staging Vercel project",
+        "staging",
+        "environment-separation",
+        _rename_host(
+            VERCEL_PROJECT_DOMAIN, "domain", "talkline-staging.fancrush.com", "talkline.fancrush.com"
+        ),
+    ),
+    Mutation(
+        "attach the production handbook domain to the staging Pages project",
+        "staging",
+        "environment-separation",
+        _rename_host(PAGES_DOMAIN, "name", "handbook-staging.gstarlink.com", "handbook.gstarlink.com"),
+    ),
+    Mutation(
+        "name the staging Supabase project like production's",
+        "staging",
+        "environment-separation",
+        _set(
+            lambda plan: find(plan, SUPABASE_PROJECT, name="fancrush-talkline-staging"),
+            name="fancrush-talkline",
+        ),
+    ),
+    Mutation(
+        "point staging auth emails at the production site",
+        "staging",
+        "environment-separation",
+        lambda plan: next(
+            r
+            for r in plan["resources"]
+            if r["type"].endswith(":AuthSettings")
+            and r["inputs"]["site_url"] == "https://oms-staging.gstarlink.com"
+        )["inputs"].update(site_url="https://oms.gstarlink.com"),
+    ),
+    Mutation(
+        "point a staging variable at another Supabase project",
+        "staging",
+        "environment-separation",
+        lambda plan: find(plan, ACTIONS_ENVIRONMENT_VARIABLE, variableName="WRANGLER_ENV")["inputs"].update(
+            value=f"https://{FOREIGN_REF}.supabase.co"
+        ),
+    ),
+    Mutation(
+        "write staging's secrets into the production GitHub environment",
+        "staging",
+        "environment-separation",
+        _set(
+            lambda plan: find(plan, REPOSITORY_ENVIRONMENT, repository="esim-hub"), environment="production"
+        ),
+    ),
+    Mutation(
+        "put a live Stripe key in a staging Actions variable",
+        "staging",
+        "environment-separation",
+        lambda plan: find(plan, ACTIONS_ENVIRONMENT_VARIABLE, variableName="WRANGLER_ENV")["inputs"].update(
+            value=LIVE_KEY
+        ),
+    ),
+    Mutation(
+        "put a live publishable key in a staging Vercel variable",
+        "staging",
+        "environment-separation",
+        lambda plan: set_plain_env_value(
+            plan, "NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY", "pk_live_" + "51MutationCanaryPublishable"
+        ),
+    ),
+    Mutation(
+        "put a test publishable key in production",
+        "prod",
+        "environment-separation",
+        lambda plan: set_plain_env_value(
+            plan, "NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY", "pk_test_" + "51MutationCanaryPublishable"
+        ),
+    ),
+    Mutation(
+        "name a production Pages project like staging's",
+        "prod",
+        "environment-separation",
+        lambda plan: [
+            r["inputs"].update(name="gstarlink-handbook-public-staging")
+            for r in plan["resources"]
+            if r["inputs"].get("name") == "gstarlink-handbook-public"
+        ],
+    ),
     # The production database.
-    Mutation("unprotect the production OMS database", "prod", "production-database-retained",
-             lambda plan: find(plan, SUPABASE_PROJECT, name="gstarlink-oms")["options"].update(protect=False)),
-    Mutation("stop retaining the production Talkline database", "prod", "production-database-retained",
-             lambda plan: find(plan, SUPABASE_PROJECT, name="fancrush-talkline")["options"].update(
-                 retain_on_delete=False), online=False),
-    Mutation("shrink the production OMS database below the size PITR needs", "prod", "pitr-needs-small-compute",
-             _set(lambda plan: find(plan, SUPABASE_PROJECT, name="gstarlink-oms"), instance_size="micro")),
+    Mutation(
+        "unprotect the production OMS database",
+        "prod",
+        "production-database-retained",
+        lambda plan: find(plan, SUPABASE_PROJECT, name="gstarlink-oms")["options"].update(protect=False),
+    ),
+    Mutation(
+        "stop retaining the production Talkline database",
+        "prod",
+        "production-database-retained",
+        lambda plan: find(plan, SUPABASE_PROJECT, name="fancrush-talkline")["options"].update(
+            retain_on_delete=False
+        ),
+        online=False,
+    ),
+    Mutation(
+        "shrink the production OMS database below the size PITR needs",
+        "prod",
+        "pitr-needs-small-compute",
+        _set(lambda plan: find(plan, SUPABASE_PROJECT, name="gstarlink-oms"), instance_size="micro"),
+    ),
     # Staging's own Cloudflare account.
-    Mutation("create staging's Pages deploy token in the zone's (production's) account", "staging",
-             "staging-cloudflare-account", lambda plan: _token_in_zone_account(plan, "handbook-pages-deploy-token")),
-    Mutation("create staging's Worker deploy token in the zone's (production's) account", "staging",
-             "staging-cloudflare-account", lambda plan: _token_in_zone_account(plan, "chatbot-worker-deploy-token")),
-    Mutation("put staging's Pages projects in the zone's (production's) account", "staging",
-             "staging-cloudflare-account",
-             lambda plan: [r["inputs"].update(accountId=_zone_account(plan)) for r in plan["resources"]
-                           if r["type"] == "cloudflare:index/pagesProject:PagesProject"]),
-    Mutation("give staging's chatbot a custom domain on the zone", "staging", "staging-cloudflare-account",
-             lambda plan: add_like(plan, find_named(plan, "cloudflare:index/workersScriptSubdomain:WorkersScriptSubdomain",
-                                                    "chatbot-worker-workers-dev"), "chatbot-worker-domain",
-                                   {"hostname": "chat-staging.gstarlink.com", "service": "gstarlink-chatbot-staging"})
-             .update(type="cloudflare:index/workersCustomDomain:WorkersCustomDomain")),
+    Mutation(
+        "create staging's Pages deploy token in the zone's (production's) account",
+        "staging",
+        "staging-cloudflare-account",
+        lambda plan: _token_in_zone_account(plan, "handbook-pages-deploy-token"),
+    ),
+    Mutation(
+        "create staging's Worker deploy token in the zone's (production's) account",
+        "staging",
+        "staging-cloudflare-account",
+        lambda plan: _token_in_zone_account(plan, "chatbot-worker-deploy-token"),
+    ),
+    Mutation(
+        "put staging's Pages projects in the zone's (production's) account",
+        "staging",
+        "staging-cloudflare-account",
+        lambda plan: [
+            r["inputs"].update(accountId=_zone_account(plan))
+            for r in plan["resources"]
+            if r["type"] == "cloudflare:index/pagesProject:PagesProject"
+        ],
+    ),
+    Mutation(
+        "give staging's chatbot a custom domain on the zone",
+        "staging",
+        "staging-cloudflare-account",
+        lambda plan: add_like(
+            plan,
+            find_named(
+                plan,
+                "cloudflare:index/workersScriptSubdomain:WorkersScriptSubdomain",
+                "chatbot-worker-workers-dev",
+            ),
+            "chatbot-worker-domain",
+            {"hostname": "chat-staging.gstarlink.com", "service": "gstarlink-chatbot-staging"},
+        ).update(type="cloudflare:index/workersCustomDomain:WorkersCustomDomain"),
+    ),
     # DNS targets.
-    Mutation("proxy the OMS's Vercel record", "prod", "dns-targets",
-             _set(lambda plan: find(plan, DNS_RECORD, name="oms.gstarlink.com"), proxied=True)),
-    Mutation("point Talkline's record away from Vercel", "staging", "dns-targets",
-             _set(lambda plan: find(plan, DNS_RECORD, name="talkline-staging.fancrush.com"),
-                  content="talkline-staging.vercel.app")),
-    Mutation("stop proxying the internal handbook's Pages record", "prod", "dns-targets",
-             _set(lambda plan: find(plan, DNS_RECORD, name="handbook.gstarlink.com"), proxied=False)),
-    Mutation("point the docs record at the internal Pages project", "prod", "dns-targets",
-             _set(lambda plan: find(plan, DNS_RECORD, name="docs.gstarlink.com"),
-                  content="gstarlink-handbook-internal.pages.dev")),
-    Mutation("remove the DNS record of a Vercel domain", "staging", "dns-targets",
-             lambda plan: remove(plan, find(plan, DNS_RECORD, name="esim-staging.gstarlink.com"))),
-)  # fmt: skip
+    Mutation(
+        "proxy the OMS's Vercel record",
+        "prod",
+        "dns-targets",
+        _set(lambda plan: find(plan, DNS_RECORD, name="oms.gstarlink.com"), proxied=True),
+    ),
+    Mutation(
+        "point Talkline's record away from Vercel",
+        "staging",
+        "dns-targets",
+        _set(
+            lambda plan: find(plan, DNS_RECORD, name="talkline-staging.fancrush.com"),
+            content="talkline-staging.vercel.app",
+        ),
+    ),
+    Mutation(
+        "stop proxying the internal handbook's Pages record",
+        "prod",
+        "dns-targets",
+        _set(lambda plan: find(plan, DNS_RECORD, name="handbook.gstarlink.com"), proxied=False),
+    ),
+    Mutation(
+        "point the docs record at the internal Pages project",
+        "prod",
+        "dns-targets",
+        _set(
+            lambda plan: find(plan, DNS_RECORD, name="docs.gstarlink.com"),
+            content="gstarlink-handbook-internal.pages.dev",
+        ),
+    ),
+    Mutation(
+        "remove the DNS record of a Vercel domain",
+        "staging",
+        "dns-targets",
+        lambda plan: remove(plan, find(plan, DNS_RECORD, name="esim-staging.gstarlink.com")),
+    ),
+)
 
 
 def mutated(plans: dict[str, Plan], mutation: Mutation) -> Plan:
@@ -442,8 +767,10 @@ def test_every_mutation_is_caught_summary(plans: dict[str, Plan], capsys: pytest
     missed = [m.id for m in MUTATIONS if not caught_by(run_policies(mutated(plans, m)), m)]
     policies_exercised = {m.policy for m in MUTATIONS}
     with capsys.disabled():
-        print(f"\npolicy mutations: {len(MUTATIONS)} tried, {len(MUTATIONS) - len(missed)} caught, "
-              f"over {len(policies_exercised)} of {len(POLICIES)} policies")  # fmt: skip
+        print(
+            f"\npolicy mutations: {len(MUTATIONS)} tried, {len(MUTATIONS) - len(missed)} caught, "
+            f"over {len(policies_exercised)} of {len(POLICIES)} policies"
+        )
     assert missed == []
     assert policies_exercised == {p.name for p in POLICIES}
 
@@ -491,18 +818,32 @@ def _online_verdicts(stub: analyzer_pb2_grpc.AnalyzerStub, plan: Plan) -> set[tu
     levels = {analyzer_pb2.MANDATORY: "mandatory", analyzer_pb2.ADVISORY: "advisory"}
     verdicts: set[tuple[str, str, str]] = set()
     for record in plan["resources"]:
-        request = analyzer_pb2.AnalyzeRequest(type=record["type"], properties=_struct(record["inputs"]),
-                                              urn=record["urn"], name=record["name"], options=_options(record))  # fmt: skip
+        request = analyzer_pb2.AnalyzeRequest(
+            type=record["type"],
+            properties=_struct(record["inputs"]),
+            urn=record["urn"],
+            name=record["name"],
+            options=_options(record),
+        )
         for diagnostic in stub.Analyze(request).diagnostics:
-            verdicts.add((diagnostic.policyName, diagnostic.urn or record["urn"], levels[diagnostic.enforcementLevel]))
-    stack_request = analyzer_pb2.AnalyzeStackRequest(resources=[
-        # The engine hands stack policies each resource's state: its outputs (inputs and what the provider set).
-        analyzer_pb2.AnalyzerResource(type=r["type"], properties=_struct({**r["inputs"], **r.get("outputs", {})}),
-                                      urn=r["urn"], name=r["name"],
-                                      options=_options(r), parent=r.get("parent") or "",
-                                      dependencies=r["options"]["depends_on"])
-        for r in plan["resources"]
-    ])  # fmt: skip
+            verdicts.add(
+                (diagnostic.policyName, diagnostic.urn or record["urn"], levels[diagnostic.enforcementLevel])
+            )
+    stack_request = analyzer_pb2.AnalyzeStackRequest(
+        resources=[
+            # The engine hands stack policies each resource's state: its outputs (inputs and what the provider set).
+            analyzer_pb2.AnalyzerResource(
+                type=r["type"],
+                properties=_struct({**r["inputs"], **r.get("outputs", {})}),
+                urn=r["urn"],
+                name=r["name"],
+                options=_options(r),
+                parent=r.get("parent") or "",
+                dependencies=r["options"]["depends_on"],
+            )
+            for r in plan["resources"]
+        ]
+    )
     for diagnostic in stub.AnalyzeStack(stack_request).diagnostics:
         verdicts.add((diagnostic.policyName, diagnostic.urn, levels[diagnostic.enforcementLevel]))
     return verdicts
@@ -515,11 +856,18 @@ def _offline_verdicts(plan: Plan) -> set[tuple[str, str, str]]:
 @pytest.fixture(scope="module")
 def served_pack() -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
     """The pack as the CLI runs it: ``python policies`` prints its port, then serves the analyzer protocol."""
-    process = subprocess.Popen([sys.executable, "-u", str(PROJECT_DIR / "policies")], cwd=PROJECT_DIR / "policies",
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    process = subprocess.Popen(
+        [sys.executable, "-u", str(PROJECT_DIR / "policies")],
+        cwd=PROJECT_DIR / "policies",
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert process.stdout is not None
     port: list[str] = []
-    reader = threading.Thread(target=lambda: port.append(process.stdout.readline().strip()) if process.stdout else None)
+    reader = threading.Thread(
+        target=lambda: port.append(process.stdout.readline().strip()) if process.stdout else None
+    )
     reader.start()
     reader.join(timeout=60)
     try:
@@ -540,12 +888,15 @@ def test_the_served_pack_describes_the_same_policies(served_pack: analyzer_pb2_g
     info = served_pack.GetAnalyzerInfo(empty_pb2.Empty())
     assert info.name == "estate-guardrails"
     served = {p.name: p.enforcementLevel for p in info.policies}
-    assert served == {p.name: (analyzer_pb2.ADVISORY if p.name == "public-sites-not-gated" else analyzer_pb2.MANDATORY)
-                      for p in POLICIES}  # fmt: skip
+    assert served == {
+        p.name: (analyzer_pb2.ADVISORY if p.name == "public-sites-not-gated" else analyzer_pb2.MANDATORY)
+        for p in POLICIES
+    }
 
 
 @pytest.mark.parametrize(
-    "case", ["clean prod", "clean staging", *(m.id for m in MUTATIONS if m.online)],
+    "case",
+    ["clean prod", "clean staging", *(m.id for m in MUTATIONS if m.online)],
 )
 def test_the_served_pack_gives_the_offline_verdicts(
     served_pack: analyzer_pb2_grpc.AnalyzerStub, plans: dict[str, Plan], case: str

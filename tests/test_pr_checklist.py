@@ -17,10 +17,24 @@ from typing import Any
 
 import pytest
 
-from stacks.app_checks import CHECK_FILES, MANIFEST_PATH, checklist_files, env_manifest, env_manifest_text, runtime_names
+from stacks.app_checks import (
+    CHECK_FILES,
+    MANIFEST_PATH,
+    checklist_files,
+    env_manifest,
+    env_manifest_text,
+    runtime_names,
+)
 from stacks.catalog import APPS, App
 from tests.conftest import plan_of
-from tests.plan_queries import BRANCH_PROTECTION, ENVIRONMENT_SECRET, ENVIRONMENT_VARIABLE, VERCEL_ENV, delivered_files, of_type
+from tests.plan_queries import (
+    BRANCH_PROTECTION,
+    ENVIRONMENT_SECRET,
+    ENVIRONMENT_VARIABLE,
+    VERCEL_ENV,
+    delivered_files,
+    of_type,
+)
 from tests.test_workflows import (
     APP_WORKFLOWS_DIR,
     REPO_ROOT,
@@ -54,7 +68,9 @@ def run_env_check(tmp_path: Path, key: str, base: dict[str, str | None], change:
     script = _run(find_step(workflow, "env-vars", step_id="env-vars"))
     runner_temp = tmp_path / "runner-temp"
     runner_temp.mkdir()
-    return run_script(script, {"BASE_SHA": base_sha, "RUNNER_TEMP": str(runner_temp)}, repository, [TOOLS_DIR])
+    return run_script(
+        script, {"BASE_SHA": base_sha, "RUNNER_TEMP": str(runner_temp)}, repository, [TOOLS_DIR]
+    )
 
 
 NEXT_ROUTE = "app/api/checkout/route.ts"
@@ -111,7 +127,9 @@ def test_browser_variables_are_declared_as_plain_config(tmp_path: Path) -> None:
 
 
 def test_declared_but_never_read_is_a_warning(tmp_path: Path) -> None:
-    result = run_env_check(tmp_path, "talkline", {}, {NEXT_ROUTE: "export const a = process.env.STRIPE_SECRET_KEY;\n"})
+    result = run_env_check(
+        tmp_path, "talkline", {}, {NEXT_ROUTE: "export const a = process.env.STRIPE_SECRET_KEY;\n"}
+    )
     assert result.returncode == 0, _report(result)
     assert "::warning title=Declared but never read: TWILIO_AUTH_TOKEN::" in result.stdout
     assert "pulumi config rm --stack prod estate:talklineTwilioAuthToken" in result.stdout
@@ -132,7 +150,9 @@ def test_test_files_and_assignments_are_not_reads_and_computed_names_warn(tmp_pa
 
 def test_a_pull_request_cannot_declare_its_own_variable_in_the_manifest(tmp_path: Path) -> None:
     manifest = env_manifest(app("talkline"))
-    manifest["environments"] = {env: [*names, "STRIPE_NEW_KEY"] for env, names in manifest["environments"].items()}
+    manifest["environments"] = {
+        env: [*names, "STRIPE_NEW_KEY"] for env, names in manifest["environments"].items()
+    }
     change: dict[str, str | None] = {
         NEXT_ROUTE: "export const k = process.env.STRIPE_NEW_KEY;\n",
         MANIFEST_PATH: json.dumps(manifest),
@@ -173,11 +193,16 @@ id = "1f2ac74b498b48028cb68387ee6f4ea2"
 
 
 def test_worker_bindings_count_per_wrangler_environment(tmp_path: Path) -> None:
-    result = run_env_check(tmp_path, "chatbot", {"wrangler.toml": WRANGLER_TOML}, {"src/index.js": WORKER_CODE})
+    result = run_env_check(
+        tmp_path, "chatbot", {"wrangler.toml": WRANGLER_TOML}, {"src/index.js": WORKER_CODE}
+    )
     assert result.returncode == 1, _report(result)
     errors = [line for line in result.stdout.splitlines() if line.startswith("::error")]
     # wrangler's [vars] are not inherited by [env.staging]: MODEL_NAME lacks in staging only.
-    assert any("title=Undeclared environment variable MODEL_NAME::" in e and "provide it in staging.%0A" in e for e in errors)
+    assert any(
+        "title=Undeclared environment variable MODEL_NAME::" in e and "provide it in staging.%0A" in e
+        for e in errors
+    )
     assert any("NEW_PROVIDER_KEY" in e and "in production and staging" in e for e in errors)
     assert "pulumi config set --stack prod --secret estate:chatbotNewProviderKey" in result.stdout
     assert not any("LLM_API_KEY" in e or "HISTORY" in e for e in errors)
@@ -207,7 +232,9 @@ def test_manifest_lists_what_each_stack_provides_to_the_running_app(stack: str) 
         }
         if on_vercel:
             if listed != on_vercel:
-                problems.append(f"{entry.key}: manifest {sorted(listed)} but {stack} sets {sorted(on_vercel)} on Vercel")
+                problems.append(
+                    f"{entry.key}: manifest {sorted(listed)} but {stack} sets {sorted(on_vercel)} on Vercel"
+                )
             continue
         # Workers and Pages builds get their variables through the deploy workflow's environment.
         in_github = {
@@ -216,7 +243,9 @@ def test_manifest_lists_what_each_stack_provides_to_the_running_app(stack: str) 
             if r["inputs"]["repository"] == entry.repository
         }
         if listed - in_github:
-            problems.append(f"{entry.key}: manifest lists {sorted(listed - in_github)}, {stack} does not set them")
+            problems.append(
+                f"{entry.key}: manifest lists {sorted(listed - in_github)}, {stack} does not set them"
+            )
     assert problems == []
 
 
@@ -235,9 +264,14 @@ def test_each_stack_delivers_the_checks_manifest_and_template_to_every_repositor
     problems: list[str] = []
     for entry in APPS:
         expected = {
-            **{path: (APP_CHECKS_DIR / source).read_text(encoding="utf-8") for path, source in CHECK_FILES.items()},
+            **{
+                path: (APP_CHECKS_DIR / source).read_text(encoding="utf-8")
+                for path, source in CHECK_FILES.items()
+            },
             MANIFEST_PATH: env_manifest_text(entry),
-            ".github/workflows/checklist.yml": (APP_WORKFLOWS_DIR / entry.repository / "checklist.yml").read_text(),
+            ".github/workflows/checklist.yml": (
+                APP_WORKFLOWS_DIR / entry.repository / "checklist.yml"
+            ).read_text(),
         }
         problems += [
             f"{stack}: {entry.repository} {path} is not delivered as in the estate"
@@ -269,8 +303,13 @@ def test_checklist_jobs_run_on_pull_requests_and_on_label_changes(repository: st
 def test_pull_request_template_carries_the_seeds_checklist() -> None:
     template = (APP_CHECKS_DIR / "pull_request_template.md").read_text(encoding="utf-8")
     boxes = [line for line in template.splitlines() if line.startswith("- [ ] ")]
-    expected = ["Tests pass locally", "Reviewed by at least one other person", "Database migrations (if any) are additive only",
-                "Environment variables updated if new secrets were introduced", "Changelog or ADR written"]  # fmt: skip
+    expected = [
+        "Tests pass locally",
+        "Reviewed by at least one other person",
+        "Database migrations (if any) are additive only",
+        "Environment variables updated if new secrets were introduced",
+        "Changelog or ADR written",
+    ]
     assert [next((b for b in boxes if e in b), None) is not None for e in expected] == [True] * 5
     assert "`env-vars`" in template and "`changelog-or-adr`" in template
 
@@ -284,7 +323,9 @@ BASE_APP: dict[str, str | None] = {
     "supabase/migrations/20250101000000_init.sql": "create table t (id bigint primary key);\n",
     "app/page.tsx": "export default function Page() { return null; }\n",
 }
-MIGRATION: dict[str, str | None] = {"supabase/migrations/20250301000000_add.sql": "alter table t add column note text;\n"}
+MIGRATION: dict[str, str | None] = {
+    "supabase/migrations/20250301000000_add.sql": "alter table t add column note text;\n"
+}
 
 
 def run_records_check(tmp_path: Path, change: dict[str, str | None], labels: list[str]):
@@ -293,8 +334,12 @@ def run_records_check(tmp_path: Path, change: dict[str, str | None], labels: lis
     script = _run(find_step(workflow, "changelog-or-adr", step_id="records"))
     runner_temp = tmp_path / "runner-temp"
     runner_temp.mkdir()
-    environment = {"BASE_SHA": base_sha, "HEAD_SHA": head_sha, "PR_LABELS": json.dumps(labels),
-                   "RUNNER_TEMP": str(runner_temp)}  # fmt: skip
+    environment = {
+        "BASE_SHA": base_sha,
+        "HEAD_SHA": head_sha,
+        "PR_LABELS": json.dumps(labels),
+        "RUNNER_TEMP": str(runner_temp),
+    }
     return run_script(script, environment, repository, [TOOLS_DIR])
 
 
@@ -330,15 +375,27 @@ def test_significant_change_without_a_record_fails_saying_what_to_add(
         ({"app/page.tsx": "export default 3;\n"}, []),
         ({".github/workflows/ci.yml": "name: ci\n"}, []),
     ],
-    ids=["changelog", "new-adr", "significant-with-changelog", "skip-label", "ordinary-change", "delivered-workflows"],
+    ids=[
+        "changelog",
+        "new-adr",
+        "significant-with-changelog",
+        "skip-label",
+        "ordinary-change",
+        "delivered-workflows",
+    ],
 )
-def test_recorded_or_ordinary_changes_pass(tmp_path: Path, change: dict[str, str | None], labels: list[str]) -> None:
+def test_recorded_or_ordinary_changes_pass(
+    tmp_path: Path, change: dict[str, str | None], labels: list[str]
+) -> None:
     result = run_records_check(tmp_path, change, labels)
     assert result.returncode == 0, _report(result)
 
 
 def test_editing_an_existing_adr_is_not_a_new_record(tmp_path: Path) -> None:
-    change: dict[str, str | None] = {**MIGRATION, "docs/adr/0001-record-decisions.md": "# Record decisions, edited\n"}
+    change: dict[str, str | None] = {
+        **MIGRATION,
+        "docs/adr/0001-record-decisions.md": "# Record decisions, edited\n",
+    }
     result = run_records_check(tmp_path, change, [])
     assert result.returncode == 1, _report(result)
 
@@ -348,6 +405,10 @@ def test_check_scripts_need_only_their_pinned_parser() -> None:
     for source in ("check_env.py", "check_records.py"):
         result = subprocess.run(
             [sys.executable, "-I", str(APP_CHECKS_DIR / source), "--help"],
-            capture_output=True, text=True, check=False, cwd=APP_CHECKS_DIR, env={"BASE_SHA": "", "HEAD_SHA": ""},
-        )  # fmt: skip
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=APP_CHECKS_DIR,
+            env={"BASE_SHA": "", "HEAD_SHA": ""},
+        )
         assert "ModuleNotFoundError" not in result.stderr, result.stderr

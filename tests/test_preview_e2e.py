@@ -15,8 +15,8 @@ from typing import cast
 import pytest
 import yaml
 
-from stacks.app_checks import PREVIEW_E2E_CHECK, PREVIEW_E2E_PATH, preview_e2e_files
 from estate.plan import load_stack_config
+from stacks.app_checks import PREVIEW_E2E_CHECK, PREVIEW_E2E_PATH, preview_e2e_files
 from stacks.catalog import APPS, App, PagesHosting, PagesSiteSpec
 from stacks.settings import SettingsError, load_settings
 
@@ -56,7 +56,9 @@ def test_the_job_runs_the_command_against_the_ready_preview() -> None:
     assert cast(dict[str, object], checkout["with"])["ref"] == "${{ github.event.deployment.sha }}"
 
 
-@pytest.mark.parametrize("command", ["", "  ", "npm run e2e -- ${{ github.event.deployment_status.target_url }}"])
+@pytest.mark.parametrize(
+    "command", ["", "  ", "npm run e2e -- ${{ github.event.deployment_status.target_url }}"]
+)
 def test_catalog_refuses_an_unusable_command(command: str) -> None:
     with pytest.raises(ValueError, match="e2e_command"):
         _ = talkline(e2e_command=command)
@@ -64,7 +66,9 @@ def test_catalog_refuses_an_unusable_command(command: str) -> None:
 
 def test_catalog_refuses_an_e2e_command_off_vercel() -> None:
     with pytest.raises(ValueError, match="e2e_command"):
-        site = PagesSiteSpec("talkline", "talkline", "npm run build", "out", gated=False, workflow_variable="TALKLINE_PROJECT")
+        site = PagesSiteSpec(
+            "talkline", "talkline", "npm run build", "out", gated=False, workflow_variable="TALKLINE_PROJECT"
+        )
         _ = talkline(hosting=(PagesHosting(sites=(site,)),), e2e_command="npm run e2e")
 
 

@@ -27,17 +27,24 @@ def test_every_rule_has_a_kind_and_a_source() -> None:
 
 
 @pytest.mark.parametrize("stack", ["prod", "staging"])
-def test_the_plan_lists_exactly_the_registered_types_without_a_model(stack: str, prod_plan: Plan,
-                                                                     staging_plan: Plan) -> None:  # fmt: skip
+def test_the_plan_lists_exactly_the_registered_types_without_a_model(
+    stack: str, prod_plan: Plan, staging_plan: Plan
+) -> None:
     plan = prod_plan if stack == "prod" else staging_plan
-    registered = {r["type"] for r in plan["resources"] if r["custom"] and not r["type"].startswith("pulumi:providers:")}
-    assert set(plan["unmodelled_types"]) == registered - set(models()), "unmodelled_types must list every type without rows"
+    registered = {
+        r["type"] for r in plan["resources"] if r["custom"] and not r["type"].startswith("pulumi:providers:")
+    }
+    assert set(plan["unmodelled_types"]) == registered - set(models()), (
+        "unmodelled_types must list every type without rows"
+    )
 
 
 def test_a_default_applies_inside_a_given_object_and_never_creates_one() -> None:
     model = models()[HEALTHCHECK]
     given = simulate(model, "prod", "hc", {"type": "HTTPS", "httpConfig": {"path": "/"}})
-    assert given.state["httpConfig"] == {"path": "/", "port": 80}, "the provider's port default is 80 whatever the type"
+    assert given.state["httpConfig"] == {"path": "/", "port": 80}, (
+        "the provider's port default is 80 whatever the type"
+    )
     assert given.stored_differently == (), "a default is not a diff: the input left the port out"
     absent = simulate(model, "prod", "hc", {"type": "HTTPS"})
     assert "httpConfig" not in absent.state
@@ -50,16 +57,43 @@ def test_a_secret_input_stays_secret_in_the_state() -> None:
 
 
 def test_stored_normalisations_are_recorded_as_paths() -> None:
-    token = simulate(models()[ACCOUNT_TOKEN], "prod", "t", {"policies": [{"resources": '{"a": "*"}'}, {"resources": '{"b":"*"}'}]})
+    token = simulate(
+        models()[ACCOUNT_TOKEN],
+        "prod",
+        "t",
+        {"policies": [{"resources": '{"a": "*"}'}, {"resources": '{"b":"*"}'}]},
+    )
     assert token.state["policies"][0]["resources"] == '{"a":"*"}'
     assert token.stored_differently == ("policies[0].resources",)
-    pr = simulate(models()[PULL_REQUEST], "prod", "pr", {"baseRepository": "r", "headRef": "feature", "maintainerCanModify": True})
+    pr = simulate(
+        models()[PULL_REQUEST],
+        "prod",
+        "pr",
+        {"baseRepository": "r", "headRef": "feature", "maintainerCanModify": True},
+    )
     assert pr.state["maintainerCanModify"] is False and pr.stored_differently == ("maintainerCanModify",)
-    fork = simulate(models()[PULL_REQUEST], "prod", "pr", {"baseRepository": "r", "headRef": "someone:feature", "maintainerCanModify": True})
+    fork = simulate(
+        models()[PULL_REQUEST],
+        "prod",
+        "pr",
+        {"baseRepository": "r", "headRef": "someone:feature", "maintainerCanModify": True},
+    )
     assert fork.stored_differently == ()
-    slack = simulate(models()[NOTIFICATION_WEBHOOKS], "prod", "w", {"url": secret("https://hooks.slack.com/services/T1/B2/s3cr3t")})
-    assert slack.state["url"] == secret("https://hooks.slack.com/services/T1/B2") and slack.stored_differently == ("url",)
-    split = simulate(models()[NOTIFICATION_WEBHOOKS], "prod", "w", {"url": "https://hooks.slack.com/services/T1/B2", "secret": "s"})
+    slack = simulate(
+        models()[NOTIFICATION_WEBHOOKS],
+        "prod",
+        "w",
+        {"url": secret("https://hooks.slack.com/services/T1/B2/s3cr3t")},
+    )
+    assert slack.state["url"] == secret(
+        "https://hooks.slack.com/services/T1/B2"
+    ) and slack.stored_differently == ("url",)
+    split = simulate(
+        models()[NOTIFICATION_WEBHOOKS],
+        "prod",
+        "w",
+        {"url": "https://hooks.slack.com/services/T1/B2", "secret": "s"},
+    )
     assert split.stored_differently == ()
 
 

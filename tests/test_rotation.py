@@ -76,9 +76,10 @@ def test_every_deploy_token_expires_and_rotates_with_overlap(stack: str) -> None
     # The time provider's rotation timestamp is its clock at create plus the period; the token lives a grace longer.
     expected_expiry = PLAN_CLOCK + timedelta(days=config["periodDays"] + config["graceDays"])
     tokens = of_type(plan, ACCOUNT_TOKEN)
-    assert {token["name"] for token in tokens} == {"handbook-pages-deploy-token", "chatbot-worker-deploy-token"} | (
-        {"esim-hub-pages-deploy-token"} if any(t["name"].startswith("esim-hub") for t in tokens) else set()
-    )
+    assert {token["name"] for token in tokens} == {
+        "handbook-pages-deploy-token",
+        "chatbot-worker-deploy-token",
+    } | ({"esim-hub-pages-deploy-token"} if any(t["name"].startswith("esim-hub") for t in tokens) else set())
     for token in tokens:
         assert parse(token["inputs"]["expiresOn"]) == expected_expiry, token["name"]
         options = token["options"]
@@ -165,8 +166,10 @@ def walk(
             continue
         for used in (begun, begun + timedelta(seconds=2), begun + job):
             if not held.works_at(used):
-                failures.append(f"a job started {begun:%Y-%m-%d %H:%M:%S} holds generation {held.generation}, "
-                                f"which does not work at {used:%Y-%m-%d %H:%M:%S}")  # fmt: skip
+                failures.append(
+                    f"a job started {begun:%Y-%m-%d %H:%M:%S} holds generation {held.generation}, "
+                    f"which does not work at {used:%Y-%m-%d %H:%M:%S}"
+                )
                 break
     return failures
 
@@ -202,11 +205,17 @@ def test_applies_refresh_so_a_due_rotation_is_noticed() -> None:
     prod = load_workflow(ESTATE_WORKFLOWS_DIR / "apply-prod.yml")
     staging = load_workflow(ESTATE_WORKFLOWS_DIR / "apply-staging.yml")
     for workflow, job in ((prod, "apply-prod"), (staging, "apply-staging")):
-        (up,) = [step for step in cast(list[dict[str, Any]], workflow.jobs[job]["steps"])
-                 if cast(dict[str, Any], step.get("with") or {}).get("command") == "up"]  # fmt: skip
+        (up,) = [
+            step
+            for step in cast(list[dict[str, Any]], workflow.jobs[job]["steps"])
+            if cast(dict[str, Any], step.get("with") or {}).get("command") == "up"
+        ]
         assert up["with"]["refresh"] is True, workflow.name
-    guard_preview = next(step for step in cast(list[dict[str, Any]], prod.jobs["apply-prod"]["steps"])
-                         if "pulumi preview --stack prod" in str(step.get("run", "")))  # fmt: skip
+    guard_preview = next(
+        step
+        for step in cast(list[dict[str, Any]], prod.jobs["apply-prod"]["steps"])
+        if "pulumi preview --stack prod" in str(step.get("run", ""))
+    )
     assert "--refresh" in guard_preview["run"]
 
 
@@ -216,19 +225,30 @@ TODAY = date(2026, 12, 2)
 
 
 def test_credentials_past_the_period_are_listed_with_the_commands_that_record_a_rotation() -> None:
-    last = {"estate:talklineStripeSecretKey": date(2025, 10, 1), "estate:gstarlinkGithubToken": date(2026, 6, 1),
-            "estate:talklineVapiApiKey": TODAY - timedelta(days=364)}  # fmt: skip
-    due = rotation_due("prod", last, {"estate:talklineStripeSecretKey": "Talkline Stripe secret key"}, 365, TODAY)
+    last = {
+        "estate:talklineStripeSecretKey": date(2025, 10, 1),
+        "estate:gstarlinkGithubToken": date(2026, 6, 1),
+        "estate:talklineVapiApiKey": TODAY - timedelta(days=364),
+    }
+    due = rotation_due(
+        "prod", last, {"estate:talklineStripeSecretKey": "Talkline Stripe secret key"}, 365, TODAY
+    )
     assert [item.key for item in due] == ["estate:talklineStripeSecretKey"]
     (item,) = due
-    assert item.message == ("estate:talklineStripeSecretKey (Talkline Stripe secret key) was last rotated on 2025-10-01; "
-                            "it was due on 2026-10-01 (62 day(s) ago).")  # fmt: skip
+    assert item.message == (
+        "estate:talklineStripeSecretKey (Talkline Stripe secret key) was last rotated on 2025-10-01; "
+        "it was due on 2026-10-01 (62 day(s) ago)."
+    )
     assert item.fix == [
         "pulumi config set --stack prod --secret 'estate:talklineStripeSecretKey'",
         "pulumi config set --stack prod --path 'estate:rotation.lastRotated.talklineStripeSecretKey' '2026-12-02'",
     ]
-    assert rotation_due("prod", {"estate:x": TODAY - timedelta(days=365)}, {}, 365, TODAY)[0].days_overdue == 0
-    assert slack_text("prod", due).startswith("Stack prod: 1 credential(s) past the rotation period:\n• estate:")
+    assert (
+        rotation_due("prod", {"estate:x": TODAY - timedelta(days=365)}, {}, 365, TODAY)[0].days_overdue == 0
+    )
+    assert slack_text("prod", due).startswith(
+        "Stack prod: 1 credential(s) past the rotation period:\n• estate:"
+    )
 
 
 def project_with_dates(tmp_path: Path, stack: str, dates: dict[str, str]) -> Path:
@@ -237,7 +257,9 @@ def project_with_dates(tmp_path: Path, stack: str, dates: dict[str, str]) -> Pat
     (tmp_path / "Pulumi.yaml").write_text((REPO_ROOT / "Pulumi.yaml").read_text())
     lines = (REPO_ROOT / f"Pulumi.{stack}.yaml").read_text().splitlines(keepends=True)
     for entry, day in dates.items():
-        lines = [f"      {entry}: '{day}'\n" if line.strip().startswith(f"{entry}:") else line for line in lines]
+        lines = [
+            f"      {entry}: '{day}'\n" if line.strip().startswith(f"{entry}:") else line for line in lines
+        ]
     (tmp_path / f"Pulumi.{stack}.yaml").write_text("".join(lines))
     return tmp_path
 
@@ -254,10 +276,14 @@ def test_doctor_reports_credentials_past_the_period(tmp_path: Path) -> None:
     diagnosis = diagnose("staging", project, today=TODAY)
     (finding,) = diagnosis.rotation_due
     assert finding.key == "estate:rotation.lastRotated.fancrushVercelApiToken"
-    assert finding.message.startswith("estate:fancrushVercelApiToken (fancrush Vercel API token scoped to the team) "
-                                      "is past the rotation period: due on 2026-02-01, 304 day(s) ago.")  # fmt: skip
-    assert finding.fix == ("pulumi config set --stack staging --secret 'estate:fancrushVercelApiToken' && pulumi config "
-                           "set --stack staging --path 'estate:rotation.lastRotated.fancrushVercelApiToken' '2026-12-02'")  # fmt: skip
+    assert finding.message.startswith(
+        "estate:fancrushVercelApiToken (fancrush Vercel API token scoped to the team) "
+        "is past the rotation period: due on 2026-02-01, 304 day(s) ago."
+    )
+    assert finding.fix == (
+        "pulumi config set --stack staging --secret 'estate:fancrushVercelApiToken' && pulumi config "
+        "set --stack staging --path 'estate:rotation.lastRotated.fancrushVercelApiToken' '2026-12-02'"
+    )
     assert "1 credential(s) past the rotation period" in diagnosis.summary and not diagnosis.ok
 
 
@@ -267,18 +293,26 @@ def test_drift_job_posts_due_rotations_to_the_alert_channel(tmp_path: Path) -> N
     bin_dir.mkdir()
     posted = tmp_path / "posted.json"
     fake_curl = bin_dir / "curl"
-    _ = fake_curl.write_text(f'#!/bin/sh\nfor a; do case "$a" in @*) cat "${{a#@}}" > {posted};; esac; done\n')
+    _ = fake_curl.write_text(
+        f'#!/bin/sh\nfor a; do case "$a" in @*) cat "${{a#@}}" > {posted};; esac; done\n'
+    )
     fake_curl.chmod(0o755)
     runner_temp = tmp_path / "runner-temp"
     runner_temp.mkdir()
     drift = load_workflow(ESTATE_WORKFLOWS_DIR / "drift.yml")
     script = _run(find_step(drift, "drift", step_id="rotation"))
-    environment = {"STACK": "prod", "RUNNER_TEMP": str(runner_temp), "PYTHONPATH": str(REPO_ROOT),
-                   "SLACK_ALERTS_WEBHOOK_URL": "https://hooks.slack.test/canary"}  # fmt: skip
+    environment = {
+        "STACK": "prod",
+        "RUNNER_TEMP": str(runner_temp),
+        "PYTHONPATH": str(REPO_ROOT),
+        "SLACK_ALERTS_WEBHOOK_URL": "https://hooks.slack.test/canary",
+    }
     result = run_script(script, environment, project, [bin_dir, TOOLS_DIR])
     assert result.returncode == 0, _report(result)
     text = json.loads(posted.read_text())["text"]
-    assert text.startswith("Stack prod: 1 credential(s) past the rotation period:\n• estate:omsShopifyApiSecret")
+    assert text.startswith(
+        "Stack prod: 1 credential(s) past the rotation period:\n• estate:omsShopifyApiSecret"
+    )
     assert "pulumi config set --stack prod --secret 'estate:omsShopifyApiSecret'" in text
     assert "::warning title=Rotation due in prod::Stack prod: 1 credential(s)" in result.stdout
 
@@ -307,10 +341,16 @@ def settings_problems(stack: str, edit: Any) -> list[str]:
 def test_every_secret_needs_a_last_rotated_date() -> None:
     problems = settings_problems("prod", lambda r: r["lastRotated"].pop("talklineVapiApiKey"))
     (problem,) = problems
-    assert problem.startswith("estate:rotation.lastRotated.talklineVapiApiKey: required: the date "
-                              "estate:talklineVapiApiKey was last rotated")  # fmt: skip
-    assert "pulumi config set --stack prod --path 'estate:rotation.lastRotated.talklineVapiApiKey' '" in problem
-    assert {rotation_entry(key) for key in secret_config_keys()} == set(rotation_config("prod")["lastRotated"])
+    assert problem.startswith(
+        "estate:rotation.lastRotated.talklineVapiApiKey: required: the date "
+        "estate:talklineVapiApiKey was last rotated"
+    )
+    assert (
+        "pulumi config set --stack prod --path 'estate:rotation.lastRotated.talklineVapiApiKey' '" in problem
+    )
+    assert {rotation_entry(key) for key in secret_config_keys()} == set(
+        rotation_config("prod")["lastRotated"]
+    )
 
 
 @pytest.mark.parametrize(

@@ -45,35 +45,71 @@ def test_committed_stacks_load(stack: str) -> None:
 @pytest.mark.parametrize(
     ("mutate", "expected"),
     [
-        (lambda c: set_object(c, "estate:organizations", ["gstarlink", "zone"], "not a zone"),
-         "estate:organizations.gstarlink.zone = \"not a zone\": must be a DNS name"),
-        (lambda c: set_object(c, "estate:organizations", ["fancrush", "cloudflareAccountId"], "123"),
-         "estate:organizations.fancrush.cloudflareAccountId = \"123\": must be a 32-character lowercase hex"),
-        (lambda c: set_object(c, "estate:organizations", ["gstarlink", "vercelTeamId"], "gstarlink"),
-         "must be a Vercel team ID"),
+        (
+            lambda c: set_object(c, "estate:organizations", ["gstarlink", "zone"], "not a zone"),
+            'estate:organizations.gstarlink.zone = "not a zone": must be a DNS name',
+        ),
+        (
+            lambda c: set_object(c, "estate:organizations", ["fancrush", "cloudflareAccountId"], "123"),
+            'estate:organizations.fancrush.cloudflareAccountId = "123": must be a 32-character lowercase hex',
+        ),
+        (
+            lambda c: set_object(c, "estate:organizations", ["gstarlink", "vercelTeamId"], "gstarlink"),
+            "must be a Vercel team ID",
+        ),
         (lambda c: c.pop("estate:environment"), "estate:environment = (missing): required"),
         (lambda c: c.update({"estate:environment": "prod"}), "must be one of ['production', 'staging']"),
-        (lambda c: set_object(c, "estate:supabase", ["region"], "mars-1"), "estate:supabase.region = \"mars-1\""),
+        (
+            lambda c: set_object(c, "estate:supabase", ["region"], "mars-1"),
+            'estate:supabase.region = "mars-1"',
+        ),
         (lambda c: c.update({"estate:requiredApprovals": "0"}), "at least one review"),
         (lambda c: c.update({"estate:access": json.dumps({"emailDomains": []})}), "allows no one"),
-        (lambda c: set_object(c, "estate:requiredStatusChecks", ["esim-hub"], []),
-         "estate:requiredStatusChecks.esim-hub = []: must be a non-empty list"),
-        (lambda c: c.update({"estate:hosting": json.dumps({"esim-hub": "netlify"})}),
-         "estate:hosting.esim-hub = \"netlify\": must be ['vercel']"),
-        (lambda c: c.update({"estate:hosting": json.dumps({"oms": "pages"})}), "estate:hosting.oms = \"pages\": must be ['vercel']"),
-        (lambda c: c.update({"estate:enviroment": "production"}), "estate:enviroment = [hidden]: unknown key; did you mean estate:environment?"),
-        (lambda c: c.update({"estate:talklineStripePublishableKey": "pk_test_123"}),
-         "the production stack needs a production value matching /pk_live_/"),
+        (
+            lambda c: set_object(c, "estate:requiredStatusChecks", ["esim-hub"], []),
+            "estate:requiredStatusChecks.esim-hub = []: must be a non-empty list",
+        ),
+        (
+            lambda c: c.update({"estate:hosting": json.dumps({"esim-hub": "netlify"})}),
+            "estate:hosting.esim-hub = \"netlify\": must be ['vercel']",
+        ),
+        (
+            lambda c: c.update({"estate:hosting": json.dumps({"oms": "pages"})}),
+            "estate:hosting.oms = \"pages\": must be ['vercel']",
+        ),
+        (
+            lambda c: c.update({"estate:enviroment": "production"}),
+            "estate:enviroment = [hidden]: unknown key; did you mean estate:environment?",
+        ),
+        (
+            lambda c: c.update({"estate:talklineStripePublishableKey": "pk_test_123"}),
+            "the production stack needs a production value matching /pk_live_/",
+        ),
     ],
-    ids=["zone", "account-id", "vercel-team", "missing-environment", "bad-environment", "region", "approvals",
-         "access-empty", "checks-empty", "hosting-unknown-kind", "hosting-not-switchable", "typo-key", "test-key-in-prod"],
-)  # fmt: skip
-def test_each_bad_setting_is_named_with_its_fix(mutate, expected: str) -> None:  # noqa: ANN001
+    ids=[
+        "zone",
+        "account-id",
+        "vercel-team",
+        "missing-environment",
+        "bad-environment",
+        "region",
+        "approvals",
+        "access-empty",
+        "checks-empty",
+        "hosting-unknown-kind",
+        "hosting-not-switchable",
+        "typo-key",
+        "test-key-in-prod",
+    ],
+)
+def test_each_bad_setting_is_named_with_its_fix(mutate, expected: str) -> None:
     config, secret_keys = stack_config("prod")
     mutate(config)
     problems = problems_of("prod", config, secret_keys)
     assert any(expected in problem for problem in problems), f"expected {expected!r} in {problems}"
-    assert all("fix: pulumi config" in problem for problem in problems), f"every problem says how to fix it: {problems}"
+    assert all("fix: pulumi config" in problem for problem in problems), (
+        f"every problem says how to fix it: {problems}"
+    )
     assert all("--stack prod" in problem for problem in problems), f"every fix names the stack: {problems}"
 
 
@@ -110,7 +146,10 @@ def test_live_stripe_key_refused_in_staging_without_showing_it() -> None:
 def test_test_stripe_key_accepted_in_staging() -> None:
     config, secret_keys = stack_config("staging")
     config["estate:talklineStripeSecretKey"] = "sk_test_abc"
-    assert load_settings("staging", config, secret_keys).secrets["talklineStripeSecretKey"].reveal() == "sk_test_abc"
+    assert (
+        load_settings("staging", config, secret_keys).secrets["talklineStripeSecretKey"].reveal()
+        == "sk_test_abc"
+    )
 
 
 def test_pitr_is_refused_on_staging() -> None:
@@ -123,7 +162,9 @@ def test_missing_secret_names_its_set_command() -> None:
     config, secret_keys = stack_config("prod")
     del config["estate:gstarlinkGithubToken"]
     problems = problems_of("prod", config, secret_keys)
-    assert any("pulumi config set --stack prod --secret 'estate:gstarlinkGithubToken'" in p for p in problems), problems
+    assert any(
+        "pulumi config set --stack prod --secret 'estate:gstarlinkGithubToken'" in p for p in problems
+    ), problems
 
 
 def test_offline_plan_gives_every_secret_a_placeholder() -> None:
@@ -153,7 +194,9 @@ def test_pulumi_yaml_documents_every_key() -> None:
         assert declaration.get("description"), f"Pulumi.yaml: {key} has no description"
         assert bool(declaration.get("secret")) == (key in secret), f"Pulumi.yaml: {key} secret flag"
     # No account-wide Supabase token is a stack setting: the app repositories never get one.
-    assert not any("Supabase" in key and "Token" in key for key in declared), "a Supabase token in the settings"
+    assert not any("Supabase" in key and "Token" in key for key in declared), (
+        "a Supabase token in the settings"
+    )
 
 
 # --- the command line ---------------------------------------------------------------------------
@@ -176,7 +219,9 @@ def test_plan_with_bad_config_prints_only_the_error_list(tmp_path: Path) -> None
     broken = PROJECT_DIR / "Pulumi.test-broken-config.yaml"
     text = (PROJECT_DIR / "Pulumi.staging.yaml").read_text()
     broken.write_text(
-        text.replace("zone: gstarlink.com", "zone: not_a_zone").replace("estate:requiredApprovals: 1", "estate:requiredApprovals: 0")
+        text.replace("zone: gstarlink.com", "zone: not_a_zone").replace(
+            "estate:requiredApprovals: 1", "estate:requiredApprovals: 0"
+        )
     )
     try:
         result = run_cli("plan", "--stack", "test-broken-config", "--format", "json")
@@ -195,8 +240,15 @@ def test_plan_json_shape() -> None:
     assert set(plan) == {"stack", "project", "resources", "outputs", "unmodelled_types", "checks"}
     resource = plan["resources"][0]
     assert {"urn", "type", "name", "parent", "inputs", "options"} <= set(resource)
-    assert set(resource["options"]) == {"protect", "retain_on_delete", "ignore_changes", "depends_on", "import_id",
-                                           "replace_on_changes", "delete_before_replace"}
+    assert set(resource["options"]) == {
+        "protect",
+        "retain_on_delete",
+        "ignore_changes",
+        "depends_on",
+        "import_id",
+        "replace_on_changes",
+        "delete_before_replace",
+    }
     assert OFFLINE_SECRET_PLACEHOLDER not in result.stdout, "placeholders must show as [secret]"
 
 
@@ -214,7 +266,8 @@ def test_pitr_below_small_compute_is_a_config_error_naming_the_size() -> None:
     set_object(config, "estate:supabase", ["computeSize"], "micro")
     problems = problems_of("prod", config, secret_keys)
     assert any(
-        'estate:supabase.computeSize = "micro": point-in-time recovery needs at least the small compute size' in p
+        'estate:supabase.computeSize = "micro": point-in-time recovery needs at least the small compute size'
+        in p
         and "fix: pulumi config set --stack prod --path 'estate:supabase.computeSize' 'small'" in p
         for p in problems
     ), problems
@@ -236,11 +289,17 @@ def test_compute_sizes_are_the_ones_the_api_accepts() -> None:
 def test_staging_may_not_share_production_supabase_organization() -> None:
     production, _ = stack_config("prod")
     config, secret_keys = stack_config("staging")
-    assert load_settings("staging", config, secret_keys, production_config=production).environment == "staging"
+    assert (
+        load_settings("staging", config, secret_keys, production_config=production).environment == "staging"
+    )
     shared = json.loads(production["estate:organizations"])["fancrush"]["supabaseOrganizationId"]
     set_object(config, "estate:organizations", ["fancrush", "supabaseOrganizationId"], shared)
     with pytest.raises(SettingsError) as raised:
         load_settings("staging", config, secret_keys, production_config=production)
     problems = [str(p) for p in raised.value.problems]
-    assert any("estate:organizations.fancrush.supabaseOrganizationId" in p and "own organization" in p
-               and "fix: pulumi config set --stack staging --path" in p for p in problems), problems  # fmt: skip
+    assert any(
+        "estate:organizations.fancrush.supabaseOrganizationId" in p
+        and "own organization" in p
+        and "fix: pulumi config set --stack staging --path" in p
+        for p in problems
+    ), problems

@@ -16,7 +16,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import yaml
@@ -57,7 +57,13 @@ def canaries() -> dict[str, str]:
         "supabase-secret-key": "sb_" + "secret_" + _random(30),
         "llm-key": "sk" + "-ant-" + _random(32),
         "connection-url": "postgres" + "://app:" + _random(20) + "@db.example.com:5432/app",
-        "slack-webhook": "https://hooks." + "slack.com/services/T" + _random(8).upper() + "/B" + _random(8).upper() + "/" + _random(24),
+        "slack-webhook": "https://hooks."
+        + "slack.com/services/T"
+        + _random(8).upper()
+        + "/B"
+        + _random(8).upper()
+        + "/"
+        + _random(24),
         "discord-webhook": "https://discord." + "com/api/webhooks/1234567890/" + _random(40),
         "token-url": "https://alerts.example.com/hook?" + "token=" + _random(32),
         "password-url": "https://deploy:" + _random(20) + "@hooks.example.com/notify",
@@ -124,7 +130,9 @@ def _run_every_command(stack: str, capsys: pytest.CaptureFixture[str]) -> dict[s
     return outputs
 
 
-def test_no_canary_reaches_any_output_of_any_command(stack_file: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_no_canary_reaches_any_output_of_any_command(
+    stack_file: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Fails on the old code: misspelled keys, nested entries and plain keys echoed their values."""
     planted = canaries()
     document = _staging_document()
@@ -157,7 +165,9 @@ def test_no_canary_reaches_any_output_of_any_command(stack_file: Any, capsys: py
     assert "estate:alertRelaySubdomain" in outputs["check-files"]
 
 
-def test_a_yaml_error_on_a_secret_s_line_shows_its_position_only(stack_file: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_yaml_error_on_a_secret_s_line_shows_its_position_only(
+    stack_file: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Fails on the old code: `plan` printed the parser's message, which quotes most of the line."""
     planted = canaries()
     text = (PROJECT_DIR / "Pulumi.staging.yaml").read_text()
@@ -168,16 +178,24 @@ def test_a_yaml_error_on_a_secret_s_line_shows_its_position_only(stack_file: Any
     assert re.search(rf"Pulumi\.{stack}\.yaml:\d+:\d+: not valid YAML", outputs["plan"]), outputs["plan"]
 
 
-def test_duplicate_keys_are_refused_naming_both_lines(stack_file: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_duplicate_keys_are_refused_naming_both_lines(
+    stack_file: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Fails on the old code: the last of two equal keys silently won."""
     planted = canaries()
     text = (PROJECT_DIR / "Pulumi.staging.yaml").read_text()
     lines = text.splitlines()
     approvals = next(i for i, line in enumerate(lines) if line.startswith("  estate:requiredApprovals:")) + 1
-    text += f"  estate:requiredApprovals: 2\n  estate:note: {planted['stripe-live-secret']}\n  estate:note: x\n"
+    text += (
+        f"  estate:requiredApprovals: 2\n  estate:note: {planted['stripe-live-secret']}\n  estate:note: x\n"
+    )
     stack = stack_file("dup-keys", text)
     total = len(text.splitlines())
-    for command in (["plan", "--stack", stack], ["doctor", "--stack", stack], ["check", "--stack", stack, "--stack-files"]):
+    for command in (
+        ["plan", "--stack", stack],
+        ["doctor", "--stack", stack],
+        ["check", "--stack", stack, "--stack-files"],
+    ):
         assert main(command) == 2
         captured = capsys.readouterr()
         output = captured.out + captured.err
@@ -186,17 +204,23 @@ def test_duplicate_keys_are_refused_naming_both_lines(stack_file: Any, capsys: p
         assert not _leaks(output, planted)
 
 
-def test_check_stack_files_runs_when_the_plan_cannot_load(stack_file: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_stack_files_runs_when_the_plan_cannot_load(
+    stack_file: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Fails on the old code: `check` stopped at "cannot read the plan" and never checked the files."""
     planted = canaries()
     document = _staging_document()
-    document["config"]["estate:talklineStripeSecretKey"] = planted["stripe-live-secret"]  # plaintext: the plan refuses
+    document["config"]["estate:talklineStripeSecretKey"] = planted[
+        "stripe-live-secret"
+    ]  # plaintext: the plan refuses
     stack = stack_file("plan-fails", yaml.safe_dump(document))
     assert main(["check", "--stack", stack, "--stack-files", "--format", "json"]) == 2
     report = json.loads(capsys.readouterr().out)
     assert report["plan_errors"], "the plan's problems are listed"
-    assert any(p["file"] == f"Pulumi.{stack}.yaml" and p["key"] == "estate:talklineStripeSecretKey"
-               for p in report["stack_files"])  # fmt: skip
+    assert any(
+        p["file"] == f"Pulumi.{stack}.yaml" and p["key"] == "estate:talklineStripeSecretKey"
+        for p in report["stack_files"]
+    )
     assert planted["stripe-live-secret"] not in json.dumps(report)
 
 
@@ -248,7 +272,9 @@ def _bad_config(stack: str) -> tuple[dict[str, str], list[str]]:
     checks.pop("gstarlink-chatbot")
     config["estate:requiredStatusChecks"] = json.dumps(checks)
     config["estate:talklineTwilioAccountSid"] = "AC123"
-    config["estate:organizations"] = json.dumps({**json.loads(config["estate:organizations"]), "fancrush": "x"})
+    config["estate:organizations"] = json.dumps(
+        {**json.loads(config["estate:organizations"]), "fancrush": "x"}
+    )
     config["estate:imports"] = json.dumps({"oms-vercel-project": " "})
     config["estate:access"] = json.dumps({"emails": ["not an email"], "groupIds": "abc"})
     config.pop("estate:supabase")
@@ -270,7 +296,10 @@ def test_every_fix_pastes_into_a_shell(stack: str) -> None:
         assert not FORBIDDEN_IN_FIXES.search(problem.fix), problem
         for command in re.split(r" && | ; ", problem.fix.rstrip(" ;")):
             words = shlex.split(command)
-            assert words[:4] in (["pulumi", "config", "set", "--stack"], ["pulumi", "config", "rm", "--stack"]), command
+            assert words[:4] in (
+                ["pulumi", "config", "set", "--stack"],
+                ["pulumi", "config", "rm", "--stack"],
+            ), command
             assert words[4] == stack, command
             key = next(w for w in words[5:] if not w.startswith("--"))
             if "." in key.split(":", 1)[1] or "[" in key:
@@ -307,9 +336,15 @@ def test_staging_reusing_production_identifiers_is_refused_naming_both_keys() ->
     for key, problem in by_key.items():
         assert f"equals {key} of stack prod" in problem.message
         assert config[key] not in str(raised.value)
-    assert load_settings("staging", *_config("staging"), production_config=production).environment == "staging"
-    assert set(PER_ENVIRONMENT_KEYS) >= {"estate:talklineTwilioAccountSid", "estate:talklineVapiApiKey",
-                                         "estate:talklineStripeSecretKey", "estate:omsShopifyApiKey"}  # fmt: skip
+    assert (
+        load_settings("staging", *_config("staging"), production_config=production).environment == "staging"
+    )
+    assert set(PER_ENVIRONMENT_KEYS) >= {
+        "estate:talklineTwilioAccountSid",
+        "estate:talklineVapiApiKey",
+        "estate:talklineStripeSecretKey",
+        "estate:omsShopifyApiKey",
+    }
 
 
 def test_stack_files_sharing_a_production_identifier_fail_the_stack_file_check(tmp_path: Path) -> None:
@@ -347,13 +382,16 @@ def test_every_command_takes_format_json_and_quiet() -> None:
     """The README promises `--format json` and `--quiet` on every command."""
     parser = build_parser()
     subparsers = next(a for a in parser._actions if a.dest == "command")  # pyright: ignore[reportPrivateUsage]
-    choices: dict[str, Any] = getattr(subparsers, "choices")
+    choices = cast(dict[str, Any], subparsers.choices)
     lacking: list[str] = []
     commands: list[tuple[str, Any]] = []
     for name, command in choices.items():
         actions = next((a for a in command._actions if a.dest == "backend_action"), None)  # pyright: ignore[reportPrivateUsage]
         if actions is not None:  # a command with actions: each action takes them
-            commands += [(f"{name} {action}", parser) for action, parser in getattr(actions, "choices").items()]
+            commands += [
+                (f"{name} {action}", parser)
+                for action, parser in cast(dict[str, Any], actions.choices).items()
+            ]
         else:
             commands.append((name, command))
     for name, command in commands:
@@ -370,14 +408,19 @@ def test_a_staging_import_of_production_s_database_is_refused_naming_both_keys()
     prod_ref = _random(20, "abcdefghijklmnopqrstuvwxyz")
     production["estate:imports"] = json.dumps({"talkline-database-project": prod_ref})
     config, secret_keys = _config("staging")
-    config["estate:imports"] = json.dumps({
-        "talkline-database-project": prod_ref,
-        "talkline-database-auth": f"{prod_ref}/auth",
-        "oms-vercel-project": "team_x/prj_staging",
-    })  # fmt: skip
+    config["estate:imports"] = json.dumps(
+        {
+            "talkline-database-project": prod_ref,
+            "talkline-database-auth": f"{prod_ref}/auth",
+            "oms-vercel-project": "team_x/prj_staging",
+        }
+    )
     _, problems = validate("staging", config, secret_keys, production_config=production)
     by_key = {p.key: p for p in problems}
-    assert set(by_key) == {"estate:imports.talkline-database-project", "estate:imports.talkline-database-auth"}
+    assert set(by_key) == {
+        "estate:imports.talkline-database-project",
+        "estate:imports.talkline-database-auth",
+    }
     for problem in by_key.values():
         assert "estate:imports.talkline-database-project of stack prod" in problem.message
         assert prod_ref not in str(problem)

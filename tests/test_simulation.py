@@ -160,8 +160,11 @@ def test_first_up_catches_a_custom_domain_for_a_worker_nobody_creates(prod: Plan
     """
     domain = first(prod, WORKERS_CUSTOM_DOMAIN)
     service = domain["inputs"]["service"]
-    prod["resources"] = [r for r in prod["resources"]
-                         if not (r["type"] == WORKERS_SCRIPT and r["inputs"].get("scriptName") == service)]  # fmt: skip
+    prod["resources"] = [
+        r
+        for r in prod["resources"]
+        if not (r["type"] == WORKERS_SCRIPT and r["inputs"].get("scriptName") == service)
+    ]
     [problem] = [u for u in unmet(prod, domain) if u.fact == "worker-script"]
     assert problem.key == service and not problem.provider_urns
     assert "nothing in this stack creates it" in str(problem)
@@ -188,10 +191,15 @@ def test_first_up_catches_configuration_of_a_project_not_known_healthy(prod: Pla
 
 
 def test_first_up_catches_access_on_a_pages_domain_not_attached_yet(prod: Plan) -> None:
-    gated = {d.get("uri") for r in of_type(prod, ACCESS_APPLICATION) for d in r["inputs"].get("destinations", [])}
+    gated = {
+        d.get("uri") for r in of_type(prod, ACCESS_APPLICATION) for d in r["inputs"].get("destinations", [])
+    }
     domain = first(prod, PAGES_DOMAIN, lambda r: r["inputs"]["name"] in gated)
-    access = first(prod, ACCESS_APPLICATION,
-                   lambda r: any(d.get("uri") == domain["inputs"]["name"] for d in r["inputs"].get("destinations", [])))  # fmt: skip
+    access = first(
+        prod,
+        ACCESS_APPLICATION,
+        lambda r: any(d.get("uri") == domain["inputs"]["name"] for d in r["inputs"].get("destinations", [])),
+    )
     access["options"]["depends_on"] = []
     [problem] = [u for u in unmet(prod, access) if u.fact == "pages-domain"]
     assert problem.provider_urns == (domain["urn"],)
@@ -225,7 +233,10 @@ def test_second_up_catches_token_resources_sent_as_spaced_json(prod: Plan) -> No
     account = token["inputs"]["accountId"]
     token["inputs"]["policies"][0]["resources"] = json.dumps({f"com.cloudflare.api.account.{account}": "*"})
     [diff] = diffs(prod, token)
-    assert diff.path == "policies[0].resources" and diff.stored == f'{{"com.cloudflare.api.account.{account}":"*"}}'
+    assert (
+        diff.path == "policies[0].resources"
+        and diff.stored == f'{{"com.cloudflare.api.account.{account}":"*"}}'
+    )
     token["inputs"]["policies"][0]["resources"] = diff.stored
     assert not diffs(prod, token)
 
@@ -273,15 +284,22 @@ def test_findings_summarise_every_check_in_one_line(prod: Plan) -> None:
 
 
 def test_simulate_command_prints_the_summary_and_fails_on_findings() -> None:
-    result = subprocess.run([sys.executable, "-m", "estate", "simulate", "--stack", "staging", "--format", "json"],
-                            cwd=PROJECT_DIR, capture_output=True, text=True, check=False)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "estate", "simulate", "--stack", "staging", "--format", "json"],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     document: dict[str, Any] = json.loads(result.stdout)
     assert result.returncode == (0 if document["passed"] else 1), result.stderr
     assert document["summary"].startswith("staging ")
 
 
 @pytest.mark.parametrize("stack", ["prod", "staging"])
-def test_every_dynamic_resource_names_the_code_the_engine_runs(stack: str, prod_plan: Plan, staging_plan: Plan) -> None:
+def test_every_dynamic_resource_names_the_code_the_engine_runs(
+    stack: str, prod_plan: Plan, staging_plan: Plan
+) -> None:
     plan = prod_plan if stack == "prod" else staging_plan
     for resource in plan["resources"]:
         if resource["type"].startswith("pulumi-python:dynamic"):
@@ -303,7 +321,9 @@ def test_estate_plan_ends_with_the_summary_and_fails_on_a_finding(
     assert estate.plan.handle(argparse.Namespace(stack=["prod"], format="tree", quiet=False)) == 1
     captured = capsys.readouterr()
     last = captured.out.strip().splitlines()[-1]
-    assert last.startswith("prod FAILS: ") and "second up:" in last, "the plan's last line says what was checked"
+    assert last.startswith("prod FAILS: ") and "second up:" in last, (
+        "the plan's last line says what was checked"
+    )
     assert pr["urn"] in captured.err and "maintainerCanModify" in captured.err
 
     assert estate.plan.handle(argparse.Namespace(stack=["prod"], format="json", quiet=False)) == 1
@@ -335,7 +355,9 @@ def test_estate_plan_plans_several_stacks_in_one_process_and_fails_on_any_findin
     args = argparse.Namespace(stack=["prod", "staging"], format="tree", quiet=True)
     assert estate.plan.handle(args) == 1, "a finding in the second stack fails the whole run"
     assert planned == ["prod", "staging"]
-    summaries = [line for line in capsys.readouterr().out.splitlines() if " passes: " in line or " FAILS: " in line]
+    summaries = [
+        line for line in capsys.readouterr().out.splitlines() if " passes: " in line or " FAILS: " in line
+    ]
     assert [line.split(" ", 1)[0] for line in summaries] == ["prod", "staging"]
     assert summaries[0].startswith("prod passes: ") and summaries[1].startswith("staging FAILS: ")
 

@@ -47,7 +47,9 @@ def fake() -> Iterator[FakeSupabaseApi]:
 
 @pytest.fixture(scope="module")
 def server(fake: FakeSupabaseApi) -> Iterator[DynamicProviderServer]:
-    with DynamicProviderServer({"SUPABASE_ACCESS_TOKEN": TOKEN, "SUPABASE_API_URL": fake.base_url}) as running:
+    with DynamicProviderServer(
+        {"SUPABASE_ACCESS_TOKEN": TOKEN, "SUPABASE_API_URL": fake.base_url}
+    ) as running:
         yield running
 
 
@@ -70,7 +72,9 @@ def auth_inputs(**overrides: object) -> dict[str, object]:
     }
 
 
-def test_check_in_preview_accepts_unknown_project_ref_and_float_numbers(server: DynamicProviderServer) -> None:
+def test_check_in_preview_accepts_unknown_project_ref_and_float_numbers(
+    server: DynamicProviderServer,
+) -> None:
     """The first preview of a new database: the project ref is unknown and 10 arrives as 10.0."""
     provider = AuthSettingsProvider()
     reply = server.check(AUTH, serialize(provider, {}), serialize(provider, auth_inputs(project_ref=UNKNOWN)))
@@ -79,18 +83,27 @@ def test_check_in_preview_accepts_unknown_project_ref_and_float_numbers(server: 
         (PointInTimeRecoveryProvider(), {"project_ref": UNKNOWN, "variant": "pitr_7"}, PITR),
         (ProjectApiKeysProvider(), {"project_ref": UNKNOWN}, KEYS),
     ):
-        assert server.check(name, serialize(check_provider, {}), serialize(check_provider, inputs)).failures == []
+        assert (
+            server.check(name, serialize(check_provider, {}), serialize(check_provider, inputs)).failures
+            == []
+        )
 
 
 def test_check_still_reports_bad_inputs_through_the_server(server: DynamicProviderServer) -> None:
     provider = AuthSettingsProvider()
-    reply = server.check(AUTH, serialize(provider, {}), serialize(provider, auth_inputs(password_min_length=10.5)))
+    reply = server.check(
+        AUTH, serialize(provider, {}), serialize(provider, auth_inputs(password_min_length=10.5))
+    )
     assert [name for name, _ in reply.failures] == ["password_min_length"]
 
 
-def test_auth_lifecycle_create_read_diff_update_delete(server: DynamicProviderServer, fake: FakeSupabaseApi) -> None:
+def test_auth_lifecycle_create_read_diff_update_delete(
+    server: DynamicProviderServer, fake: FakeSupabaseApi
+) -> None:
     provider = AuthSettingsProvider()
-    checked = server.check(AUTH, serialize(provider, {}), serialize(provider, auth_inputs(password_min_length=12)))
+    checked = server.check(
+        AUTH, serialize(provider, {}), serialize(provider, auth_inputs(password_min_length=12))
+    )
     id_, outputs = server.create(AUTH, checked.inputs)
     assert id_ == REF
     # The engine's 12.0 was sent to Supabase as the integer the API expects.
@@ -104,15 +117,22 @@ def test_auth_lifecycle_create_read_diff_update_delete(server: DynamicProviderSe
     news = serialize(provider, auth_inputs(password_min_length=12))
     assert server.diff(AUTH, REF, refreshed, news).changes == "some"
     assert server.diff(AUTH, REF, outputs, news).changes == "none"
-    assert server.diff(AUTH, REF, outputs, serialize(provider, auth_inputs(project_ref=UNKNOWN))).replaces == ["project_ref"]
+    assert server.diff(
+        AUTH, REF, outputs, serialize(provider, auth_inputs(project_ref=UNKNOWN))
+    ).replaces == ["project_ref"]
 
     updated = server.update(AUTH, REF, refreshed, news)
-    assert deserialize(updated)["mailer_autoconfirm"] is False and fake.projects[REF].auth["mailer_autoconfirm"] is False
+    assert (
+        deserialize(updated)["mailer_autoconfirm"] is False
+        and fake.projects[REF].auth["mailer_autoconfirm"] is False
+    )
     server.delete(AUTH, REF, updated)
     assert fake.projects[REF].auth["site_url"] == "https://oms.gstarlink.com"
 
 
-def test_secret_inputs_are_unwrapped_for_the_api(server: DynamicProviderServer, fake: FakeSupabaseApi) -> None:
+def test_secret_inputs_are_unwrapped_for_the_api(
+    server: DynamicProviderServer, fake: FakeSupabaseApi
+) -> None:
     provider = AuthSettingsProvider()
     inputs = auth_inputs(site_url=secret("https://oms.gstarlink.com"))
     checked = server.check(AUTH, serialize(provider, {}), serialize(provider, inputs))
@@ -136,7 +156,9 @@ def test_pitr_lifecycle(server: DynamicProviderServer, fake: FakeSupabaseApi) ->
     assert "pitr" not in fake.projects[REF].addons
 
 
-def test_api_keys_are_read_and_survive_a_transient_error(server: DynamicProviderServer, fake: FakeSupabaseApi) -> None:
+def test_api_keys_are_read_and_survive_a_transient_error(
+    server: DynamicProviderServer, fake: FakeSupabaseApi
+) -> None:
     provider = ProjectApiKeysProvider()
     id_, outputs = server.create(KEYS, serialize(provider, {"project_ref": REF}))
     assert id_ == REF and deserialize(outputs)["anon_key"] == ANON_KEY
@@ -145,7 +167,9 @@ def test_api_keys_are_read_and_survive_a_transient_error(server: DynamicProvider
     assert read_id == REF and deserialize(refreshed)["service_role_key"] == SERVICE_KEY
 
 
-def test_provider_errors_reach_the_engine_without_the_token(server: DynamicProviderServer, fake: FakeSupabaseApi) -> None:
+def test_provider_errors_reach_the_engine_without_the_token(
+    server: DynamicProviderServer, fake: FakeSupabaseApi
+) -> None:
     provider = AuthSettingsProvider()
     fake.fail_next(401, body=f'{{"message": "bad token {TOKEN}"}}')
     with pytest.raises(grpc.RpcError) as info:

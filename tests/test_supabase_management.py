@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import logging
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import cast
 
 import pulumi
@@ -75,7 +75,9 @@ MISSING_REF = "zzzzzzzzzzzzzzzzzzzz"
 @pytest.fixture
 def fake() -> Iterator[FakeSupabaseApi]:
     with FakeSupabaseApi(TOKEN) as api:
-        project = api.add_project(REF, api_keys=legacy_keys(ANON_KEY, SERVICE_KEY) + new_style_keys(PUBLISHABLE_KEY, SECRET_KEY))
+        project = api.add_project(
+            REF, api_keys=legacy_keys(ANON_KEY, SERVICE_KEY) + new_style_keys(PUBLISHABLE_KEY, SECRET_KEY)
+        )
         project.addons["compute_instance"] = "ci_small"  # PITR needs Small compute or larger
         _ = api.add_project(OTHER_REF, plan="free", api_keys=new_style_keys(PUBLISHABLE_KEY, SECRET_KEY))
         yield api
@@ -135,7 +137,9 @@ def test_missing_token_names_the_variable_and_where_to_get_one() -> None:
 
 
 def test_base_url_defaults_to_supabase_and_refuses_plain_http_off_loopback() -> None:
-    assert "https://api.supabase.com" in repr(ManagementApiClient.from_environment({"SUPABASE_ACCESS_TOKEN": TOKEN}))
+    assert "https://api.supabase.com" in repr(
+        ManagementApiClient.from_environment({"SUPABASE_ACCESS_TOKEN": TOKEN})
+    )
     message = raised(
         lambda: ManagementApiClient.from_environment(
             {"SUPABASE_ACCESS_TOKEN": TOKEN, "SUPABASE_API_URL": "http://api.example.com"}
@@ -164,7 +168,9 @@ def test_project_ref_is_checked_before_it_reaches_a_url(fake: FakeSupabaseApi, w
 
 
 def test_401_names_the_token_variable(fake: FakeSupabaseApi, waits: list[float]) -> None:
-    message = raised(lambda: make_client(fake, waits, token="sbp_wrong").get_auth_config(REF), AuthenticationError)
+    message = raised(
+        lambda: make_client(fake, waits, token="sbp_wrong").get_auth_config(REF), AuthenticationError
+    )
     assert "SUPABASE_ACCESS_TOKEN" in message and "HTTP 401" in message and "expired or revoked" in message
     assert "sbp_wrong" not in message
     assert waits == []  # 401 is final, not retried
@@ -172,7 +178,9 @@ def test_401_names_the_token_variable(fake: FakeSupabaseApi, waits: list[float])
 
 def test_403_names_the_missing_permission_and_scope(fake: FakeSupabaseApi, waits: list[float]) -> None:
     fake.denied_permissions.add("infra_add_ons_write")
-    message = raised(lambda: make_client(fake, waits).apply_addon(REF, "pitr", "pitr_7"), PermissionDeniedError)
+    message = raised(
+        lambda: make_client(fake, waits).apply_addon(REF, "pitr", "pitr_7"), PermissionDeniedError
+    )
     assert "SUPABASE_ACCESS_TOKEN" in message and f"project '{REF}'" in message
     assert "infra_add_ons_write" in message and "HTTP 403" in message
 
@@ -189,7 +197,9 @@ def test_404_names_the_project_ref(fake: FakeSupabaseApi, waits: list[float]) ->
 
 
 def test_other_4xx_quotes_supabase_reason(fake: FakeSupabaseApi, waits: list[float]) -> None:
-    message = raised(lambda: make_client(fake, waits).apply_addon(OTHER_REF, "pitr", "pitr_7"), RequestRejectedError)
+    message = raised(
+        lambda: make_client(fake, waits).apply_addon(OTHER_REF, "pitr", "pitr_7"), RequestRejectedError
+    )
     assert "HTTP 400" in message and "requires a paid plan" in message
 
 
@@ -201,7 +211,9 @@ def test_redirects_are_not_followed(fake: FakeSupabaseApi, waits: list[float]) -
 
 def test_non_json_success_body_is_reported(fake: FakeSupabaseApi, waits: list[float]) -> None:
     fake.fail_next(200, body="<html>maintenance</html>")
-    assert "not JSON" in raised(lambda: make_client(fake, waits).get_auth_config(REF), UnexpectedResponseError)
+    assert "not JSON" in raised(
+        lambda: make_client(fake, waits).get_auth_config(REF), UnexpectedResponseError
+    )
 
 
 # --- client: retries -------------------------------------------------------------------------
@@ -209,12 +221,16 @@ def test_non_json_success_body_is_reported(fake: FakeSupabaseApi, waits: list[fl
 
 def test_429_honours_retry_after_then_succeeds(fake: FakeSupabaseApi, waits: list[float]) -> None:
     fake.fail_next(429, times=2, retry_after="3")
-    assert [addon.addon_type for addon in make_client(fake, waits).list_selected_addons(REF)] == ["compute_instance"]
+    assert [addon.addon_type for addon in make_client(fake, waits).list_selected_addons(REF)] == [
+        "compute_instance"
+    ]
     assert waits == [3.0, 3.0]
     assert len(fake.requests) == 3
 
 
-def test_429_without_retry_after_backs_off_exponentially_and_gives_up(fake: FakeSupabaseApi, waits: list[float]) -> None:
+def test_429_without_retry_after_backs_off_exponentially_and_gives_up(
+    fake: FakeSupabaseApi, waits: list[float]
+) -> None:
     fake.fail_next(429, times=100)
     message = raised(lambda: make_client(fake, waits).list_selected_addons(REF), RateLimitedError)
     assert waits == [1.0, 2.0, 4.0, 8.0]
@@ -252,7 +268,7 @@ def test_unreachable_api_is_retried_then_reported(waits: list[float]) -> None:
 
 
 def test_retry_after_accepts_seconds_and_http_dates() -> None:
-    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    now = datetime(2026, 1, 1, tzinfo=UTC)
     later = (now + timedelta(seconds=30)).strftime("%a, %d %b %Y %H:%M:%S GMT")
     assert parse_retry_after("7", now) == 7.0
     assert parse_retry_after(later, now) == 30.0
@@ -324,8 +340,11 @@ def test_auth_create_drops_duplicate_urls() -> None:
 
 def test_auth_read_imports_live_settings_from_the_id_alone(env: FakeSupabaseApi) -> None:
     env.projects[REF].auth.update(
-        site_url="https://live.example.com", uri_allow_list="https://a.example.com, https://b.example.com",
-        disable_signup=True, password_min_length=8, smtp_pass=TOKEN,
+        site_url="https://live.example.com",
+        uri_allow_list="https://a.example.com, https://b.example.com",
+        disable_signup=True,
+        password_min_length=8,
+        smtp_pass=TOKEN,
     )
     result = AuthSettingsProvider().read(REF, {})
     expected = {
@@ -355,7 +374,10 @@ def test_auth_diff_compares_managed_fields_only(env: FakeSupabaseApi) -> None:
     provider = AuthSettingsProvider()
     olds = {**AUTH_INPUTS, "__provider": "old-pickle"}
     assert provider.diff(REF, olds, {**AUTH_INPUTS, "__provider": "new-pickle"}).changes is False
-    reordered = {**AUTH_INPUTS, "additional_redirect_urls": list(reversed(cast(list[str], AUTH_INPUTS["additional_redirect_urls"])))}
+    reordered = {
+        **AUTH_INPUTS,
+        "additional_redirect_urls": list(reversed(cast(list[str], AUTH_INPUTS["additional_redirect_urls"]))),
+    }
     assert provider.diff(REF, olds, reordered).changes is False
     changed = provider.diff(REF, olds, {**AUTH_INPUTS, "password_min_length": 12})
     assert (changed.changes, changed.replaces) == (True, [])
@@ -391,7 +413,11 @@ def test_auth_check_reports_every_problem_at_once() -> None:
     bad = {
         "project_ref": "https://abc.supabase.co",
         "site_url": "app.example.com",
-        "additional_redirect_urls": ["https://ok.example.com", "https://a.example.com,https://b.example.com", 3],
+        "additional_redirect_urls": [
+            "https://ok.example.com",
+            "https://a.example.com,https://b.example.com",
+            3,
+        ],
         "disable_signup": "no",
         "mailer_autoconfirm": True,
         "password_min_length": 4,
@@ -399,8 +425,12 @@ def test_auth_check_reports_every_problem_at_once() -> None:
     failures = AuthSettingsProvider().check({}, bad).failures
     properties = [failure.property for failure in failures]
     assert properties == [
-        "project_ref", "site_url", "additional_redirect_urls", "additional_redirect_urls",
-        "disable_signup", "password_min_length",
+        "project_ref",
+        "site_url",
+        "additional_redirect_urls",
+        "additional_redirect_urls",
+        "disable_signup",
+        "password_min_length",
     ]
     reasons = " ".join(failure.reason for failure in failures)
     assert "'app.example.com'" in reasons and "https://app.example.com" in reasons
@@ -439,7 +469,11 @@ def test_pitr_read_imports_and_reports_removal(env: FakeSupabaseApi) -> None:
     provider = PointInTimeRecoveryProvider()
     env.projects[REF].addons["pitr"] = "pitr_28"
     found = provider.read(REF, {})
-    assert (found.id, found.outs, found.inputs) == (REF, {"project_ref": REF, "variant": "pitr_28"}, {"project_ref": REF, "variant": "pitr_28"})
+    assert (found.id, found.outs, found.inputs) == (
+        REF,
+        {"project_ref": REF, "variant": "pitr_28"},
+        {"project_ref": REF, "variant": "pitr_28"},
+    )
     del env.projects[REF].addons["pitr"]
     gone = provider.read(REF, {"project_ref": REF, "variant": "pitr_28"})
     assert (gone.id, gone.outs) == ("", {})
@@ -457,7 +491,9 @@ def test_pitr_diff_updates_variant_and_replaces_on_new_project() -> None:
 def test_pitr_update_switches_variant(env: FakeSupabaseApi) -> None:
     provider = PointInTimeRecoveryProvider()
     _ = provider.create({"project_ref": REF, "variant": "pitr_7"})
-    updated = provider.update(REF, {"project_ref": REF, "variant": "pitr_7"}, {"project_ref": REF, "variant": "pitr_28"})
+    updated = provider.update(
+        REF, {"project_ref": REF, "variant": "pitr_7"}, {"project_ref": REF, "variant": "pitr_28"}
+    )
     assert updated.outs == {"project_ref": REF, "variant": "pitr_28"}
     assert env.projects[REF].addons == {"compute_instance": "ci_small", "pitr": "pitr_28"}
 
@@ -476,7 +512,10 @@ def test_pitr_delete_without_addon_calls_no_delete(env: FakeSupabaseApi) -> None
 
 @pytest.mark.usefixtures("env")
 def test_pitr_on_free_plan_fails_with_supabase_reason() -> None:
-    message = raised(lambda: PointInTimeRecoveryProvider().create({"project_ref": OTHER_REF, "variant": "pitr_7"}), RequestRejectedError)
+    message = raised(
+        lambda: PointInTimeRecoveryProvider().create({"project_ref": OTHER_REF, "variant": "pitr_7"}),
+        RequestRejectedError,
+    )
     assert "paid plan" in message
 
 
@@ -550,10 +589,14 @@ def test_api_keys_missing_key_lists_names_never_values(env: FakeSupabaseApi) -> 
 # --- providers: environment and error paths ---------------------------------------------------
 
 
-def test_providers_need_the_token_at_operation_time(fake: FakeSupabaseApi, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_providers_need_the_token_at_operation_time(
+    fake: FakeSupabaseApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("SUPABASE_ACCESS_TOKEN", raising=False)
     monkeypatch.setenv("SUPABASE_API_URL", fake.base_url)
-    assert "SUPABASE_ACCESS_TOKEN" in raised(lambda: ProjectApiKeysProvider().read(REF, {}), MissingTokenError)
+    assert "SUPABASE_ACCESS_TOKEN" in raised(
+        lambda: ProjectApiKeysProvider().read(REF, {}), MissingTokenError
+    )
     assert fake.requests == []
 
 
@@ -563,7 +606,10 @@ def test_providers_need_the_token_at_operation_time(fake: FakeSupabaseApi, monke
         (lambda: AuthSettingsProvider().read(REF, {}), "auth_config_read"),
         (lambda: AuthSettingsProvider().create(dict(AUTH_INPUTS)), "auth_config_write"),
         (lambda: PointInTimeRecoveryProvider().read(REF, {}), "infra_add_ons_read"),
-        (lambda: PointInTimeRecoveryProvider().create({"project_ref": REF, "variant": "pitr_7"}), "infra_add_ons_write"),
+        (
+            lambda: PointInTimeRecoveryProvider().create({"project_ref": REF, "variant": "pitr_7"}),
+            "infra_add_ons_write",
+        ),
         (lambda: ProjectApiKeysProvider().read(REF, {}), "api_gateway_keys_read"),
     ],
 )
@@ -595,7 +641,11 @@ def test_provider_errors_and_logs_never_show_the_token(
 def test_pickled_providers_carry_no_token(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SUPABASE_ACCESS_TOKEN", TOKEN)
     serialize = cast(Callable[[ResourceProvider], str], serialize_provider)
-    providers: list[ResourceProvider] = [AuthSettingsProvider(), PointInTimeRecoveryProvider(), ProjectApiKeysProvider()]
+    providers: list[ResourceProvider] = [
+        AuthSettingsProvider(),
+        PointInTimeRecoveryProvider(),
+        ProjectApiKeysProvider(),
+    ]
     for provider in providers:
         pickled = base64.b64decode(serialize(provider))
         assert TOKEN.encode() not in pickled
@@ -612,13 +662,17 @@ class _Mocks(pulumi.runtime.Mocks):
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, object]]:
         outputs: dict[str, object] = dict(cast(dict[str, object], args.inputs))
         if args.typ.endswith(":ProjectApiKeys"):
-            outputs.update(api_url=f"https://{REF}.supabase.co", anon_key=ANON_KEY, service_role_key=SERVICE_KEY)
+            outputs.update(
+                api_url=f"https://{REF}.supabase.co", anon_key=ANON_KEY, service_role_key=SERVICE_KEY
+            )
         if args.typ.endswith(":AuthSettings") and args.resource_id:
             outputs.update({key: value for key, value in AUTH_INPUTS.items()})
         return (args.resource_id or f"{args.name}-id", outputs)
 
     @override
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, object], list[tuple[str, str]] | None]:
+    def call(
+        self, args: pulumi.runtime.MockCallArgs
+    ) -> tuple[dict[str, object], list[tuple[str, str]] | None]:
         return ({}, None)
 
 
@@ -630,13 +684,17 @@ class _RecordingMonitor(MockMonitor):
         self.registered: dict[str, tuple[str, list[str], str]] = {}
 
     @override
-    def RegisterResource(self, request: RegisterResourceRequest) -> RegisterResourceResponse:  # noqa: N802
+    def RegisterResource(self, request: RegisterResourceRequest) -> RegisterResourceResponse:
         self.registered[request.name] = (request.type, list(request.additionalSecretOutputs), request.parent)
         return super().RegisterResource(request)  # pyright: ignore[reportUnknownMemberType] (untyped in the SDK)
 
     @override
-    def ReadResource(self, request: ReadResourceRequest) -> ReadResourceResponse:  # noqa: N802
-        self.registered[request.name] = (request.type, list(request.additionalSecretOutputs), f"read:{request.id}")
+    def ReadResource(self, request: ReadResourceRequest) -> ReadResourceResponse:
+        self.registered[request.name] = (
+            request.type,
+            list(request.additionalSecretOutputs),
+            f"read:{request.id}",
+        )
         return super().ReadResource(request)  # pyright: ignore[reportUnknownMemberType] (untyped in the SDK)
 
 
@@ -668,7 +726,9 @@ def test_resources_register_with_typed_outputs_and_secret_keys(monitor: _Recordi
             ),
             opts,
         )
-        pitr = SupabasePointInTimeRecovery("pitr", SupabasePointInTimeRecoveryArgs(project_ref=REF, variant="pitr_7"), opts)
+        pitr = SupabasePointInTimeRecovery(
+            "pitr", SupabasePointInTimeRecoveryArgs(project_ref=REF, variant="pitr_7"), opts
+        )
         keys = SupabaseProjectApiKeys("keys", SupabaseProjectApiKeysArgs(project_ref=REF), opts)
 
         async def check() -> None:
@@ -713,13 +773,20 @@ def test_get_reads_existing_settings_by_project_ref(monitor: _RecordingMonitor) 
 def test_constructors_reject_bad_plain_inputs_listing_all_problems(monitor: _RecordingMonitor) -> None:
     with pytest.raises(ValueError) as info:
         _ = SupabaseAuthSettings(
-            "auth", SupabaseAuthSettingsArgs(project_ref="My Project", site_url="localhost", password_min_length=100)
+            "auth",
+            SupabaseAuthSettingsArgs(project_ref="My Project", site_url="localhost", password_min_length=100),
         )
     message = str(info.value)
     assert "SupabaseAuthSettings 'auth' has 3 invalid input(s)" in message
-    assert "project_ref='My Project'" in message and "site_url='localhost'" in message and "password_min_length=100" in message
+    assert (
+        "project_ref='My Project'" in message
+        and "site_url='localhost'" in message
+        and "password_min_length=100" in message
+    )
     with pytest.raises(ValueError, match="variant='pitr_1'"):
-        _ = SupabasePointInTimeRecovery("pitr", SupabasePointInTimeRecoveryArgs(project_ref=REF, variant="pitr_1"))
+        _ = SupabasePointInTimeRecovery(
+            "pitr", SupabasePointInTimeRecoveryArgs(project_ref=REF, variant="pitr_1")
+        )
     with pytest.raises(ValueError, match="project_ref=''"):
         _ = SupabaseProjectApiKeys("keys", SupabaseProjectApiKeysArgs(project_ref=""))
     assert monitor.registered == {}

@@ -15,6 +15,7 @@ import pytest
 from google.protobuf import struct_pb2
 
 from providers.supabase_management.project import SupabaseProjectProvider
+from providers.supabase_management.wire import is_secret, reveal
 from tests.dynamic_provider_server import (
     UNKNOWN,
     DynamicProviderServer,
@@ -24,7 +25,6 @@ from tests.dynamic_provider_server import (
     urn,
 )
 from tests.fake_supabase_api import FakeProject, FakeSupabaseApi
-from providers.supabase_management.wire import is_secret, reveal
 
 TOKEN = "sbp_canary0token0do0not0print0000000000000"
 PASSWORD = "canary-db-password-0000000000000000000000"
@@ -42,7 +42,9 @@ def fake() -> Iterator[FakeSupabaseApi]:
 
 @pytest.fixture(scope="module")
 def server(fake: FakeSupabaseApi) -> Iterator[DynamicProviderServer]:
-    with DynamicProviderServer({"SUPABASE_ACCESS_TOKEN": TOKEN, "SUPABASE_API_URL": fake.base_url}) as running:
+    with DynamicProviderServer(
+        {"SUPABASE_ACCESS_TOKEN": TOKEN, "SUPABASE_API_URL": fake.base_url}
+    ) as running:
         yield running
 
 
@@ -66,29 +68,45 @@ def inputs(**overrides: object) -> dict[str, object]:
     }
 
 
-def create(server: DynamicProviderServer, resource: str = "oms", **overrides: object) -> tuple[str, struct_pb2.Struct]:
-    checked = server.check(urn(PROJECT, resource), serialize(PROVIDER, {}), serialize(PROVIDER, inputs(**overrides)))
+def create(
+    server: DynamicProviderServer, resource: str = "oms", **overrides: object
+) -> tuple[str, struct_pb2.Struct]:
+    checked = server.check(
+        urn(PROJECT, resource), serialize(PROVIDER, {}), serialize(PROVIDER, inputs(**overrides))
+    )
     assert checked.failures == []
     return server.create(urn(PROJECT, resource), checked.inputs)
 
 
-def test_check_in_preview_accepts_an_unknown_password_and_names_bad_keys(server: DynamicProviderServer) -> None:
-    reply = server.check(urn(PROJECT, "oms"), serialize(PROVIDER, {}), serialize(PROVIDER, inputs(db_pass=UNKNOWN)))
+def test_check_in_preview_accepts_an_unknown_password_and_names_bad_keys(
+    server: DynamicProviderServer,
+) -> None:
+    reply = server.check(
+        urn(PROJECT, "oms"), serialize(PROVIDER, {}), serialize(PROVIDER, inputs(db_pass=UNKNOWN))
+    )
     assert reply.failures == []
-    bad = server.check(urn(PROJECT, "oms"), serialize(PROVIDER, {}),
-                       serialize(PROVIDER, inputs(region="mars-1", instance_size="huge", db_pass=secret("x"))))  # fmt: skip
+    bad = server.check(
+        urn(PROJECT, "oms"),
+        serialize(PROVIDER, {}),
+        serialize(PROVIDER, inputs(region="mars-1", instance_size="huge", db_pass=secret("x"))),
+    )
     assert sorted(name for name, _ in bad.failures) == ["db_pass", "instance_size", "region"]
     assert all("x'" not in reason for _, reason in bad.failures)  # the password is never quoted
 
 
-def test_create_sends_the_current_body_and_waits_until_healthy(server: DynamicProviderServer, fake: FakeSupabaseApi) -> None:
+def test_create_sends_the_current_body_and_waits_until_healthy(
+    server: DynamicProviderServer, fake: FakeSupabaseApi
+) -> None:
     ref, outputs = create(server)
     post = fake.calls("POST")[0]
     assert post.path == "/v1/projects"
     body = cast(dict[str, object], post.body)
     assert {k: v for k, v in body.items() if k != "db_pass"} == {
-        "name": "gstarlink-oms", "organization_slug": ORG, "region": "eu-central-1", "desired_instance_size": "small",
-    }  # fmt: skip
+        "name": "gstarlink-oms",
+        "organization_slug": ORG,
+        "region": "eu-central-1",
+        "desired_instance_size": "small",
+    }
     assert "organization_id" not in body and "plan" not in body
     project = fake.projects[ref]
     assert project.status == "ACTIVE_HEALTHY" and project.db_password == PASSWORD
@@ -96,11 +114,16 @@ def test_create_sends_the_current_body_and_waits_until_healthy(server: DynamicPr
     recorded = deserialize(outputs)
     assert recorded["status"] == "ACTIVE_HEALTHY"
     assert (recorded["pooler_host"], recorded["pooler_port"], recorded["pooler_user"]) == (
-        "aws-0-eu-central-1.pooler.supabase.com", 6543, f"postgres.{ref}")
+        "aws-0-eu-central-1.pooler.supabase.com",
+        6543,
+        f"postgres.{ref}",
+    )
     assert is_secret(recorded["db_pass"]) and reveal(recorded["db_pass"]) == PASSWORD
 
 
-def test_create_never_returns_an_unhealthy_project(server: DynamicProviderServer, fake: FakeSupabaseApi) -> None:
+def test_create_never_returns_an_unhealthy_project(
+    server: DynamicProviderServer, fake: FakeSupabaseApi
+) -> None:
     fake.coming_up_polls = 10_000
     impatient = SupabaseProjectProvider(poll_interval_seconds=0.05, health_timeout_seconds=0.3)
     checked = server.check(urn(PROJECT, "oms"), serialize(impatient, {}), serialize(impatient, inputs()))
@@ -116,35 +139,54 @@ def test_create_never_returns_an_unhealthy_project(server: DynamicProviderServer
     assert len(fake.projects) == 1 and ref in fake.projects and len(fake.calls("POST")) == 1
 
 
-def test_create_adopts_a_project_of_the_same_name(server: DynamicProviderServer, fake: FakeSupabaseApi) -> None:
-    existing = FakeProject(ref="existingprojectrefab", name="gstarlink-oms", organization_slug=ORG,
-                           addons={"compute_instance": "ci_micro"})  # fmt: skip
+def test_create_adopts_a_project_of_the_same_name(
+    server: DynamicProviderServer, fake: FakeSupabaseApi
+) -> None:
+    existing = FakeProject(
+        ref="existingprojectrefab",
+        name="gstarlink-oms",
+        organization_slug=ORG,
+        addons={"compute_instance": "ci_micro"},
+    )
     fake.projects[existing.ref] = existing
     ref, _ = create(server)
     assert ref == existing.ref and fake.calls("POST") == []
     assert existing.db_password == PASSWORD and existing.addons["compute_instance"] == "ci_small"
 
 
-def test_every_setting_change_is_applied_or_replaces(server: DynamicProviderServer, fake: FakeSupabaseApi) -> None:
+def test_every_setting_change_is_applied_or_replaces(
+    server: DynamicProviderServer, fake: FakeSupabaseApi
+) -> None:
     ref, outputs = create(server)
     same = serialize(PROVIDER, inputs())
     assert server.diff(urn(PROJECT, "oms"), ref, outputs, same).changes == "none"
-    for key, value in (("name", "gstarlink-oms-2"), ("instance_size", "medium"), ("db_pass", secret("new-password-1"))):
+    for key, value in (
+        ("name", "gstarlink-oms-2"),
+        ("instance_size", "medium"),
+        ("db_pass", secret("new-password-1")),
+    ):
         diff = server.diff(urn(PROJECT, "oms"), ref, outputs, serialize(PROVIDER, inputs(**{key: value})))
         assert (diff.changes, diff.replaces) == ("some", []), key
     for key, value in (("region", "us-east-1"), ("organization_slug", "fancrush-org")):
         diff = server.diff(urn(PROJECT, "oms"), ref, outputs, serialize(PROVIDER, inputs(**{key: value})))
         assert (diff.changes, diff.replaces, diff.delete_before_replace) == ("some", [key], True), key
 
-    news = serialize(PROVIDER, inputs(name="gstarlink-oms-2", instance_size="medium", db_pass=secret("new-password-1")))
+    news = serialize(
+        PROVIDER, inputs(name="gstarlink-oms-2", instance_size="medium", db_pass=secret("new-password-1"))
+    )
     updated = deserialize(server.update(urn(PROJECT, "oms"), ref, outputs, news))
     project = fake.projects[ref]
     assert (project.name, project.addons["compute_instance"], project.db_password) == (
-        "gstarlink-oms-2", "ci_medium", "new-password-1")
+        "gstarlink-oms-2",
+        "ci_medium",
+        "new-password-1",
+    )
     assert updated["instance_size"] == "medium" and reveal(updated["db_pass"]) == "new-password-1"
 
 
-def test_read_reports_drift_and_keeps_the_password(server: DynamicProviderServer, fake: FakeSupabaseApi) -> None:
+def test_read_reports_drift_and_keeps_the_password(
+    server: DynamicProviderServer, fake: FakeSupabaseApi
+) -> None:
     ref, outputs = create(server)
     fake.projects[ref].name = "renamed-in-dashboard"
     read_id, refreshed, read_inputs = server.read(urn(PROJECT, "oms"), ref, outputs)
@@ -153,7 +195,9 @@ def test_read_reports_drift_and_keeps_the_password(server: DynamicProviderServer
     assert server.diff(urn(PROJECT, "oms"), ref, read_inputs, serialize(PROVIDER, inputs())).changes == "some"
 
 
-def test_a_refresh_during_an_outage_keeps_every_project(server: DynamicProviderServer, fake: FakeSupabaseApi) -> None:
+def test_a_refresh_during_an_outage_keeps_every_project(
+    server: DynamicProviderServer, fake: FakeSupabaseApi
+) -> None:
     """The daily drift job refreshes: 401, 429 and 503 must fail the refresh, never drop a project."""
     state = {name: create(server, name, name=f"gstarlink-{name}") for name in ("oms", "esim-hub", "talkline")}
     fake.organizations.clear()  # and a 404 the token cannot vouch for (wrong account) is no proof either

@@ -53,7 +53,9 @@ def plan(stack: str) -> dict[str, object]:
 def resources(stack: str, type_token: str) -> list[dict[str, object]]:
     """The inputs of every planned resource of one type."""
     found = [cast(dict[str, object], resource) for resource in cast(list[object], plan(stack)["resources"])]
-    return [cast(dict[str, object], resource["inputs"]) for resource in found if resource["type"] == type_token]
+    return [
+        cast(dict[str, object], resource["inputs"]) for resource in found if resource["type"] == type_token
+    ]
 
 
 @dataclass(frozen=True)
@@ -137,7 +139,9 @@ def deploy_branch(stack: str, repository: str) -> str:
         for policy in resources(stack, DEPLOYMENT_POLICY)
         if policy["repository"] == repository and policy["environment"] == environment
     ]
-    assert len(patterns) == 1, f"{stack}: {repository} has deployment branch policies {patterns} for {environment}"
+    assert len(patterns) == 1, (
+        f"{stack}: {repository} has deployment branch policies {patterns} for {environment}"
+    )
     return patterns[0]
 
 
@@ -217,7 +221,9 @@ def test_deploy_jobs_run_on_the_branch_their_environment_deploys(stack: str) -> 
     problems: list[str] = []
     for repository in app_repositories():
         branch = deploy_branch(stack, repository)
-        protected = [str(p["pattern"]) for p in resources(stack, BRANCH_PROTECTION) if p["repositoryId"] == repository]
+        protected = [
+            str(p["pattern"]) for p in resources(stack, BRANCH_PROTECTION) if p["repositoryId"] == repository
+        ]
         if protected != [branch]:
             problems.append(f"{repository}: {stack} protects {protected} but deploys {branch}")
         for job in jobs(repository):
@@ -263,8 +269,12 @@ def test_stack_delivers_exactly_the_templates(stack: str) -> None:
     from stacks.app_checks import checklist_files, preview_e2e_files
     from stacks.catalog import APPS
 
-    templates |= {(app.repository, path): content for app in APPS for path, content in checklist_files(app).items()}
-    templates |= {(app.repository, path): content for app in APPS for path, content in preview_e2e_files(app).items()}
+    templates |= {
+        (app.repository, path): content for app in APPS for path, content in checklist_files(app).items()
+    }
+    templates |= {
+        (app.repository, path): content for app in APPS for path, content in preview_e2e_files(app).items()
+    }
     assert sorted(delivered) == sorted(templates)
     assert [key for key in templates if delivered[key] != templates[key]] == []
 
@@ -282,7 +292,11 @@ def test_apps_with_an_e2e_command_require_the_preview_check(stack: str) -> None:
         }
         for protection in resources(stack, BRANCH_PROTECTION)
     }
-    missing = [app.repository for app in APPS if app.e2e_command and PREVIEW_E2E_CHECK not in required[app.repository]]
+    missing = [
+        app.repository
+        for app in APPS
+        if app.e2e_command and PREVIEW_E2E_CHECK not in required[app.repository]
+    ]
     assert missing == []
 
 
@@ -300,4 +314,6 @@ def test_a_deployment_status_job_counts_as_a_pull_request_check() -> None:
         for job_id, body in cast(dict[str, dict[str, object]], document["jobs"]).items():
             job = Job(app.repository, name, job_id, body, triggers)
             assert job.check_name == PREVIEW_E2E_CHECK
-            assert reports_on_pull_requests_into(job, "main") and reports_on_pull_requests_into(job, "develop")
+            assert reports_on_pull_requests_into(job, "main") and reports_on_pull_requests_into(
+                job, "develop"
+            )

@@ -44,7 +44,9 @@ def server(fake: FakeGitHubApi) -> Iterator[DynamicProviderServer]:
 def repository(fake: FakeGitHubApi) -> None:
     fake.repositories.clear()
     fake.requests.clear()
-    _ = fake.add_repository(REPO, {"README.md": "# OMS\n", "src/app.ts": "export {}\n"}, branches=("main", "staging"))
+    _ = fake.add_repository(
+        REPO, {"README.md": "# OMS\n", "src/app.ts": "export {}\n"}, branches=("main", "staging")
+    )
 
 
 def inputs(files: Mapping[str, object], **overrides: object) -> dict[str, object]:
@@ -52,7 +54,9 @@ def inputs(files: Mapping[str, object], **overrides: object) -> dict[str, object
         "owner": "gstarlink",
         "repository": "shopify-esim-system",
         "base": "staging",
-        "branch": delivery_branch_name("estate/staging-workflows", "staging", {k: str(v) for k, v in files.items()}),
+        "branch": delivery_branch_name(
+            "estate/staging-workflows", "staging", {k: str(v) for k, v in files.items()}
+        ),
         "files": dict(files),
         "message": "ci: deliver the staging workflows (managed by the estate stack)",
         "token": secret(TOKEN),
@@ -112,8 +116,12 @@ def test_delivery_works_for_the_nth_change_after_merges_and_branch_deletion(
         fake.delete_branch(REPO, branch)
         # The daily drift check: refresh, then diff against the same program.
         read_id, read_outputs, _ = server.read(DELIVERY, id_, outputs)
-        assert (read_id, deserialize(read_outputs)) == (id_, deserialize(outputs)), "refresh keeps the delivery"
-        assert server.diff(DELIVERY, id_, read_outputs, news).changes == "none", "no drift after merge and deletion"
+        assert (read_id, deserialize(read_outputs)) == (id_, deserialize(outputs)), (
+            "refresh keeps the delivery"
+        )
+        assert server.diff(DELIVERY, id_, read_outputs, news).changes == "none", (
+            "no drift after merge and deletion"
+        )
         state = (id_, outputs)
     assert repository.files("staging")[".github/workflows/database.yml"] == DB_V1
     assert repository.files("staging")[".github/workflows/ci.yml"] == CI_V2
@@ -126,10 +134,14 @@ def test_a_superseded_open_branch_is_deleted(server: DynamicProviderServer, fake
     assert branch not in fake.repositories[REPO].refs
 
 
-def test_a_left_over_branch_of_the_same_revision_is_taken_over(server: DynamicProviderServer, fake: FakeGitHubApi) -> None:
+def test_a_left_over_branch_of_the_same_revision_is_taken_over(
+    server: DynamicProviderServer, fake: FakeGitHubApi
+) -> None:
     files = {".github/workflows/ci.yml": CI_V1}
     repository = fake.repositories[REPO]
-    repository.refs[delivery_branch_name("estate/staging-workflows", "staging", files)] = repository.refs["main"]
+    repository.refs[delivery_branch_name("estate/staging-workflows", "staging", files)] = repository.refs[
+        "main"
+    ]
     id_, _ = create(server, inputs(files))
     assert repository.files(id_.split(":", 1)[1])[".github/workflows/ci.yml"] == CI_V1
 
@@ -145,22 +157,30 @@ def test_a_rotated_token_updates_in_place(server: DynamicProviderServer) -> None
     provider = DeliveryBranchProvider()
     files = {".github/workflows/ci.yml": CI_V1}
     id_, outputs = create(server, inputs(files))
-    diff = server.diff(DELIVERY, id_, outputs, serialize(provider, inputs(files, token=secret("github_pat_new"))))
+    diff = server.diff(
+        DELIVERY, id_, outputs, serialize(provider, inputs(files, token=secret("github_pat_new")))
+    )
     assert (diff.changes, diff.replaces) == ("some", [])
 
 
 def test_check_accepts_unknowns_in_preview_and_lists_every_problem(server: DynamicProviderServer) -> None:
     provider = DeliveryBranchProvider()
     files = {".github/workflows/ci.yml": CI_V1}
-    preview = server.check(DELIVERY, serialize(provider, {}), serialize(provider, inputs(files, token=UNKNOWN)))
+    preview = server.check(
+        DELIVERY, serialize(provider, {}), serialize(provider, inputs(files, token=UNKNOWN))
+    )
     assert preview.failures == []
     bad = server.check(
-        DELIVERY, serialize(provider, {}), serialize(provider, inputs({"../x": 1}, branch="staging", owner=""))
+        DELIVERY,
+        serialize(provider, {}),
+        serialize(provider, inputs({"../x": 1}, branch="staging", owner="")),
     )
     assert {prop for prop, _ in bad.failures} == {"owner", "files", "branch"}
 
 
-def test_errors_name_the_permission_and_never_show_the_token(server: DynamicProviderServer, fake: FakeGitHubApi) -> None:
+def test_errors_name_the_permission_and_never_show_the_token(
+    server: DynamicProviderServer, fake: FakeGitHubApi
+) -> None:
     fake.token = "github_pat_another"
     try:
         with pytest.raises(grpc.RpcError) as raised:

@@ -167,7 +167,9 @@ def find_step(
     workflow: Workflow, job_id: str, *, step_id: str | None = None, name: str | None = None
 ) -> dict[str, object]:
     for step in _steps(workflow.jobs[job_id]):
-        if (step_id is not None and step.get("id") == step_id) or (name is not None and step.get("name") == name):
+        if (step_id is not None and step.get("id") == step_id) or (
+            name is not None and step.get("name") == name
+        ):
             return step
     raise AssertionError(f"{workflow.name}: job {job_id} has no step id={step_id!r} name={name!r}")
 
@@ -194,7 +196,9 @@ def unpinned_actions(workflow: Workflow) -> list[str]:
 
 def forbidden_triggers(workflow: Workflow) -> list[str]:
     """``pull_request_target`` runs fork code with the base repository's secrets: never used."""
-    return [f"trigger {trigger} is forbidden" for trigger in workflow.triggers if trigger == "pull_request_target"]
+    return [
+        f"trigger {trigger} is forbidden" for trigger in workflow.triggers if trigger == "pull_request_target"
+    ]
 
 
 def expressions_in_run(workflow: Workflow) -> list[str]:
@@ -238,7 +242,9 @@ def destroy_problems(workflow: Workflow) -> list[str]:
         if _action(step) == "pulumi/actions":
             arguments = _with(step)
             if arguments.get("command") == "destroy" or arguments.get("remove") in (True, "true"):
-                problems.append(f"job {job_id}: pulumi/actions destroys stack {arguments.get('stack-name')!r}")
+                problems.append(
+                    f"job {job_id}: pulumi/actions destroys stack {arguments.get('stack-name')!r}"
+                )
         if PULUMI_REMOVAL.search(_run(step)):
             problems.append(f"job {job_id}: a run: step destroys or removes a stack")
     return problems
@@ -312,7 +318,16 @@ def _run_tool(arguments: list[str]) -> subprocess.CompletedProcess[str]:
 
 def actionlint(path: Path) -> subprocess.CompletedProcess[str]:
     return _run_tool(
-        [_tool("actionlint"), "-no-color", "-oneline", "-shellcheck", _tool("shellcheck"), "-pyflakes", "", str(path)]
+        [
+            _tool("actionlint"),
+            "-no-color",
+            "-oneline",
+            "-shellcheck",
+            _tool("shellcheck"),
+            "-pyflakes",
+            "",
+            str(path),
+        ]
     )
 
 
@@ -372,7 +387,13 @@ def test_zizmor_fails_on_the_bad_workflow(tmp_path: Path) -> None:
     _ = bad.write_text(BAD_WORKFLOW, encoding="utf-8")
     result = zizmor(bad)
     assert result.returncode != 0, _report(result)
-    for audit in ("template-injection", "dangerous-triggers", "unpinned-uses", "excessive-permissions", "artipacked"):
+    for audit in (
+        "template-injection",
+        "dangerous-triggers",
+        "unpinned-uses",
+        "excessive-permissions",
+        "artipacked",
+    ):
         assert audit in result.stdout, f"zizmor did not report {audit}:\n{_report(result)}"
 
 
@@ -402,7 +423,9 @@ def test_pull_requests_preview_each_affected_stack_with_the_policy_pack() -> Non
     job = workflow.jobs["preview"]
     assert job["needs"] == "affected-stacks"
     assert "fromJSON(needs.affected-stacks.outputs.stacks)" in str(_mapping(job["strategy"])["matrix"])
-    pulumi_steps = [step for step in _steps(job) if _action(step) == "pulumi/actions" and "command" in _with(step)]
+    pulumi_steps = [
+        step for step in _steps(job) if _action(step) == "pulumi/actions" and "command" in _with(step)
+    ]
     assert len(pulumi_steps) == 1
     arguments = _with(pulumi_steps[0])
     assert arguments["command"] == "preview"
@@ -422,7 +445,11 @@ def test_each_deploy_branch_applies_its_stack(stack: str, branch: str, environme
     job = workflow.jobs[job_id]
     assert job["environment"] == environment
     assert _mapping(job["concurrency"]) == {"group": f"pulumi-{stack}", "cancel-in-progress": False}
-    ups = [step for step in _steps(job) if _action(step) == "pulumi/actions" and _with(step).get("command") == "up"]
+    ups = [
+        step
+        for step in _steps(job)
+        if _action(step) == "pulumi/actions" and _with(step).get("command") == "up"
+    ]
     assert len(ups) == 1
     assert _with(ups[0])["stack-name"] == stack and _with(ups[0])["policyPacks"] == "policies"
 
@@ -482,7 +509,9 @@ def test_secrets_are_read_only_in_jobs_with_an_environment(path: Path) -> None:
     for job_id, job in workflow.jobs.items():
         reads_secret = re.search(r"secrets\.(?!GITHUB_TOKEN\b)[A-Z_]+", yaml.safe_dump(job)) is not None
         if reads_secret:
-            assert job.get("environment"), f"{workflow.name} job {job_id} reads secrets without an environment"
+            assert job.get("environment"), (
+                f"{workflow.name} job {job_id} reads secrets without an environment"
+            )
 
 
 # --- the scripts inside the workflows, run against fixtures -------------------------------------
@@ -511,7 +540,16 @@ def run_script(
 
 def git(repository: Path, *arguments: str) -> str:
     result = subprocess.run(
-        ["git", "-c", "user.name=test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false", *arguments],
+        [
+            "git",
+            "-c",
+            "user.name=test",
+            "-c",
+            "user.email=test@example.com",
+            "-c",
+            "commit.gpgsign=false",
+            *arguments,
+        ],
         cwd=repository,
         capture_output=True,
         text=True,
@@ -538,7 +576,9 @@ def write_files(root: Path, files: dict[str, str | None]) -> None:
         _ = target.write_text(content, encoding="utf-8")
 
 
-def pull_request(tmp_path: Path, base: dict[str, str | None], change: dict[str, str | None]) -> tuple[Path, str, str]:
+def pull_request(
+    tmp_path: Path, base: dict[str, str | None], change: dict[str, str | None]
+) -> tuple[Path, str, str]:
     """A repository with a base commit and a pull request commit on top; returns (repo, base, head)."""
     repository = tmp_path / "repository"
     repository.mkdir()
@@ -565,7 +605,10 @@ ESTATE_TREE: dict[str, str | None] = {
     [
         ({"Pulumi.staging.yaml": "config: {a: 1}\n"}, ["staging"]),
         ({"Pulumi.prod.yaml": "config: {a: 1}\n"}, ["prod"]),
-        ({"Pulumi.prod.yaml": "config: {a: 1}\n", "Pulumi.staging.yaml": "config: {a: 1}\n"}, ["prod", "staging"]),
+        (
+            {"Pulumi.prod.yaml": "config: {a: 1}\n", "Pulumi.staging.yaml": "config: {a: 1}\n"},
+            ["prod", "staging"],
+        ),
         ({"__main__.py": "print('changed')\n"}, ["prod", "staging"]),
         ({"Pulumi.staging.yaml": "config: {a: 1}\n", "components/new.py": "x = 1\n"}, ["prod", "staging"]),
         ({"docs/pipeline.md": "# Changed\n", "README.md": "# Changed\n"}, []),
@@ -587,7 +630,9 @@ def test_pull_requests_preview_only_the_stacks_they_affect(
     repository, base_sha, head_sha = pull_request(tmp_path, ESTATE_TREE, change)
     output = tmp_path / "github_output"
     script = _run(find_step(estate("preview.yml"), "affected-stacks", step_id="affected"))
-    result = run_script(script, {"BASE_SHA": base_sha, "HEAD_SHA": head_sha, "GITHUB_OUTPUT": str(output)}, repository)
+    result = run_script(
+        script, {"BASE_SHA": base_sha, "HEAD_SHA": head_sha, "GITHUB_OUTPUT": str(output)}, repository
+    )
     assert result.returncode == 0, _report(result)
     (line,) = output.read_text(encoding="utf-8").splitlines()
     assert line.startswith("stacks=")
@@ -616,7 +661,10 @@ def _plan_step(op: str, name: str, *, protect: bool) -> dict[str, object]:
 def test_prod_guard_refuses_to_remove_a_protected_resource(tmp_path: Path, op: str) -> None:
     result = _guard(tmp_path, [_plan_step("same", "www", protect=True), _plan_step(op, "apex", protect=True)])
     assert result.returncode == 1, _report(result)
-    assert f"::error title=Protected resource in a removing plan::{op} urn:pulumi:prod::estate::" in result.stdout
+    assert (
+        f"::error title=Protected resource in a removing plan::{op} urn:pulumi:prod::estate::"
+        in result.stdout
+    )
     assert "DnsRecord::apex" in result.stdout and "DnsRecord::www" not in result.stdout
     assert CANARY not in result.stdout + result.stderr
 
@@ -662,7 +710,9 @@ def test_credentials_step_sets_every_provider_credential_the_program_reads(name:
     workflow = estate(name)
     mapping = credential_mapping(workflow, job_id)
     wanted = {
-        key for key in secret_config_keys() if key == "supabase:token" or key.endswith(PROVIDER_CREDENTIAL_SUFFIXES)
+        key
+        for key in secret_config_keys()
+        if key == "supabase:token" or key.endswith(PROVIDER_CREDENTIAL_SUFFIXES)
     }
     assert set(mapping.values()) == wanted
     step_environment = _mapping(find_step(workflow, job_id, name=CREDENTIAL_STEP)["env"])
@@ -758,7 +808,9 @@ ADDITIVE_MIGRATIONS = {
 }
 
 
-def _lint_migrations(tmp_path: Path, repo: str, change: dict[str, str | None]) -> subprocess.CompletedProcess[str]:
+def _lint_migrations(
+    tmp_path: Path, repo: str, change: dict[str, str | None]
+) -> subprocess.CompletedProcess[str]:
     repository, base_sha, head_sha = pull_request(tmp_path, BASE_APP_TREE, change)
     script = _run(
         find_step(load_workflow(APP_WORKFLOWS_DIR / repo / "ci.yml"), "migrations-additive", step_id="squawk")
@@ -810,7 +862,9 @@ def test_a_pull_request_cannot_relax_the_migration_rules(tmp_path: Path, repo: s
 # --- app templates: deploy targets --------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("job_id", "wrong"), [("deploy-production", "staging"), ("deploy-staging", "production")])
+@pytest.mark.parametrize(
+    ("job_id", "wrong"), [("deploy-production", "staging"), ("deploy-staging", "production")]
+)
 def test_chatbot_deploy_stops_in_a_miswired_environment(tmp_path: Path, job_id: str, wrong: str) -> None:
     workflow = load_workflow(APP_WORKFLOWS_DIR / "gstarlink-chatbot" / "deploy.yml")
     check = next(step for step in _steps(workflow.jobs[job_id]) if "WRANGLER_ENV" in _run(step))
@@ -859,7 +913,10 @@ def test_chatbot_deploys_with_a_pinned_wrangler() -> None:
 def test_database_workflow_seeds_staging_only(repo: str) -> None:
     production = _deploy_commands(repo, "database.yml", "migrate-production")
     staging = _deploy_commands(repo, "database.yml", "migrate-staging")
-    assert production == ['npx --yes "supabase@${SUPABASE_CLI_VERSION}" db push --db-url "$SUPABASE_DB_URL" --yes']
+    assert production == [
+        'npx --yes "supabase@${SUPABASE_CLI_VERSION}" db push --db-url "$SUPABASE_DB_URL" --yes'
+    ]
     assert staging == [
-        'npx --yes "supabase@${SUPABASE_CLI_VERSION}" db push --db-url "$SUPABASE_DB_URL" --yes --include-seed']
+        'npx --yes "supabase@${SUPABASE_CLI_VERSION}" db push --db-url "$SUPABASE_DB_URL" --yes --include-seed'
+    ]
     assert not any("seed" in command for command in production)

@@ -142,9 +142,7 @@ class Bootstrapper:
             if check.report.status is Status.OK:
                 continue
             check.apply()
-            check.report.status = (
-                Status.CREATED if check.report.status is Status.MISSING else Status.FIXED
-            )
+            check.report.status = Status.CREATED if check.report.status is Status.MISSING else Status.FIXED
         result.key_arn = self._key_arn
         return result
 
@@ -241,11 +239,21 @@ class Bootstrapper:
         # (setting, wanted, read what is there, make it as wanted), in the order applied.
         settings: list[tuple[str, str, Callable[[], str | None], Callable[[], None]]] = [
             ("object ownership", "BucketOwnerEnforced (ACLs off)", self._ownership_gap, self._put_ownership),
-            ("public access block", "all four blocks on", self._public_access_gap, self._put_public_access_block),
+            (
+                "public access block",
+                "all four blocks on",
+                self._public_access_gap,
+                self._put_public_access_block,
+            ),
             ("versioning", "Enabled", self._versioning_gap, self._put_versioning),
             ("default encryption", self._encryption_wanted(), self._encryption_gap, self._put_encryption),
             ("TLS-only policy", TLS_WANTED, self._tls_policy_gap, self._put_tls_policy),
-            ("noncurrent versions", f"kept {days} days, then expired", self._lifecycle_gap, self._put_lifecycle),
+            (
+                "noncurrent versions",
+                f"kept {days} days, then expired",
+                self._lifecycle_gap,
+                self._put_lifecycle,
+            ),
         ]
         checks = [
             _Check(
@@ -279,7 +287,9 @@ class Bootstrapper:
                     Bucket=bucket,
                     ObjectOwnership="BucketOwnerEnforced",
                     # The stubs list today's regions; `region` was validated against botocore's.
-                    CreateBucketConfiguration={"LocationConstraint": cast("BucketLocationConstraintType", region)},
+                    CreateBucketConfiguration={
+                        "LocationConstraint": cast("BucketLocationConstraintType", region)
+                    },
                 )
         except ClientError as error:
             if error_code(error) == "BucketAlreadyExists":
@@ -295,9 +305,9 @@ class Bootstrapper:
 
     def _ownership_gap(self) -> str | None:
         try:
-            rules = self._s3.get_bucket_ownership_controls(Bucket=self._request.bucket)[
-                "OwnershipControls"
-            ]["Rules"]
+            rules = self._s3.get_bucket_ownership_controls(Bucket=self._request.bucket)["OwnershipControls"][
+                "Rules"
+            ]
         except ClientError as error:
             if error_code(error) == "OwnershipControlsNotFoundError":
                 return "not set (ACLs on)"
@@ -357,9 +367,7 @@ class Bootstrapper:
         if self._key_id is None:
             return False
         alias = self._request.kms_alias
-        return key_reference in {self._key_id, self._key_arn, alias} or key_reference.endswith(
-            f":{alias}"
-        )
+        return key_reference in {self._key_id, self._key_arn, alias} or key_reference.endswith(f":{alias}")
 
     def _encryption_gap(self) -> str | None:
         try:
@@ -432,7 +440,9 @@ class Bootstrapper:
         policy = _json_object(cast(object, json.loads(text)))
         if policy is None:
             raise BackendError(
-                [f"bucket {self._request.bucket!r} has a bucket policy that is not a JSON object; fix it by hand."]
+                [
+                    f"bucket {self._request.bucket!r} has a bucket policy that is not a JSON object; fix it by hand."
+                ]
             )
         return policy
 

@@ -119,7 +119,15 @@ def build(tables: Iterable[Iterable[Rule]]) -> dict[str, TypeModel]:
 def _tables() -> tuple[tuple[Rule, ...], ...]:
     from estate.models import cloudflare, github, random, sentry, supabase, time, vercel
 
-    return (cloudflare.TABLE, github.TABLE, vercel.TABLE, supabase.TABLE, random.TABLE, sentry.TABLE, time.TABLE)
+    return (
+        cloudflare.TABLE,
+        github.TABLE,
+        vercel.TABLE,
+        supabase.TABLE,
+        random.TABLE,
+        sentry.TABLE,
+        time.TABLE,
+    )
 
 
 _MODELS: dict[str, TypeModel] | None = None
@@ -163,11 +171,15 @@ class _Fields(dict[str, Any]):
         if key.startswith(("ref", "suffix")):
             length = int(key.removeprefix("ref").removeprefix("suffix"))
             h = digest(stack, type_, name, key, length=length * 2)
-            alphabet = string.ascii_lowercase if key.startswith("ref") else string.ascii_lowercase + string.digits
+            alphabet = (
+                string.ascii_lowercase if key.startswith("ref") else string.ascii_lowercase + string.digits
+            )
             return "".join(alphabet[int(h[i : i + 2], 16) % len(alphabet)] for i in range(0, length * 2, 2))
         if key == "password":  # letters and digits, as long as the inputs ask
             length = int(self["inputs"].get("length") or 0)
-            return "".join(digest(stack, type_, name, "password", str(i), length=64) for i in range(length // 64 + 1))[:length]
+            return "".join(
+                digest(stack, type_, name, "password", str(i), length=64) for i in range(length // 64 + 1)
+            )[:length]
         if key.startswith("num") and key[3:].isdigit():
             return str(1 + int(digest(stack, type_, name, "number"), 16) % 10 ** int(key[3:]))
         raise KeyError(key)
@@ -180,7 +192,9 @@ def evaluate(value: Any, fields: _Fields, current: Any = None) -> Any:
     if isinstance(value, str) and "{" in value:
         text = value.format_map(fields)
         # A lone number field is a number, as the provider returns it.
-        return int(text) if value.startswith("{num") and value.endswith("}") and value.count("{") == 1 else text
+        return (
+            int(text) if value.startswith("{num") and value.endswith("}") and value.count("{") == 1 else text
+        )
     return value
 
 

@@ -54,10 +54,35 @@ def _part(name: str) -> Any:
 
 
 TABLE: tuple[Rule, ...] = (
-    Rule(ROTATING, COMPUTED, "rfc3339", _base, f"{TF} (Create: the configured rfc3339, else the provider's clock)"),
-    Rule(ROTATING, COMPUTED, "rotationRfc3339", _rotation,
-         f"{TF} (setRotationValues: base plus rotation_years/months/days/hours/minutes, or rotation_rfc3339)"),
-    *(Rule(ROTATING, COMPUTED, part, _part(part), f"{TF} (setRotationValues: {part} of the ROTATION timestamp)")
-      for part in ("year", "month", "day", "hour", "minute", "second", "unix")),
-    Rule(ROTATING, ID, "", lambda _current, state: str(state["rfc3339"]), f"{TF} (setRotationValues: ID = the base)"),
+    Rule(
+        ROTATING,
+        COMPUTED,
+        "rfc3339",
+        _base,
+        f"{TF} (Create: the configured rfc3339, else the provider's clock)",
+    ),
+    Rule(
+        ROTATING,
+        COMPUTED,
+        "rotationRfc3339",
+        _rotation,
+        f"{TF} (setRotationValues: base plus rotation_years/months/days/hours/minutes, or rotation_rfc3339)",
+    ),
+    *(
+        Rule(
+            ROTATING,
+            COMPUTED,
+            part,
+            _part(part),
+            f"{TF} (setRotationValues: {part} of the ROTATION timestamp)",
+        )
+        for part in ("year", "month", "day", "hour", "minute", "second", "unix")
+    ),
+    Rule(
+        ROTATING,
+        ID,
+        "",
+        lambda _current, state: str(state["rfc3339"]),
+        f"{TF} (setRotationValues: ID = the base)",
+    ),
 )

@@ -15,13 +15,41 @@ ALERT_RULE_WEBHOOK_NOTIFICATION = "vercel:index/alertRuleWebhookNotification:Ale
 SDK = "pulumiverse-vercel 5.21.1 (SDK docstrings: the import IDs)"
 
 TABLE: tuple[Rule, ...] = (
-    Rule(ALERT_RULE, ID, "", "ar_{uuid}", f"{SDK} alert_rule.py: `pulumi import ... ar_xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`"),
-    Rule(ALERT_RULE_WEBHOOK_NOTIFICATION, ID, "", "{inputs[alertRuleId]}/{inputs[webhookId]}",
-         f"{SDK} alert_rule_webhook_notification.py: `pulumi import ... ar_…/hook_…`"),
+    Rule(
+        ALERT_RULE,
+        ID,
+        "",
+        "ar_{uuid}",
+        f"{SDK} alert_rule.py: `pulumi import ... ar_xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`",
+    ),
+    Rule(
+        ALERT_RULE_WEBHOOK_NOTIFICATION,
+        ID,
+        "",
+        "{inputs[alertRuleId]}/{inputs[webhookId]}",
+        f"{SDK} alert_rule_webhook_notification.py: `pulumi import ... ar_…/hook_…`",
+    ),
     Rule(PROJECT, ID, "", "prj_{hex28}", f"{TF}/resource_project.go:2154 (id: the API's project ID, prj_…)"),
-    Rule(PROJECT_DOMAIN, ID, "", "{inputs[domain]}", f"{TF}/resource_project_domain.go:207 (ID: response.Name, the domain)"),
-    Rule(PROJECT_ENVIRONMENT_VARIABLE, ID, "", "{hex16}", f"{TF}/resource_project_environment_variable.go (id: the API's environment variable ID)"),
+    Rule(
+        PROJECT_DOMAIN,
+        ID,
+        "",
+        "{inputs[domain]}",
+        f"{TF}/resource_project_domain.go:207 (ID: response.Name, the domain)",
+    ),
+    Rule(
+        PROJECT_ENVIRONMENT_VARIABLE,
+        ID,
+        "",
+        "{hex16}",
+        f"{TF}/resource_project_environment_variable.go (id: the API's environment variable ID)",
+    ),
     Rule(WEBHOOK, ID, "", "hook_{hex24}", f"{TF}/resource_webhook.go:185 (ID: out.ID)"),
-    Rule(WEBHOOK, COMPUTED, "secret", "{hex24}",
-         f"{TF}/resource_webhook.go (secret: computed; https://vercel.com/docs/webhooks: the signing secret is shown once, at creation)"),
+    Rule(
+        WEBHOOK,
+        COMPUTED,
+        "secret",
+        "{hex24}",
+        f"{TF}/resource_webhook.go (secret: computed; https://vercel.com/docs/webhooks: the signing secret is shown once, at creation)",
+    ),
 )

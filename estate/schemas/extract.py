@@ -48,17 +48,49 @@ class Source:
 
 
 SOURCES = (
-    Source("cloudflare", "pulumi-cloudflare", "pulumi_cloudflare", "pulumi/pulumi-cloudflare", "v6.23.1",
-           "provider/cmd/pulumi-resource-cloudflare/schema.json"),
-    Source("github", "pulumi-github", "pulumi_github", "pulumi/pulumi-github", "v6.15.0",
-           "provider/cmd/pulumi-resource-github/schema.json"),
-    Source("vercel", "pulumiverse-vercel", "pulumiverse_vercel", "pulumiverse/pulumi-vercel", "v5.21.1",
-           "provider/cmd/pulumi-resource-vercel/schema.json"),
-    Source("supabase", "pulumi-supabase", "pulumi_supabase", "LuxChanLu/pulumi-supabase", "v1.1.2", "schema.yaml"),
-    Source("random", "pulumi-random", "pulumi_random", "pulumi/pulumi-random", "v4.21.4",
-           "provider/cmd/pulumi-resource-random/schema.json"),
-    Source("sentry", "pulumiverse-sentry", "pulumiverse_sentry", "pulumiverse/pulumi-sentry", "v0.0.9",
-           "provider/cmd/pulumi-resource-sentry/schema.json"),
+    Source(
+        "cloudflare",
+        "pulumi-cloudflare",
+        "pulumi_cloudflare",
+        "pulumi/pulumi-cloudflare",
+        "v6.23.1",
+        "provider/cmd/pulumi-resource-cloudflare/schema.json",
+    ),
+    Source(
+        "github",
+        "pulumi-github",
+        "pulumi_github",
+        "pulumi/pulumi-github",
+        "v6.15.0",
+        "provider/cmd/pulumi-resource-github/schema.json",
+    ),
+    Source(
+        "vercel",
+        "pulumiverse-vercel",
+        "pulumiverse_vercel",
+        "pulumiverse/pulumi-vercel",
+        "v5.21.1",
+        "provider/cmd/pulumi-resource-vercel/schema.json",
+    ),
+    Source(
+        "supabase", "pulumi-supabase", "pulumi_supabase", "LuxChanLu/pulumi-supabase", "v1.1.2", "schema.yaml"
+    ),
+    Source(
+        "random",
+        "pulumi-random",
+        "pulumi_random",
+        "pulumi/pulumi-random",
+        "v4.21.4",
+        "provider/cmd/pulumi-resource-random/schema.json",
+    ),
+    Source(
+        "sentry",
+        "pulumiverse-sentry",
+        "pulumiverse_sentry",
+        "pulumiverse/pulumi-sentry",
+        "v0.0.9",
+        "provider/cmd/pulumi-resource-sentry/schema.json",
+    ),
 )
 
 
@@ -78,7 +110,9 @@ def _enum_values(spec: Mapping[str, Any]) -> list[Any] | None:
     return [value.replace("*", "_") for value in re.findall(r"\"([^\"]*)\"", match.group(1))]
 
 
-def _from_schema_property(spec: Mapping[str, Any], types: Mapping[str, Any], wanted: set[str]) -> dict[str, Any]:
+def _from_schema_property(
+    spec: Mapping[str, Any], types: Mapping[str, Any], wanted: set[str]
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     ref = str(spec.get("$ref") or "")
     if ref.startswith("#/types/"):
@@ -116,8 +150,10 @@ def from_schema(document: Mapping[str, Any], used: set[str]) -> dict[str, Any]:
     for token in sorted(used & set(document.get("resources") or {})):
         spec = document["resources"][token]
         entry: dict[str, Any] = {
-            "inputs": {name: _from_schema_property(prop, types, wanted)
-                       for name, prop in sorted((spec.get("inputProperties") or {}).items())},  # fmt: skip
+            "inputs": {
+                name: _from_schema_property(prop, types, wanted)
+                for name, prop in sorted((spec.get("inputProperties") or {}).items())
+            },
             "required": sorted(spec.get("requiredInputs") or []),
         }
         if spec.get("deprecationMessage"):
@@ -128,8 +164,10 @@ def from_schema(document: Mapping[str, Any], used: set[str]) -> dict[str, Any]:
         token = sorted(wanted - set(object_types))[0]
         spec = types.get(token) or {}
         object_types[token] = {
-            "properties": {name: _from_schema_property(prop, types, wanted)
-                           for name, prop in sorted((spec.get("properties") or {}).items())},  # fmt: skip
+            "properties": {
+                name: _from_schema_property(prop, types, wanted)
+                for name, prop in sorted((spec.get("properties") or {}).items())
+            },
             "required": sorted(spec.get("required") or []),
         }
     return {"tokens": sorted(document.get("resources") or {}), "resources": resources, "types": object_types}
@@ -238,7 +276,9 @@ def _class_spec(cls: ast.ClassDef, wanted: set[str]) -> tuple[dict[str, Any], li
     required: list[str] = []
     for argument, default in zip(arguments, defaults, strict=True):
         engine_name, doc, deprecated = getters.get(argument.arg, (argument.arg, "", None))
-        spec: dict[str, Any] = _annotation_spec(argument.annotation, wanted) if argument.annotation else {"type": "any"}
+        spec: dict[str, Any] = (
+            _annotation_spec(argument.annotation, wanted) if argument.annotation else {"type": "any"}
+        )
         enum = _enum_values({"description": doc})
         if enum and spec.get("type") == "string":
             spec["enum"] = enum
@@ -273,8 +313,12 @@ def _git_show(mirror: Path, tag: str, path: str) -> str | None:
     """The file at the tag from a bare mirror, or None when the tag or the blob is not there."""
     if not mirror.is_dir():
         return None
-    result = subprocess.run(["git", "--git-dir", str(mirror), "show", f"{tag}:{path}"],
-                            capture_output=True, text=True, check=False)  # fmt: skip
+    result = subprocess.run(
+        ["git", "--git-dir", str(mirror), "show", f"{tag}:{path}"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     return result.stdout if result.returncode == 0 and result.stdout.strip() else None
 
 
@@ -304,15 +348,23 @@ def extract(source: Source, used: set[str], mirror_root: Path | None) -> dict[st
         origin = f"{source.repository} {source.path} at {source.tag}"
     else:
         body = from_sdk(source.module, mine)
-        origin = (f"derived from the installed SDK {source.pypi}=={installed} (its *Args input classes): "
-                  f"{source.path} at {source.repository}@{source.tag} was not retrievable")  # fmt: skip
+        origin = (
+            f"derived from the installed SDK {source.pypi}=={installed} (its *Args input classes): "
+            f"{source.path} at {source.repository}@{source.tag} was not retrievable"
+        )
     return {"package": source.package, "version": installed, "source": origin, **body}
 
 
 def main(argv: Iterable[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--mirror-root", type=Path, default=None,
-                        help="directory of bare mirrors named <owner>+<repo>/repo (as the `fetch` tool makes them)")  # fmt: skip
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--mirror-root",
+        type=Path,
+        default=None,
+        help="directory of bare mirrors named <owner>+<repo>/repo (as the `fetch` tool makes them)",
+    )
     parser.add_argument("--only", nargs="*", default=None, help="package names to regenerate (default: all)")
     args = parser.parse_args(list(argv) if argv is not None else None)
     used = used_types()
@@ -322,8 +374,11 @@ def main(argv: Iterable[str] | None = None) -> int:
         document = extract(source, used, args.mirror_root)
         path = SCHEMA_DIR / f"{source.package}.json"
         path.write_text(json.dumps(document, indent=1, sort_keys=True) + "\n")
-        print(f"{path.name}: {len(document['resources'])} resource types, {len(document['types'])} object types; "
-              f"{document['source']}", file=sys.stderr)  # fmt: skip
+        print(
+            f"{path.name}: {len(document['resources'])} resource types, {len(document['types'])} object types; "
+            f"{document['source']}",
+            file=sys.stderr,
+        )
     return 0
 
 

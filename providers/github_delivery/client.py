@@ -67,7 +67,9 @@ class GitHubClient:
 
     def __init__(self, token: str, base_url: str) -> None:
         if not token:
-            raise GitHubApiError(f"no GitHub token given; the estate hands the provider's token ({PERMISSIONS})")
+            raise GitHubApiError(
+                f"no GitHub token given; the estate hands the provider's token ({PERMISSIONS})"
+            )
         self._token = token
         self._base_url = base_url
 
@@ -104,7 +106,9 @@ class GitHubClient:
                 if attempt < _ATTEMPTS:
                     _wait(2.0 ** (attempt - 1))
                     continue
-                raise GitHubApiError(self._redact(f"{method} {path}: GitHub did not answer ({error})")) from None
+                raise GitHubApiError(
+                    self._redact(f"{method} {path}: GitHub did not answer ({error})")
+                ) from None
         raise AssertionError("unreachable")
 
     def _reason(self, error: urllib.error.HTTPError) -> str:

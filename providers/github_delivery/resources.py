@@ -79,15 +79,21 @@ def _check(news: Mapping[str, object]) -> list[CheckFailure]:
     files = news.get("files")
     if not is_unknown(files):
         if not isinstance(files, Mapping) or not files:
-            failures.append(CheckFailure("files", "files must map at least one repository path to its content"))
+            failures.append(
+                CheckFailure("files", "files must map at least one repository path to its content")
+            )
         else:
             for path, content in cast("Mapping[object, object]", files).items():
                 if not isinstance(path, str) or not path or path.startswith("/") or ".." in path.split("/"):
-                    failures.append(CheckFailure("files", f"{path!r} is not a relative path inside the repository"))
+                    failures.append(
+                        CheckFailure("files", f"{path!r} is not a relative path inside the repository")
+                    )
                 if not is_unknown(content) and not isinstance(content, str):
                     failures.append(CheckFailure("files", f"{path}: content must be text"))
     if news.get("branch") == news.get("base") and isinstance(news.get("base"), str):
-        failures.append(CheckFailure("branch", "branch must differ from base: the files are proposed to base"))
+        failures.append(
+            CheckFailure("branch", "branch must differ from base: the files are proposed to base")
+        )
     if not is_unknown(news.get("token")) and not reveal(news.get("token")):
         failures.append(CheckFailure("token", "token is empty; pass the GitHub provider's token"))
     return failures
@@ -137,9 +143,10 @@ class DeliveryBranchProvider(ResourceProvider):
         olds, news = reveal(_olds), reveal(_news)
         assert isinstance(olds, dict) and isinstance(news, dict)
         replaces = [
-            key for key in REPLACE_KEYS
+            key
+            for key in REPLACE_KEYS
             if is_unknown(cast(object, news.get(key))) or olds.get(key) != news.get(key)
-        ]  # fmt: skip
+        ]
         updates = [key for key in ("token", "message") if olds.get(key) != news.get(key)]
         return DiffResult(
             changes=bool(replaces or updates),
@@ -169,9 +176,15 @@ class DeliveryBranchProvider(ResourceProvider):
             {"path": path, "mode": REGULAR_FILE_MODE, "type": "blob", "content": content}
             for path, content in sorted(_files(props).items())
         ]
-        tree = _get(client.request("POST", f"{repo}/git/trees", {"base_tree": base_tree, "tree": entries}), "sha")
+        tree = _get(
+            client.request("POST", f"{repo}/git/trees", {"base_tree": base_tree, "tree": entries}), "sha"
+        )
         commit = _get(
-            client.request("POST", f"{repo}/git/commits", {"message": _text(props, "message"), "tree": tree, "parents": [base_sha]}),
+            client.request(
+                "POST",
+                f"{repo}/git/commits",
+                {"message": _text(props, "message"), "tree": tree, "parents": [base_sha]},
+            ),
             "sha",
         )
         try:
@@ -201,11 +214,17 @@ class DeliveryBranchProvider(ResourceProvider):
 
     @override
     def update(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> UpdateResult:  # pyright: ignore[reportExplicitAny]
-        return UpdateResult({**_olds, "token": as_secret(_news.get("token")), "message": _news.get("message")})
+        return UpdateResult(
+            {**_olds, "token": as_secret(_news.get("token")), "message": _news.get("message")}
+        )
 
     @override
     def delete(self, _id: str, _props: dict[str, Any]) -> None:  # pyright: ignore[reportExplicitAny]
-        owner, repository, branch = _text(_props, "owner"), _text(_props, "repository"), _text(_props, "branch")
+        owner, repository, branch = (
+            _text(_props, "owner"),
+            _text(_props, "repository"),
+            _text(_props, "branch"),
+        )
         try:
             _ = _client(_props).request("DELETE", f"/repos/{owner}/{repository}/git/refs/{_heads(branch)}")
         except GitHubApiError as error:
@@ -257,7 +276,9 @@ class DeliveryBranch(Resource, module="github", name="DeliveryBranch"):
     base_sha: pulumi.Output[str]
     changes_base: pulumi.Output[bool]
 
-    def __init__(self, resource_name: str, args: DeliveryBranchArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, resource_name: str, args: DeliveryBranchArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         props = args.as_props()
         problems = _check({**props, "token": "checked when the provider runs"})
         if problems:

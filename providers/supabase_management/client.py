@@ -25,7 +25,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.client import HTTPMessage, HTTPResponse
 from typing import cast, final
 
@@ -82,7 +82,10 @@ class Permission:
         needed = "A fine-grained token needs the permission " + " and ".join(self.fine_grained)
         if self.oauth_scope:
             needed += f" (OAuth scope {self.oauth_scope})"
-        return needed + "; a classic token acts with your account's role, which must allow this in the project's organization"
+        return (
+            needed
+            + "; a classic token acts with your account's role, which must allow this in the project's organization"
+        )
 
 
 AUTH_CONFIG_READ = Permission("read the auth settings", ("auth_config_read",), "auth:read")
@@ -95,8 +98,12 @@ PROJECTS_READ = Permission("list the projects", ("projects_read",), "projects:re
 PROJECT_CREATE = Permission("create projects", ("organization_projects_create",), "projects:write")
 PROJECT_READ = Permission("read the project and its health", ("project_admin_read",), "projects:read")
 PROJECT_WRITE = Permission("rename or delete the project", ("project_admin_write",), "projects:write")
-DATABASE_PASSWORD_WRITE = Permission("change the database password", ("database_config_write",), "database:write")
-POOLER_READ = Permission("read the connection pooler settings", ("database_pooling_config_read",), "database:read")
+DATABASE_PASSWORD_WRITE = Permission(
+    "change the database password", ("database_config_write",), "database:write"
+)
+POOLER_READ = Permission(
+    "read the connection pooler settings", ("database_pooling_config_read",), "database:read"
+)
 ORGANIZATION_READ = Permission("read the organization", ("organization_admin_read",), "organizations:read")
 API_KEYS_READ = Permission(
     "read the project API keys", ("api_gateway_keys_read", "api_gateway_keys_secret_read"), "secrets:read"
@@ -215,8 +222,8 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def check_project_ref(project_ref: str) -> str:
@@ -359,13 +366,21 @@ class ManagementApiClient:
         created the project, and a retry would create a second one (429 is safe to retry)."""
         self._seen_secrets.add(db_pass)
         answer = self._request(
-            "POST", "", "", PROJECT_CREATE, path="/v1/projects", body={**body, "db_pass": db_pass}, idempotent=False
+            "POST",
+            "",
+            "",
+            PROJECT_CREATE,
+            path="/v1/projects",
+            body={**body, "db_pass": db_pass},
+            idempotent=False,
         )
         return _expect_object(answer, "POST", "/v1/projects")
 
     def get_project(self, project_ref: str) -> dict[str, object]:
         """GET /v1/projects/{ref}."""
-        return _expect_object(self._request("GET", project_ref, "", PROJECT_READ), "GET", self._path(project_ref, ""))
+        return _expect_object(
+            self._request("GET", project_ref, "", PROJECT_READ), "GET", self._path(project_ref, "")
+        )
 
     def rename_project(self, project_ref: str, name: str) -> None:
         """PATCH /v1/projects/{ref} with the new name."""
@@ -387,7 +402,9 @@ class ManagementApiClient:
     def update_database_password(self, project_ref: str, password: str) -> None:
         """PATCH /v1/projects/{ref}/database/password."""
         self._seen_secrets.add(password)
-        _ = self._request("PATCH", project_ref, "/database/password", DATABASE_PASSWORD_WRITE, body={"password": password})
+        _ = self._request(
+            "PATCH", project_ref, "/database/password", DATABASE_PASSWORD_WRITE, body={"password": password}
+        )
 
     def pooler_config(self, project_ref: str) -> list[dict[str, object]]:
         """GET /v1/projects/{ref}/config/database/pooler: the Supavisor pooler(s) of the project."""
@@ -453,7 +470,9 @@ class ManagementApiClient:
                 error.close()
                 retryable = status == 429 or (status >= 500 and idempotent)
                 if not retryable:
-                    raise self._error_for_status(status, method, path, project_ref, permission, server_text) from None
+                    raise self._error_for_status(
+                        status, method, path, project_ref, permission, server_text
+                    ) from None
                 if status == 429 and retry_after is not None and retry_after > policy.max_retry_after_seconds:
                     raise RateLimitedError(
                         f"Supabase Management API rate-limited {method} {path} (HTTP 429) and asked to wait "
@@ -503,7 +522,9 @@ class ManagementApiClient:
             return _parse_json(raw)
         except (UnicodeDecodeError, json.JSONDecodeError):
             excerpt = self._redact(raw[:120].decode("utf-8", "replace"))
-            raise UnexpectedResponseError(f"{method} {path} returned a body that is not JSON: {excerpt!r}") from None
+            raise UnexpectedResponseError(
+                f"{method} {path} returned a body that is not JSON: {excerpt!r}"
+            ) from None
 
     def _server_said(self, server_text: str) -> str:
         message = server_text
@@ -564,7 +585,9 @@ class ManagementApiClient:
             f"Supabase Management API refused {where} for project '{project_ref}'.{said}", status
         )
 
-    def _exhausted_error(self, status: int, method: str, path: str, attempts: int, server_text: str) -> SupabaseApiError:
+    def _exhausted_error(
+        self, status: int, method: str, path: str, attempts: int, server_text: str
+    ) -> SupabaseApiError:
         said = self._server_said(server_text)
         if status == 429:
             return RateLimitedError(

@@ -57,15 +57,39 @@ logger = logging.getLogger(__name__)
 
 # V1CreateProjectBody.region in the Management API spec.
 PROJECT_REGIONS = (
-    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ap-east-1", "ap-southeast-1",
-    "ap-northeast-1", "ap-northeast-2", "ap-southeast-2", "eu-west-1", "eu-west-2", "eu-west-3",
-    "eu-north-1", "eu-central-1", "eu-central-2", "ca-central-1", "ap-south-1", "sa-east-1",
-)  # fmt: skip
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "ap-east-1",
+    "ap-southeast-1",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-southeast-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eu-north-1",
+    "eu-central-1",
+    "eu-central-2",
+    "ca-central-1",
+    "ap-south-1",
+    "sa-east-1",
+)
 # V1CreateProjectBody.desired_instance_size; the compute_instance add-on variant is "ci_" + size.
 INSTANCE_SIZES = (
-    "nano", "micro", "small", "medium", "large", "xlarge", "2xlarge", "4xlarge", "8xlarge",
-    "12xlarge", "16xlarge",
-)  # fmt: skip
+    "nano",
+    "micro",
+    "small",
+    "medium",
+    "large",
+    "xlarge",
+    "2xlarge",
+    "4xlarge",
+    "8xlarge",
+    "12xlarge",
+    "16xlarge",
+)
 # Supabase backup docs: projects with point-in-time recovery need at least the Small compute add-on.
 PITR_MINIMUM_INSTANCE_SIZES = INSTANCE_SIZES[INSTANCE_SIZES.index("small") :]
 COMPUTE_ADDON_TYPE = "compute_instance"
@@ -89,11 +113,15 @@ def validate_project_inputs(values: Mapping[str, object]) -> list[InputProblem]:
 
     name = known("name")
     if name is not None and not (isinstance(name, str) and 0 < len(name) <= 256 and "." not in name):
-        problems.append(InputProblem("name", name, "use 1 to 256 characters without dots, e.g. 'gstarlink-oms'"))
+        problems.append(
+            InputProblem("name", name, "use 1 to 256 characters without dots, e.g. 'gstarlink-oms'")
+        )
     slug = known("organization_slug")
     if slug is not None and not (isinstance(slug, str) and ORGANIZATION_SLUG_PATTERN.fullmatch(slug)):
         problems.append(
-            InputProblem("organization_slug", slug, "use the organization slug from Organization settings > General")
+            InputProblem(
+                "organization_slug", slug, "use the organization slug from Organization settings > General"
+            )
         )
     region = known("region")
     if region is not None and region not in PROJECT_REGIONS:
@@ -104,7 +132,9 @@ def validate_project_inputs(values: Mapping[str, object]) -> list[InputProblem]:
     password = known("db_pass") if "db_pass" in values else None  # constructors leave the secret out
     if password is not None and not (isinstance(password, str) and len(password) >= 4):
         # The value is a secret: say what is wrong, never what it is.
-        problems.append(InputProblem("db_pass", "[secret]", "use a generated password of at least 4 characters"))
+        problems.append(
+            InputProblem("db_pass", "[secret]", "use a generated password of at least 4 characters")
+        )
     return problems
 
 
@@ -139,7 +169,9 @@ class SupabaseProjectProvider(ResourceProvider):
     @override
     def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:  # pyright: ignore[reportExplicitAny]
         olds, news = plain_inputs(_olds), plain_inputs(_news)
-        changed = [key for key in PROJECT_INPUT_KEYS if is_unknown(news.get(key)) or olds.get(key) != news.get(key)]
+        changed = [
+            key for key in PROJECT_INPUT_KEYS if is_unknown(news.get(key)) or olds.get(key) != news.get(key)
+        ]
         replaces = [key for key in changed if key in REPLACE_KEYS]
         return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=True)
 
@@ -201,7 +233,9 @@ class SupabaseProjectProvider(ResourceProvider):
         olds, news = plain_inputs(_olds), self._validated(_news)
         for key in REPLACE_KEYS:
             if olds.get(key) != news.get(key):  # diff replaces these; never reached through the engine
-                raise ValueError(f"{key} of project {_id} cannot change in place: the project must be replaced")
+                raise ValueError(
+                    f"{key} of project {_id} cannot change in place: the project must be replaced"
+                )
         client = ManagementApiClient.from_environment()
         if olds.get("name") != news["name"]:
             client.rename_project(_id, _text(news, "name"))
@@ -291,7 +325,7 @@ def _find_by_name(client: ManagementApiClient, organization_slug: str, name: str
 def _gone_or_raise(
     client: ManagementApiClient, ref: str, prior: Mapping[str, object], confirmed: bool = False
 ) -> ReadResult:
-    """"Gone" only when the token can see the project's organization; otherwise the read fails."""
+    """ "Gone" only when the token can see the project's organization; otherwise the read fails."""
     slug = prior.get("organization_slug")
     if confirmed or (isinstance(slug, str) and client.get_organization(slug) is not None):
         logger.warning("Supabase project %s no longer exists", ref)
@@ -328,8 +362,15 @@ def _connection(client: ManagementApiClient, ref: str) -> _Connection:
         raise UnexpectedResponseError(f"project {ref} reports no database host or no primary pooler")
     pooler = poolers[0]
     host, port, user, name = (pooler.get(key) for key in ("db_host", "db_port", "db_user", "db_name"))
-    if not isinstance(host, str) or not isinstance(port, int) or not isinstance(user, str) or not isinstance(name, str):
-        raise UnexpectedResponseError(f"the pooler config of project {ref} lacks db_host, db_port, db_user or db_name")
+    if (
+        not isinstance(host, str)
+        or not isinstance(port, int)
+        or not isinstance(user, str)
+        or not isinstance(name, str)
+    ):
+        raise UnexpectedResponseError(
+            f"the pooler config of project {ref} lacks db_host, db_port, db_user or db_name"
+        )
     return _Connection(db_host=db_host, db_name=name, pooler_host=host, pooler_port=port, pooler_user=user)
 
 
@@ -367,8 +408,14 @@ class SupabaseProject(Resource, module="supabase", name="Project"):
     """A Supabase project (ID: its ref). See the module docstring for the lifecycle rules."""
 
     _output_keys: ClassVar[tuple[str, ...]] = (
-        "project_ref", "status", "db_host", "db_name", "pooler_host", "pooler_port", "pooler_user",
-    )  # fmt: skip
+        "project_ref",
+        "status",
+        "db_host",
+        "db_name",
+        "pooler_host",
+        "pooler_port",
+        "pooler_user",
+    )
 
     def __init__(
         self,

@@ -113,14 +113,20 @@ def validate_auth_inputs(values: Mapping[str, object]) -> list[InputProblem]:
     site_url = values.get("site_url")
     if not _is_unknown(site_url) and not (isinstance(site_url, str) and _is_http_url(site_url)):
         problems.append(
-            InputProblem("site_url", site_url, "use the app's absolute http(s) URL, e.g. 'https://app.example.com'")
+            InputProblem(
+                "site_url", site_url, "use the app's absolute http(s) URL, e.g. 'https://app.example.com'"
+            )
         )
     urls = values.get("additional_redirect_urls")
     if not _is_unknown(urls):
         url_items = _as_objects(urls)
         if url_items is None:
             problems.append(
-                InputProblem("additional_redirect_urls", urls, "use a list of URLs, e.g. ['https://app.example.com/**']")
+                InputProblem(
+                    "additional_redirect_urls",
+                    urls,
+                    "use a list of URLs, e.g. ['https://app.example.com/**']",
+                )
             )
         else:
             for index, url in enumerate(url_items):
@@ -141,7 +147,9 @@ def validate_auth_inputs(values: Mapping[str, object]) -> list[InputProblem]:
             problems.append(InputProblem(flag, value, "use True or False"))
     length = values.get("password_min_length")
     whole = whole_number(length)
-    if not _is_unknown(length) and not (whole is not None and MIN_PASSWORD_LENGTH <= whole <= MAX_PASSWORD_LENGTH):
+    if not _is_unknown(length) and not (
+        whole is not None and MIN_PASSWORD_LENGTH <= whole <= MAX_PASSWORD_LENGTH
+    ):
         problems.append(
             InputProblem(
                 "password_min_length",
@@ -159,7 +167,9 @@ def validate_pitr_inputs(values: Mapping[str, object]) -> list[InputProblem]:
     variant = values.get("variant")
     if not _is_unknown(variant) and variant not in PITR_VARIANTS:
         problems.append(
-            InputProblem("variant", variant, f"use one of {', '.join(PITR_VARIANTS)} (days of recovery history)")
+            InputProblem(
+                "variant", variant, f"use one of {', '.join(PITR_VARIANTS)} (days of recovery history)"
+            )
         )
     return problems
 
@@ -408,7 +418,9 @@ class PointInTimeRecoveryProvider(ResourceProvider):
         props = plain_inputs(props)
         problems = validate_pitr_inputs(props)
         if problems:
-            raise _invalid_inputs_error("SupabasePointInTimeRecovery", str(props.get("project_ref")), problems)
+            raise _invalid_inputs_error(
+                "SupabasePointInTimeRecovery", str(props.get("project_ref")), problems
+            )
         project_ref, variant = _text(props, "project_ref"), _text(props, "variant")
         client = ManagementApiClient.from_environment()
         # Adopting a project that already has this variant costs no PATCH (and no billing event).
@@ -698,7 +710,6 @@ class SupabaseProjectApiKeys(Resource, module="supabase", name="ProjectApiKeys")
         )
         resource._mark_keys_secret()
         return resource
-
 
     @property
     def project_ref(self) -> pulumi.Output[str]:
