@@ -198,6 +198,13 @@ IMPORT_FORMATS: Mapping[str, ImportFormat] = {
         in_file=False,
         note="the Sentry provider cannot import plugins; creating it configures the existing plugin",
     ),
+    "github:index/issueLabel:IssueLabel": ImportFormat(
+        "{repository}:{name}",
+        "terraform:panic",
+        adoptable=False,
+        in_file=False,
+        note="no import needed: creating a label whose name exists updates the existing one",
+    ),
     "time:index/rotating:Rotating": ImportFormat(
         "<base_date>T<hh>:<mm>:<ss>Z,0,0,{rotationDays},0,0",
         "2020-02-12T06:36:13Z,0,0,30,0,0",

@@ -27,6 +27,18 @@ from stacks.catalog import App, Plain, Secret, VercelHosting, WorkerHosting
 ENVIRONMENT_STACKS = {"production": "prod", "staging": "staging"}
 APP_CHECKS_DIR = Path(__file__).resolve().parent.parent / "app-checks"
 MANIFEST_PATH = ".github/estate/env-manifest.json"
+# The labels `changelog-or-adr` reads (app-checks/check_records.py: SIGNIFICANT_LABEL, SKIP_LABEL_PREFIX):
+# name → (colour, description). Labels are repository-wide, so the production stack declares them.
+CHECKLIST_LABELS: dict[str, tuple[str, str]] = {
+    "significant": ("d93f0b", "Needs a CHANGELOG.md entry or a docs/adr/ record (changelog-or-adr check)"),
+    "no-changelog: internal refactor": (
+        "c5def5",
+        "No changelog or ADR: nothing changes for users or operators",
+    ),
+    "no-changelog: revert": ("c5def5", "No changelog or ADR: reverts a change whose record stays"),
+    "no-changelog: dependency update": ("c5def5", "No changelog or ADR: a routine dependency update"),
+    "no-changelog: tests or docs only": ("c5def5", "No changelog or ADR: only tests or documentation change"),
+}
 # Repository path → file under app-checks/.
 CHECK_FILES = {
     ".github/estate/check_env.py": "check_env.py",

@@ -16,6 +16,7 @@ from components.access_policy import AccessPolicy, AccessPolicyArgs
 from components.application import Application, ApplicationArgs
 from components.cloudflare_deploy_token import CloudflareDeployToken, CloudflareDeployTokenArgs
 from components.pages_site import PagesSite, PagesSiteArgs
+from components.pull_request_labels import PullRequestLabels, PullRequestLabelsArgs
 from components.repository_governance import (
     DELIVERY_BRANCH_PREFIX,
     RepositoryGovernance,
@@ -26,7 +27,7 @@ from components.supabase_database import SupabaseDatabase, SupabaseDatabaseArgs
 from components.vercel_app import EnvironmentVariable, VercelApp, VercelAppArgs, VercelTarget
 from components.worker import Worker, WorkerArgs
 from stacks.alerting import alert_channel_secrets, build_alerting
-from stacks.app_checks import checklist_files, preview_e2e_files
+from stacks.app_checks import CHECKLIST_LABELS, checklist_files, preview_e2e_files
 from stacks.catalog import (
     APPS,
     App,
@@ -321,6 +322,14 @@ def _build_app(
         ),
         opts=pulumi.ResourceOptions(parent=group, provider=providers.github),
     )
+
+    if settings.is_production:
+        # Repository-wide, so one stack owns them.
+        PullRequestLabels(
+            f"{app.key}-labels",
+            PullRequestLabelsArgs(repository=app.repository, labels=CHECKLIST_LABELS),
+            opts=pulumi.ResourceOptions(parent=group, provider=providers.github),
+        )
 
     return {
         "repository": f"{org.github_owner}/{app.repository}",

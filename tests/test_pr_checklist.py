@@ -412,3 +412,40 @@ def test_check_scripts_need_only_their_pinned_parser() -> None:
             env={"BASE_SHA": "", "HEAD_SHA": ""},
         )
         assert "ModuleNotFoundError" not in result.stderr, result.stderr
+
+
+# --- the labels the records check reads ----------------------------------------------------------
+
+ISSUE_LABEL = "github:index/issueLabel:IssueLabel"
+
+
+def test_production_declares_the_labels_in_every_repository_staging_none() -> None:
+    from stacks.app_checks import CHECKLIST_LABELS
+
+    declared: dict[str, set[str]] = {}
+    for label in of_type(plan_of("prod"), ISSUE_LABEL):
+        declared.setdefault(str(label["inputs"]["repository"]), set()).add(str(label["inputs"]["name"]))
+    assert declared == {entry.repository: set(CHECKLIST_LABELS) for entry in APPS}
+    assert of_type(plan_of("staging"), ISSUE_LABEL) == []
+
+
+def test_each_declared_label_means_what_the_records_check_reads(tmp_path: Path) -> None:
+    import importlib.util
+
+    from stacks.app_checks import CHECKLIST_LABELS
+
+    spec = importlib.util.spec_from_file_location("check_records", APP_CHECKS_DIR / "check_records.py")
+    assert spec is not None and spec.loader is not None
+    records: Any = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(records)
+    migration = [("A", "supabase/migrations/20250301000000_add.sql")]
+    for label in CHECKLIST_LABELS:
+        passed, lines = records.verdict(migration, [label])
+        if label == records.SIGNIFICANT_LABEL:
+            assert not passed and "is labelled 'significant'" in lines[0]
+        else:
+            assert passed, (label, lines)
+            assert lines == [
+                f"This pull request touches migrations (supabase/migrations/20250301000000_add.sql); "
+                f"no record, because of the label {label!r}."
+            ]
