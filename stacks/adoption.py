@@ -201,9 +201,8 @@ IMPORT_FORMATS: Mapping[str, ImportFormat] = {
     "github:index/issueLabel:IssueLabel": ImportFormat(
         "{repository}:{name}",
         "terraform:panic",
-        adoptable=False,
-        in_file=False,
-        note="no import needed: creating a label whose name exists updates the existing one",
+        note="GitHub refuses to create a label whose name exists (422 already_exists; the provider's Create "
+        "only POSTs, terraform-provider-github v6.13.0 resource_github_issue_label.go): adopt labels made by hand",
     ),
     "time:index/rotating:Rotating": ImportFormat(
         "<base_date>T<hh>:<mm>:<ss>Z,0,0,{rotationDays},0,0",

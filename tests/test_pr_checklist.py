@@ -449,3 +449,21 @@ def test_each_declared_label_means_what_the_records_check_reads(tmp_path: Path) 
                 f"This pull request touches migrations (supabase/migrations/20250301000000_add.sql); "
                 f"no record, because of the label {label!r}."
             ]
+
+
+def test_labels_made_by_hand_are_adopted_not_created_again() -> None:
+    """GitHub answers 422 to a label name that exists, and the pinned provider's create only POSTs."""
+    import json
+
+    from estate.import_file import import_document
+    from estate.plan import load_stack_config, run_program
+
+    document, _ = import_document(plan_of("prod"))
+    ids = {entry["name"]: entry.get("id") for entry in document["resources"]}
+    assert ids["talkline-labels-significant"] == "fancrush-talkline:significant"
+    assert ids["oms-labels-no-changelog-revert"] == "shopify-esim-system:no-changelog: revert"
+    config, secret_keys, _ = load_stack_config("prod")
+    config["estate:imports"] = json.dumps({"talkline-labels-significant": "fancrush-talkline:significant"})
+    plan = run_program("prod", config, secret_keys)
+    (label,) = [r for r in of_type(plan, ISSUE_LABEL) if r["name"] == "talkline-labels-significant"]
+    assert label["options"]["import_id"] == "fancrush-talkline:significant"
