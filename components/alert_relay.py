@@ -11,6 +11,8 @@ import pulumi
 import pulumi_cloudflare as cloudflare
 import pulumi_random as random
 
+from providers.keyring import Keyring, KeyringArgs
+
 ALERT_RELAY_TYPE = "estate:alerting:AlertRelay"
 
 # The Worker's code, tested by alerting/relay/test with `node --test`.
@@ -39,10 +41,13 @@ class AlertRelayArgs:
     subdomain; the relay answers on ``relay_hostname(...)``, not on a host of
     the estate's zones. ``environment``: the label on every message, e.g.
     ``production``. ``slack_webhook_url``: the channel's incoming webhook
-    (secret). ``vercel_webhook_secrets``: the signing secrets of the Vercel
-    webhooks posting to ``/vercel`` (secret). ``projects``: the Pages and Vercel
-    project names of this stack; account-wide events about other projects are
-    dropped (the other stack's relay posts them).
+    (secret). ``generation``: the rotation schedule's current generation
+    (RFC 3339; ``RotationSchedule.generation``): the relay's own secrets are
+    generated anew when it changes. ``grace_days``: how long a replaced secret
+    stays accepted. ``vercel_webhook_keyrings``: the keyrings (``Keyring.entries``,
+    secret) of the Vercel webhooks posting to ``/vercel``. ``projects``: the
+    Pages and Vercel project names of this stack; account-wide events about
+    other projects are dropped (the other stack's relay posts them).
     """
 
     account_id: pulumi.Input[str]
@@ -50,8 +55,18 @@ class AlertRelayArgs:
     workers_dev_subdomain: str
     environment: str
     slack_webhook_url: pulumi.Input[str]
-    vercel_webhook_secrets: Sequence[pulumi.Input[str]] = field(default_factory=tuple)
+    generation: pulumi.Input[str]
+    grace_days: int
+    vercel_webhook_keyrings: Sequence[pulumi.Input[str]] = field(default_factory=tuple)
     projects: Sequence[str] = field(default_factory=tuple)
+
+
+def merged_keyrings(keyrings: Sequence[str]) -> str:
+    """One keyring binding of several (``Keyring.entries`` JSON lists), entries in order."""
+    merged: list[object] = []
+    for keyring in keyrings:
+        merged += json.loads(keyring)
+    return json.dumps(merged, separators=(",", ":"))
 
 
 class AlertRelay(pulumi.ComponentResource):
@@ -63,6 +78,15 @@ class AlertRelay(pulumi.ComponentResource):
     ``cf-webhook-auth`` value of Cloudflare's notification webhooks and the path
     token of Sentry's webhooks plugin. Secrets reach the Worker as
     ``secret_text`` bindings; nothing secret is in its code or plain bindings.
+
+    Rotation with overlap: both secrets are ``random`` values keyed on
+    ``generation``, so a due rotation generates new ones; each goes through a
+    ``Keyring`` (providers/keyring), which keeps the value it replaces, and the
+    Worker accepts the current value and the previous one until ``grace_days``
+    after the rotation (its bindings are keyrings; the relay enforces their
+    ``notAfter``). The senders' values (``cloudflare_webhook_secret``,
+    ``sentry_endpoint``) are read through the script, so every sender is
+    updated after the Worker already accepts its new value, in the same ``up``.
 
     Outputs: ``url``, ``script_name``, ``cloudflare_endpoint``,
     ``cloudflare_webhook_secret`` (secret), ``sentry_endpoint`` (secret: the
@@ -87,13 +111,29 @@ class AlertRelay(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
 
         # Letters and digits only: both travel in a header and a URL path unescaped.
+        # A new generation of the schedule is a new value (keepers replace the resource).
+        keepers = {"generation": args.generation}
         cloudflare_secret = random.RandomPassword(
-            f"{name}-cloudflare-secret", length=48, special=False, opts=child
+            f"{name}-cloudflare-secret", length=48, special=False, keepers=keepers, opts=child
         )
-        sentry_token = random.RandomPassword(f"{name}-sentry-token", length=48, special=False, opts=child)
+        sentry_token = random.RandomPassword(
+            f"{name}-sentry-token", length=48, special=False, keepers=keepers, opts=child
+        )
+        cloudflare_keyring = Keyring(
+            f"{name}-cloudflare-keyring",
+            KeyringArgs(current=cloudflare_secret.result, since=args.generation, grace_days=args.grace_days),
+            opts=child,
+        )
+        sentry_keyring = Keyring(
+            f"{name}-sentry-keyring",
+            KeyringArgs(current=sentry_token.result, since=args.generation, grace_days=args.grace_days),
+            opts=child,
+        )
 
         vercel_secrets = pulumi.Output.secret(
-            pulumi.Output.all(*args.vercel_webhook_secrets).apply(lambda secrets: json.dumps(list(secrets)))
+            pulumi.Output.all(*args.vercel_webhook_keyrings).apply(
+                lambda keyrings: merged_keyrings(list(keyrings))
+            )
         )
         script = cloudflare.WorkersScript(
             f"{name}-script",
@@ -109,14 +149,14 @@ class AlertRelay(pulumi.ComponentResource):
                     "text": pulumi.Output.secret(args.slack_webhook_url),
                 },
                 {
-                    "name": "CLOUDFLARE_WEBHOOK_SECRET",
+                    "name": "CLOUDFLARE_WEBHOOK_SECRETS",
                     "type": "secret_text",
-                    "text": pulumi.Output.secret(cloudflare_secret.result),
+                    "text": pulumi.Output.secret(cloudflare_keyring.entries),
                 },
                 {
-                    "name": "SENTRY_WEBHOOK_TOKEN",
+                    "name": "SENTRY_WEBHOOK_TOKENS",
                     "type": "secret_text",
-                    "text": pulumi.Output.secret(sentry_token.result),
+                    "text": pulumi.Output.secret(sentry_keyring.entries),
                 },
                 {"name": "VERCEL_WEBHOOK_SECRETS", "type": "secret_text", "text": vercel_secrets},
                 {"name": "ENVIRONMENT", "type": "plain_text", "text": args.environment},
@@ -140,9 +180,14 @@ class AlertRelay(pulumi.ComponentResource):
         self.url = pulumi.Output.from_input(f"https://{hostname}")
         self.script_name = script.script_name
         self.cloudflare_endpoint = pulumi.Output.from_input(relay_endpoint(hostname, "cloudflare"))
-        self.cloudflare_webhook_secret = pulumi.Output.secret(cloudflare_secret.result)
+        # Through the script: whatever sends with these is updated after the Worker accepts them.
+        self.cloudflare_webhook_secret = pulumi.Output.secret(
+            pulumi.Output.all(script.id, cloudflare_keyring.current).apply(lambda values: str(values[1]))
+        )
         self.sentry_endpoint = pulumi.Output.secret(
-            sentry_token.result.apply(lambda token: relay_endpoint(hostname, f"sentry/{token}"))
+            pulumi.Output.all(script.id, sentry_keyring.current).apply(
+                lambda values: relay_endpoint(hostname, f"sentry/{values[1]}")
+            )
         )
         self.register_outputs(
             {

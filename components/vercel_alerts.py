@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumiverse_vercel as vercel
 
+from providers.keyring import Keyring, KeyringArgs
+
 VERCEL_ALERTS_TYPE = "estate:alerting:VercelAlerts"
 
 # Project events worth a message: a failed build or deploy, a deleted project.
@@ -27,12 +29,18 @@ class VercelAlertsArgs:
     ``team_id``: the Vercel team. ``environment``: suffix of the names.
     ``endpoint``: the relay's ``/vercel`` URL. ``project_ids``: this stack's
     projects in the team; only their events and anomalies are sent.
+    ``generation``: the rotation schedule's current generation (RFC 3339); a
+    new one replaces both webhooks, which is how their secrets rotate.
+    ``grace_days``: how long the relay keeps accepting a replaced webhook's
+    secret.
     """
 
     team_id: pulumi.Input[str]
     environment: str
     endpoint: str
     project_ids: Sequence[pulumi.Input[str]]
+    generation: pulumi.Input[str]
+    grace_days: int
 
 
 class VercelAlerts(pulumi.ComponentResource):
@@ -46,13 +54,21 @@ class VercelAlerts(pulumi.ComponentResource):
       account-wide, so the relay drops alerts naming another stack's project.
 
     Vercel signs each delivery with the webhook's own secret
-    (``x-vercel-signature``, HMAC-SHA1 of the body); the secrets are handed to
-    the relay. Account webhooks need a Pro or Enterprise team.
+    (``x-vercel-signature``, HMAC-SHA1 of the body). Vercel chooses that secret
+    when it creates the webhook and no API call changes it (the provider's
+    ``secret`` is computed, every input forces a new webhook), so rotating it
+    is replacing the webhook: ``replacement_trigger`` on ``generation``. Pulumi
+    creates the new webhook first and deletes the old one last, so events keep
+    reaching the relay; each webhook's secret goes through a ``Keyring``, whose
+    entries (the new secret, and the old one until ``grace_days`` after the
+    rotation) are handed to the relay. Account webhooks need a Pro or
+    Enterprise team.
 
-    Outputs: ``webhook_secrets`` (secret), ``alert_rule_id``.
+    Outputs: ``webhook_keyrings`` (secret: ``Keyring.entries`` of each
+    webhook), ``alert_rule_id``.
     """
 
-    webhook_secrets: list[pulumi.Output[str]]
+    webhook_keyrings: list[pulumi.Output[str]]
     alert_rule_id: pulumi.Output[str]
 
     def __init__(self, name: str, args: VercelAlertsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -64,6 +80,7 @@ class VercelAlerts(pulumi.ComponentResource):
             raise ValueError(f"VercelAlerts {name}: the endpoint must be https://, got {args.endpoint!r}")
         super().__init__(VERCEL_ALERTS_TYPE, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        rotated = pulumi.ResourceOptions(parent=self, replacement_trigger=args.generation)
 
         events = vercel.Webhook(
             f"{name}-project-events",
@@ -71,14 +88,14 @@ class VercelAlerts(pulumi.ComponentResource):
             endpoint=args.endpoint,
             events=list(PROJECT_EVENTS),
             project_ids=list(args.project_ids),
-            opts=child,
+            opts=rotated,
         )
         alerts = vercel.Webhook(
             f"{name}-alerts",
             team_id=args.team_id,
             endpoint=args.endpoint,
             events=[ALERT_EVENT],
-            opts=child,
+            opts=rotated,
         )
         rule = vercel.AlertRule(
             f"{name}-error-anomaly",
@@ -99,6 +116,15 @@ class VercelAlerts(pulumi.ComponentResource):
             opts=child,
         )
 
-        self.webhook_secrets = [pulumi.Output.secret(events.secret), pulumi.Output.secret(alerts.secret)]
+        self.webhook_keyrings = [
+            Keyring(
+                f"{webhook_name}-keyring",
+                KeyringArgs(current=webhook.secret, since=args.generation, grace_days=args.grace_days),
+                opts=child,
+            ).entries
+            for webhook_name, webhook in ((f"{name}-project-events", events), (f"{name}-alerts", alerts))
+        ]
         self.alert_rule_id = rule.id
-        self.register_outputs({"webhook_secrets": self.webhook_secrets, "alert_rule_id": self.alert_rule_id})
+        self.register_outputs(
+            {"webhook_keyrings": self.webhook_keyrings, "alert_rule_id": self.alert_rule_id}
+        )

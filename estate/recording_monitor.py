@@ -109,6 +109,8 @@ class RecordingMonitor(MockMonitor):
                 "replace_on_changes": list(request.replaceOnChanges),
                 "delete_before_replace": bool(request.deleteBeforeReplace),
                 "import_id": request.importId or None,
+                # A value whose change replaces the resource (ResourceOptions.replacement_trigger).
+                "replacement_trigger": _replacement_trigger(request),
             },
             "provider": request.provider or None,
         }
@@ -146,3 +148,14 @@ class RecordingMonitor(MockMonitor):
     def plan_resources(self) -> list[dict[str, Any]]:
         """The registrations, ordered by URN: registration order varies run to run (threads)."""
         return sorted(self.records, key=lambda record: record["urn"])
+
+
+def _replacement_trigger(request: Any) -> Any:
+    """The ``replacement_trigger`` option as the engine receives it, secrets masked; None when unset."""
+    from google.protobuf import json_format
+
+    from estate.plan import public_value
+
+    if not request.HasField("replacement_trigger"):
+        return None
+    return public_value(json_format.MessageToDict(request.replacement_trigger))

@@ -88,19 +88,23 @@ def build_alerting(
     settings: StackSettings,
     providers: Mapping[str, OrganizationProviders],
     apps: Mapping[str, Mapping[str, Any]],
+    generation: pulumi.Input[str],
 ) -> dict[str, Any]:
     """Declares the alert routes of every system; returns the stack outputs of alerting.
 
     ``apps``: :func:`stacks.program.build_estate`'s outputs per app key; read
     here: ``hosting.project_id`` (Vercel), ``database`` (project ref) and
-    ``database_api_key`` (the anon key, for the health probe).
+    ``database_api_key`` (the anon key, for the health probe). ``generation``:
+    the stack's rotation schedule (``RotationSchedule.generation``); the relay's
+    and the Vercel webhooks' secrets rotate with it.
     """
     alerting = alerting_of(settings)
     slack = slack_webhook_url(settings)
     hostname = stack_relay_hostname(settings)
     environment = settings.environment
 
-    vercel_secrets: list[pulumi.Output[str]] = []
+    grace_days = settings.rotation.grace_days
+    vercel_keyrings: list[pulumi.Output[str]] = []
     for org in settings.organizations.values():
         project_ids = [
             apps[app.key]["hosting"]["project_id"]
@@ -115,10 +119,12 @@ def build_alerting(
                     environment=environment,
                     endpoint=relay_endpoint(hostname, "vercel"),
                     project_ids=project_ids,
+                    generation=generation,
+                    grace_days=grace_days,
                 ),
                 opts=pulumi.ResourceOptions(provider=providers[org.name].vercel),
             )
-            vercel_secrets += vercel_alerts.webhook_secrets
+            vercel_keyrings += vercel_alerts.webhook_keyrings
 
     relay_org = settings.organizations[RELAY_ORGANIZATION]
     relay = AlertRelay(
@@ -129,7 +135,9 @@ def build_alerting(
             workers_dev_subdomain=alerting.relay_subdomain,
             environment=environment,
             slack_webhook_url=slack,
-            vercel_webhook_secrets=vercel_secrets,
+            generation=generation,
+            grace_days=grace_days,
+            vercel_webhook_keyrings=vercel_keyrings,
             projects=stack_projects(settings),
         ),
         opts=pulumi.ResourceOptions(provider=providers[RELAY_ORGANIZATION].cloudflare),

@@ -115,7 +115,7 @@ def build_estate(settings: StackSettings) -> dict[str, Any]:
         )
         for app in APPS
     }
-    alerting = build_alerting(settings, providers, apps)
+    alerting = build_alerting(settings, providers, apps, rotation.generation)
     return {"environment": settings.environment, "apps": apps, "alerting": alerting}
 
 

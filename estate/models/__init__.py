@@ -34,6 +34,7 @@ model is visible in every plan summary.
 from __future__ import annotations
 
 import hashlib
+import json
 import string
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -117,7 +118,7 @@ def build(tables: Iterable[Iterable[Rule]]) -> dict[str, TypeModel]:
 
 
 def _tables() -> tuple[tuple[Rule, ...], ...]:
-    from estate.models import cloudflare, github, random, sentry, supabase, time, vercel
+    from estate.models import cloudflare, github, keyring, random, sentry, supabase, time, vercel
 
     return (
         cloudflare.TABLE,
@@ -127,6 +128,7 @@ def _tables() -> tuple[tuple[Rule, ...], ...]:
         random.TABLE,
         sentry.TABLE,
         time.TABLE,
+        keyring.TABLE,
     )
 
 
@@ -175,10 +177,12 @@ class _Fields(dict[str, Any]):
                 string.ascii_lowercase if key.startswith("ref") else string.ascii_lowercase + string.digits
             )
             return "".join(alphabet[int(h[i : i + 2], 16) % len(alphabet)] for i in range(0, length * 2, 2))
-        if key == "password":  # letters and digits, as long as the inputs ask
+        if key == "password":  # letters and digits, as long as the inputs ask; new keepers, a new value
             length = int(self["inputs"].get("length") or 0)
+            keepers = self["inputs"].get("keepers")
+            seed = (name, json.dumps(keepers, sort_keys=True)) if keepers else (name,)
             return "".join(
-                digest(stack, type_, name, "password", str(i), length=64) for i in range(length // 64 + 1)
+                digest(stack, type_, *seed, "password", str(i), length=64) for i in range(length // 64 + 1)
             )[:length]
         if key.startswith("num") and key[3:].isdigit():
             return str(1 + int(digest(stack, type_, name, "number"), 16) % 10 ** int(key[3:]))

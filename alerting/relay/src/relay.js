@@ -3,17 +3,23 @@
 // one readable message to the stack's Slack channel (an incoming webhook).
 //
 // Routes
-//   POST /cloudflare      Cloudflare notification webhook; `cf-webhook-auth` must equal
-//                         CLOUDFLARE_WEBHOOK_SECRET.
+//   POST /cloudflare      Cloudflare notification webhook; `cf-webhook-auth` must equal a
+//                         valid secret of CLOUDFLARE_WEBHOOK_SECRETS.
 //   POST /vercel          Vercel account webhook; `x-vercel-signature` must be the
-//                         HMAC-SHA1 (hex) of the raw body under one of VERCEL_WEBHOOK_SECRETS.
+//                         HMAC-SHA1 (hex) of the raw body under a valid secret of VERCEL_WEBHOOK_SECRETS.
 //   POST /sentry/<token>  Sentry's WebHooks plugin, which signs nothing: the secret is
-//                         the path token, equal to SENTRY_WEBHOOK_TOKEN.
+//                         the path token, a valid secret of SENTRY_WEBHOOK_TOKENS.
 //   GET  /health          Liveness, for probes; reveals nothing.
 //
 // Bindings (set by the stack, components/alert_relay.py)
-//   SLACK_WEBHOOK_URL, CLOUDFLARE_WEBHOOK_SECRET, SENTRY_WEBHOOK_TOKEN   secret_text
-//   VERCEL_WEBHOOK_SECRETS   secret_text, a JSON list (one secret per Vercel webhook)
+//   SLACK_WEBHOOK_URL        secret_text
+//   CLOUDFLARE_WEBHOOK_SECRETS, VERCEL_WEBHOOK_SECRETS, SENTRY_WEBHOOK_TOKENS
+//                            secret_text, each a keyring: a JSON list of
+//                            {"secret": "...", "notAfter": null | "<RFC 3339>"} (a plain string
+//                            counts as an entry without notAfter). The stack rotates these
+//                            secrets on its schedule (providers/keyring): the current one has no
+//                            notAfter, the one it replaced stays valid until its notAfter (the
+//                            grace), so a sender the same `up` has not updated yet is not refused.
 //   ENVIRONMENT              plain_text, e.g. "production": the label on every message
 //   PROJECTS                 plain_text, a JSON list of the Pages and Vercel project
 //                            names this stack owns. Cloudflare's Pages alerts and Vercel's
@@ -37,9 +43,10 @@ export default {
 
 /**
  * Handles one request. `post` sends a Slack payload and returns the HTTP status;
- * tests pass their own, the Worker uses fetch.
+ * tests pass their own, the Worker uses fetch. `now` (ms since the epoch) judges
+ * the keyrings' notAfter; tests pass their own.
  */
-export async function handle(request, env, post = postToSlack) {
+export async function handle(request, env, post = postToSlack, now = Date.now()) {
   const url = new URL(request.url);
   const route = routeOf(url.pathname);
   if (route === null) {
@@ -67,7 +74,7 @@ export async function handle(request, env, post = postToSlack) {
     return answer(413, "body too large");
   }
 
-  if (!(await isAuthentic(route, request.headers, body, env))) {
+  if (!(await isAuthentic(route, request.headers, body, env, now))) {
     return answer(401, "not authenticated");
   }
 
@@ -119,38 +126,65 @@ function routeOf(pathname) {
 }
 
 const REQUIRED_BINDINGS = {
-  cloudflare: ["SLACK_WEBHOOK_URL", "CLOUDFLARE_WEBHOOK_SECRET"],
+  cloudflare: ["SLACK_WEBHOOK_URL", "CLOUDFLARE_WEBHOOK_SECRETS"],
   vercel: ["SLACK_WEBHOOK_URL", "VERCEL_WEBHOOK_SECRETS"],
-  sentry: ["SLACK_WEBHOOK_URL", "SENTRY_WEBHOOK_TOKEN"],
+  sentry: ["SLACK_WEBHOOK_URL", "SENTRY_WEBHOOK_TOKENS"],
 };
 
 function missingBindings(env, routeName) {
   return REQUIRED_BINDINGS[routeName].filter((name) => typeof env[name] !== "string" || env[name] === "");
 }
 
-async function isAuthentic(route, headers, body, env) {
+async function isAuthentic(route, headers, body, env, now) {
   if (route.name === "cloudflare") {
     const given = headers.get("cf-webhook-auth");
-    return given !== null && (await timingSafeEqual(given, env.CLOUDFLARE_WEBHOOK_SECRET));
+    return given !== null && (await matchesAny(validSecrets(env.CLOUDFLARE_WEBHOOK_SECRETS, now), (secret) =>
+      timingSafeEqual(given, secret)));
   }
   if (route.name === "sentry") {
-    return timingSafeEqual(route.token, env.SENTRY_WEBHOOK_TOKEN);
+    return matchesAny(validSecrets(env.SENTRY_WEBHOOK_TOKENS, now), (token) => timingSafeEqual(route.token, token));
   }
   const signature = headers.get("x-vercel-signature");
   if (signature === null) return false;
-  let secrets;
+  return matchesAny(validSecrets(env.VERCEL_WEBHOOK_SECRETS, now), async (secret) =>
+    timingSafeEqual(signature.toLowerCase(), await hmacSha1Hex(secret, body)));
+}
+
+/**
+ * The secrets of a keyring binding still valid at `now`: entries without notAfter, or
+ * whose notAfter is later. A binding that is not a JSON list yields none (refuse all).
+ */
+export function validSecrets(binding, now) {
+  let entries;
   try {
-    secrets = JSON.parse(env.VERCEL_WEBHOOK_SECRETS);
+    entries = JSON.parse(binding);
   } catch {
-    return false;
+    return [];
   }
-  if (!Array.isArray(secrets)) return false;
+  if (!Array.isArray(entries)) return [];
+  const valid = [];
+  for (const entry of entries) {
+    if (typeof entry === "string") {
+      if (entry !== "") valid.push(entry);
+      continue;
+    }
+    if (entry === null || typeof entry !== "object" || typeof entry.secret !== "string" || entry.secret === "") continue;
+    if (entry.notAfter === null || entry.notAfter === undefined) {
+      valid.push(entry.secret);
+      continue;
+    }
+    const limit = typeof entry.notAfter === "string" ? Date.parse(entry.notAfter) : Number.NaN;
+    // An unreadable notAfter counts as expired: a mistake refuses rather than accepts forever.
+    if (Number.isFinite(limit) && now < limit) valid.push(entry.secret);
+  }
+  return valid;
+}
+
+/** Whether `matches` holds for any secret; every secret is tried, so the time does not tell which. */
+async function matchesAny(secrets, matches) {
   let matched = false;
-  // Every secret is tried, so the time taken does not tell which one matched.
   for (const secret of secrets) {
-    if (typeof secret !== "string" || secret === "") continue;
-    const expected = await hmacSha1Hex(secret, body);
-    if (await timingSafeEqual(signature.toLowerCase(), expected)) matched = true;
+    if (await matches(secret)) matched = true;
   }
   return matched;
 }

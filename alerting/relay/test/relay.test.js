@@ -12,6 +12,7 @@ import relay, {
   handle,
   hmacSha1Hex,
   timingSafeEqual,
+  validSecrets,
 } from "../src/relay.js";
 
 // Canary values: a test fails if any of them leaks into an answer.
@@ -21,12 +22,19 @@ const VERCEL_SECRETS = ["canary-vercel-secret-deployments-11aa", "canary-vercel-
 const SENTRY_TOKEN = "canary-sentry-token-93cf";
 const SECRETS = [SLACK_URL, CF_SECRET, ...VERCEL_SECRETS, SENTRY_TOKEN];
 
+/** A keyring binding as providers/keyring writes it: the current secret, then the previous one. */
+function keyring(current, previous = null, notAfter = null) {
+  const entries = [{ secret: current, notAfter: null }];
+  if (previous !== null) entries.push({ secret: previous, notAfter });
+  return JSON.stringify(entries);
+}
+
 function environment(overrides = {}) {
   return {
     SLACK_WEBHOOK_URL: SLACK_URL,
-    CLOUDFLARE_WEBHOOK_SECRET: CF_SECRET,
-    VERCEL_WEBHOOK_SECRETS: JSON.stringify(VERCEL_SECRETS),
-    SENTRY_WEBHOOK_TOKEN: SENTRY_TOKEN,
+    CLOUDFLARE_WEBHOOK_SECRETS: keyring(CF_SECRET),
+    VERCEL_WEBHOOK_SECRETS: JSON.stringify(VERCEL_SECRETS.map((secret) => ({ secret, notAfter: null }))),
+    SENTRY_WEBHOOK_TOKENS: keyring(SENTRY_TOKEN),
     ENVIRONMENT: "production",
     PROJECTS: JSON.stringify(["gstarlink-handbook-public", "talkline"]),
     ...overrides,
@@ -110,13 +118,13 @@ describe("routes", () => {
   });
 
   it("names a missing binding without showing any value", async () => {
-    const env = environment({ CLOUDFLARE_WEBHOOK_SECRET: "" });
+    const env = environment({ CLOUDFLARE_WEBHOOK_SECRETS: "" });
     const { status, text } = await call(
       request("/cloudflare", { body: JSON.stringify(PAGES_FAILURE), headers: { "cf-webhook-auth": CF_SECRET } }),
       env,
     );
     assert.equal(status, 500);
-    assert.match(text, /CLOUDFLARE_WEBHOOK_SECRET/);
+    assert.match(text, /CLOUDFLARE_WEBHOOK_SECRETS/);
   });
 
   it("refuses a body over the limit before reading it", async () => {
@@ -315,5 +323,51 @@ describe("helpers", () => {
   it("escapes Slack markup and shortens long fields", () => {
     assert.equal(escapeSlack("<a> & <b>"), "&lt;a&gt; &amp; &lt;b&gt;");
     assert.ok(escapeSlack("x".repeat(5000)).length < 1600);
+  });
+});
+
+describe("rotation: the previous secret until its notAfter", () => {
+  const OLD_CF = "canary-cloudflare-previous-5a1c";
+  const OLD_VERCEL = "canary-vercel-previous-6b2d";
+  const OLD_SENTRY = "canary-sentry-previous-7c3e";
+  const NOT_AFTER = "2026-04-15T00:00:00Z";
+  const BEFORE = Date.parse(NOT_AFTER) - 1000;
+  const AFTER = Date.parse(NOT_AFTER);
+  const rotated = () =>
+    environment({
+      CLOUDFLARE_WEBHOOK_SECRETS: keyring(CF_SECRET, OLD_CF, NOT_AFTER),
+      VERCEL_WEBHOOK_SECRETS: keyring(VERCEL_SECRETS[0], OLD_VERCEL, NOT_AFTER),
+      SENTRY_WEBHOOK_TOKENS: keyring(SENTRY_TOKEN, OLD_SENTRY, NOT_AFTER),
+    });
+  const senders = (secrets) => [
+    ["cloudflare", () => request("/cloudflare", { body: JSON.stringify(PAGES_FAILURE), headers: { "cf-webhook-auth": secrets.cf } })],
+    ["vercel", () => vercelRequest(DEPLOYMENT_ERROR, secrets.vercel)],
+    ["sentry", () => request(`/sentry/${secrets.sentry}`, { body: JSON.stringify({ project_name: "talkline", message: "boom" }) })],
+  ];
+
+  it("accepts the current secrets at any time", async () => {
+    for (const [route, make] of senders({ cf: CF_SECRET, vercel: VERCEL_SECRETS[0], sentry: SENTRY_TOKEN })) {
+      const response = await handle(make(), rotated(), slack().post, AFTER + 86400000 * 365);
+      assert.equal(response.status, 200, route);
+    }
+  });
+
+  it("accepts the previous secrets until notAfter and refuses them from then on", async () => {
+    for (const [route, make] of senders({ cf: OLD_CF, vercel: OLD_VERCEL, sentry: OLD_SENTRY })) {
+      assert.equal((await handle(make(), rotated(), slack().post, BEFORE)).status, 200, `${route} before notAfter`);
+      const late = await handle(make(), rotated(), slack().post, AFTER);
+      assert.equal(late.status, 401, `${route} at notAfter`);
+      const text = await late.text();
+      for (const secret of [...SECRETS, OLD_CF, OLD_VERCEL, OLD_SENTRY]) assert.ok(!text.includes(secret));
+    }
+  });
+
+  it("reads keyrings defensively", () => {
+    assert.deepEqual(validSecrets(keyring("a", "b", NOT_AFTER), BEFORE), ["a", "b"]);
+    assert.deepEqual(validSecrets(keyring("a", "b", NOT_AFTER), AFTER), ["a"]);
+    assert.deepEqual(validSecrets(keyring("a", "b", "not a date"), BEFORE), ["a"]);
+    assert.deepEqual(validSecrets(JSON.stringify(["plain", "", { secret: "" }, null, 3]), AFTER), ["plain"]);
+    assert.deepEqual(validSecrets("not json", BEFORE), []);
+    assert.deepEqual(validSecrets(JSON.stringify({ secret: "a" }), BEFORE), []);
   });
 });
