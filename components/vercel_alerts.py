@@ -108,12 +108,16 @@ class VercelAlerts(pulumi.ComponentResource):
             tags=["estate", args.environment],
             opts=child,
         )
+        # A new webhook is a new link, created before the old link goes: through a rotation the
+        # rule notifies both webhooks, and the old one's secret is the one the relay knows first.
         vercel.AlertRuleWebhookNotification(
             f"{name}-error-anomaly-to-relay",
             team_id=args.team_id,
             alert_rule_id=rule.id,
             webhook_id=alerts.id,
-            opts=child,
+            opts=pulumi.ResourceOptions(
+                parent=self, replace_on_changes=["webhookId"], delete_before_replace=False
+            ),
         )
 
         self.webhook_keyrings = [

@@ -17,7 +17,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -368,3 +368,414 @@ def test_every_secret_needs_a_last_rotated_date() -> None:
 def test_bad_rotation_settings_are_named_with_their_fix(edit: Any, expected: str) -> None:
     problems = settings_problems("staging", edit)
     assert any(expected in problem for problem in problems), problems
+
+
+# --- the relay's and the Vercel webhooks' signing secrets ----------------------------------------
+#
+# A rotation up, walked on the plan's own dependency graph: the schedule is due (the clock passes
+# the period), the relay's random secrets and the Vercel webhooks are replaced, each Keyring
+# (providers/keyring, its real provider code) is updated, the relay Worker gets the keyrings, the
+# senders get their new values, and the replaced webhooks and links are deleted last. At every step
+# each sender's credential is judged by the relay's own code (alerting/relay/src/relay.js, in node).
+
+KEYRING = "pulumi-python:dynamic/estate:Keyring"
+RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"
+WORKERS_SCRIPT = "cloudflare:index/workersScript:WorkersScript"
+VERCEL_WEBHOOK = "vercel:index/webhook:Webhook"
+WEBHOOK_LINK = "vercel:index/alertRuleWebhookNotification:AlertRuleWebhookNotification"
+CLOUDFLARE_DESTINATION = "cloudflare:index/notificationPolicyWebhooks:NotificationPolicyWebhooks"
+SENTRY_PLUGIN = "sentry:index/sentryPlugin:SentryPlugin"
+RELAY_DIR = REPO_ROOT / "alerting" / "relay"
+KEYRING_BINDINGS = {
+    "cloudflare": "CLOUDFLARE_WEBHOOK_SECRETS",
+    "sentry": "SENTRY_WEBHOOK_TOKENS",
+    "vercel": "VERCEL_WEBHOOK_SECRETS",
+}
+
+
+def by_urn(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {r["urn"]: r for r in plan["resources"]}
+
+
+def relay_script(plan: dict[str, Any]) -> dict[str, Any]:
+    (script,) = [r for r in of_type(plan, WORKERS_SCRIPT) if r["name"] == "alert-relay-script"]
+    return script
+
+
+def relay_destinations(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        r for r in of_type(plan, CLOUDFLARE_DESTINATION) if str(r["inputs"]["url"]).endswith("/cloudflare")
+    ]
+
+
+def generation_of(plan: dict[str, Any]) -> str:
+    (rotating,) = of_type(plan, ROTATING)
+    return str(rotating["outputs"]["rfc3339"])
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_webhook_secrets_rotate_on_the_schedule_and_reach_the_relay_first(stack: str) -> None:
+    plan = plan_of(stack)
+    generation, grace = generation_of(plan), rotation_config(stack)["graceDays"]
+    script = relay_script(plan)
+    randoms = [r for r in of_type(plan, RANDOM_PASSWORD) if r["name"].startswith("alert-relay-")]
+    assert {r["name"] for r in randoms} == {"alert-relay-cloudflare-secret", "alert-relay-sentry-token"}
+    for secret in randoms:
+        assert secret["inputs"]["keepers"] == {"generation": generation}, secret["name"]
+    webhooks = of_type(plan, VERCEL_WEBHOOK)
+    assert webhooks
+    for webhook in webhooks:
+        assert webhook["options"]["replacement_trigger"] == generation, webhook["name"]
+        assert webhook["options"]["delete_before_replace"] is False, webhook["name"]
+    keyrings = of_type(plan, KEYRING)
+    sources = {r["urn"] for r in randoms + webhooks}
+    for keyring in keyrings:
+        assert (keyring["inputs"]["since"], keyring["inputs"]["grace_days"]) == (generation, grace), keyring[
+            "name"
+        ]
+        assert len(sources & set(keyring["options"]["depends_on"])) == 1, keyring["name"]
+    # One keyring per rotated secret, every one read by the relay Worker as a secret binding.
+    assert len(keyrings) == len(sources)
+    assert {k["urn"] for k in keyrings} <= set(script["options"]["depends_on"])
+    # The bindings are one secret as a whole in the plan: the names are checked against the relay's code.
+    assert script["inputs"]["bindings"] == "[secret]"
+    relay_code = (RELAY_DIR / "src" / "relay.js").read_text()
+    component = (REPO_ROOT / "components" / "alert_relay.py").read_text()
+    required = relay_code[
+        relay_code.index("const REQUIRED_BINDINGS") : relay_code.index(
+            "};", relay_code.index("const REQUIRED_BINDINGS")
+        )
+    ]
+    for route, name in KEYRING_BINDINGS.items():
+        assert f'{route}: ["SLACK_WEBHOOK_URL", "{name}"]' in required, name
+        assert f'{{"name": "{name}", "type": "secret_text",' in component, name
+    # Senders whose secret the stack chooses are updated after the Worker accepts the new value.
+    senders = relay_destinations(plan) + of_type(plan, SENTRY_PLUGIN)
+    assert relay_destinations(plan)
+    for sender in senders:
+        assert script["urn"] in sender["options"]["depends_on"], sender["name"]
+    for link in of_type(plan, WEBHOOK_LINK):
+        assert link["options"]["replace_on_changes"] == ["webhookId"], link["name"]
+        assert link["options"]["delete_before_replace"] is False, link["name"]
+
+
+def plan_at(stack: str, clock: datetime, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """The stack's plan with the time provider's clock at ``clock`` (a fresh schedule generation)."""
+    from estate.models import time as time_model
+    from estate.plan import load_stack_config, run_program
+
+    monkeypatch.setattr(time_model, "PLAN_CLOCK", clock)
+    config, secret_keys, _ = load_stack_config(stack)
+    try:
+        return run_program(stack, config, secret_keys)
+    finally:
+        monkeypatch.undo()
+
+
+def rotation_up(before: dict[str, Any], after: dict[str, Any]) -> tuple[set[str], set[str]]:
+    """(replaced, changed) URNs of the up that applies ``after`` over ``before``'s state.
+
+    Replaced: a changed ``replacement_trigger``, changed ``keepers`` (random), or a changed input
+    the model says replaces. Changed: those, every resource whose recorded inputs differ, and every
+    resource that depends on a replaced one (its outputs are unknown until the up makes them).
+    """
+    from estate.models import models
+
+    old, new = by_urn(before), by_urn(after)
+    replaced: set[str] = set()
+    changed: set[str] = set()
+    for urn, resource in new.items():
+        prior = old.get(urn)
+        if (
+            prior is None
+            or (prior["inputs"] == resource["inputs"]
+            and (
+                prior["options"].get("replacement_trigger") == resource["options"].get("replacement_trigger")
+            ))
+        ):
+            continue
+        changed.add(urn)
+        model = models().get(resource["type"])
+        replaces = set(model.replaces) if model else set()
+        differing = {key for key in resource["inputs"] if prior["inputs"].get(key) != resource["inputs"][key]}
+        if (
+            prior["options"].get("replacement_trigger") != resource["options"].get("replacement_trigger")
+            or "keepers" in differing
+            or differing & replaces
+            or set(resource["options"]["replace_on_changes"]) & differing
+            or resource["type"] == ROTATING
+        ):
+            replaced.add(urn)
+    grew = True
+    while grew:
+        grew = False
+        for urn, resource in new.items():
+            if urn not in changed and set(resource["options"]["depends_on"]) & (replaced | changed):
+                changed.add(urn)
+                grew = True
+            if (
+                resource["type"] == WEBHOOK_LINK
+                and urn not in replaced
+                and set(resource["options"]["depends_on"]) & replaced
+            ):
+                replaced.add(urn)  # replace_on_changes: ["webhookId"], and the webhook is new
+                grew = True
+    return replaced, changed
+
+
+@dataclass
+class Sender:
+    """A webhook sender (or a Vercel link) alive over [born, died): what it presents to the relay."""
+
+    name: str
+    route: str
+    stream: str
+    secret: str
+    born: int
+    died: int | None = None
+
+
+def relay_verdicts(checks: list[dict[str, Any]]) -> list[int]:
+    """The relay's HTTP status for each check, run by its own code in node."""
+    import shutil
+    import subprocess
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed: the relay's code runs in node 20 or later")
+    script = """
+import { createHmac } from "node:crypto";
+import { handle } from "%s";
+const checks = JSON.parse(await new Promise((done) => { let s = ""; process.stdin.on("data", (d) => (s += d)); process.stdin.on("end", () => done(s)); }));
+const out = [];
+for (const c of checks) {
+  const env = { ...c.env, SLACK_WEBHOOK_URL: "https://hooks.slack.com/services/T/B/walk", ENVIRONMENT: "walk" };
+  let request;
+  if (c.route === "cloudflare") {
+    request = new Request("https://relay.example/cloudflare", { method: "POST", body: '{"text":"walk"}', headers: { "cf-webhook-auth": c.secret } });
+  } else if (c.route === "sentry") {
+    request = new Request(`https://relay.example/sentry/${c.secret}`, { method: "POST", body: '{"message":"walk"}' });
+  } else {
+    const body = '{"type":"deployment.error","payload":{}}';
+    const signature = createHmac("sha1", c.secret).update(body).digest("hex");
+    request = new Request("https://relay.example/vercel", { method: "POST", body, headers: { "x-vercel-signature": signature } });
+  }
+  out.push((await handle(request, env, async () => 200, c.now)).status);
+}
+console.log(JSON.stringify(out));
+""" % (RELAY_DIR / "src" / "relay.js").as_uri()
+    result = subprocess.run(
+        [node, "--input-type=module", "-e", script],
+        input=json.dumps(checks),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return cast(list[int], json.loads(result.stdout))
+
+
+@dataclass(frozen=True)
+class WebhookWalk:
+    """One rotation up: the consumers it updated, and every refused delivery nothing else made up for."""
+
+    updated: set[str]
+    problems: list[str]
+
+
+def walk_webhook_rotation(
+    stack: str,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    keep_previous: bool = True,
+    senders_wait_for_relay: bool = True,
+) -> WebhookWalk:
+    """Walks the rotation up of ``stack`` (see the section comment); the flags break it on purpose."""
+    from components.alert_relay import merged_keyrings
+    from providers.keyring import KeyringProvider, keyring_entries
+    from providers.supabase_management.wire import reveal
+
+    before, config = plan_of(stack), rotation_config(stack)
+    up_at = PLAN_CLOCK + timedelta(days=config["periodDays"], hours=3)  # the next refresh-up after it is due
+    after = plan_at(stack, up_at, monkeypatch)
+    replaced, changed = rotation_up(before, after)
+    new, generation, grace = by_urn(after), generation_of(after), int(config["graceDays"])
+    assert generation == up_at.strftime(RFC3339)
+    script = relay_script(after)
+    provider = KeyringProvider()
+
+    keyrings = [k["urn"] for k in of_type(after, KEYRING)]
+    source = {
+        u: next(
+            d for d in new[u]["options"]["depends_on"] if new[d]["type"] in (RANDOM_PASSWORD, VERCEL_WEBHOOK)
+        )
+        for u in keyrings
+    }
+    route = {
+        u: next(r for r in ("cloudflare", "sentry") if r in new[u]["name"])
+        if new[source[u]]["type"] == RANDOM_PASSWORD
+        else "vercel"
+        for u in keyrings
+    }
+
+    def value(
+        urn: str, generation_index: int
+    ) -> str:  # what the provider generates (random) or Vercel chooses
+        return f"walk-{generation_index}-{new[urn]['name']}"
+
+    state = {
+        u: provider.create(
+            {"current": value(source[u], 0), "since": generation_of(before), "grace_days": grace}
+        ).outs
+        for u in keyrings
+    }
+
+    def current(route_name: str) -> str:
+        (urn,) = [u for u in keyrings if route[u] == route_name]
+        return str(reveal(state[urn]["current"]))
+
+    def relay_bindings() -> dict[str, str]:
+        def entries(urn: str) -> str:
+            previous = str(reveal(state[urn]["previous"])) if keep_previous else ""
+            return keyring_entries(
+                str(reveal(state[urn]["current"])), previous, str(state[urn]["previous_not_after"])
+            )
+
+        return {
+            binding: merged_keyrings([entries(u) for u in keyrings if route[u] == name])
+            for name, binding in KEYRING_BINDINGS.items()
+        }
+
+    relay_env = relay_bindings()
+    senders = [
+        Sender(d["name"], "cloudflare", d["name"], current("cloudflare"), 0)
+        for d in relay_destinations(after)
+    ]
+    senders += [
+        Sender(p["name"], "sentry", p["name"], current("sentry"), 0) for p in of_type(after, SENTRY_PLUGIN)
+    ]
+    senders += [
+        Sender(f"{w['name']} (old)", "vercel", w["name"], value(w["urn"], 0), 0)
+        for w in of_type(after, VERCEL_WEBHOOK)
+    ]
+    generation_zero = {sender.name: sender.secret for sender in senders}
+
+    # Creates and updates in dependency order, each sender as early as its dependencies allow (the
+    # worst case for it: before the relay whenever the graph permits), then delete-replaced.
+    walked = (
+        KEYRING,
+        WORKERS_SCRIPT,
+        VERCEL_WEBHOOK,
+        CLOUDFLARE_DESTINATION,
+        SENTRY_PLUGIN,
+        RANDOM_PASSWORD,
+        ROTATING,
+    )
+    pending = {u for u in changed if new[u]["type"] in walked}
+    timeline: list[tuple[int, dict[str, str], list[Sender]]] = [
+        (0, dict(relay_env), [replace(s) for s in senders])
+    ]
+    step = 0
+
+    def ready(urn: str) -> bool:
+        waits_for = set(new[urn]["options"]["depends_on"]) - (
+            {urn} if senders_wait_for_relay else {urn, script["urn"]}
+        )
+        return not (waits_for & pending)
+
+    while pending:
+        candidates = sorted(
+            (u for u in pending if ready(u)), key=lambda u: (u == script["urn"], new[u]["name"])
+        )
+        assert candidates, f"no step is ready: {sorted(new[u]['name'] for u in pending)}"
+        urn = candidates[0]
+        pending.discard(urn)
+        step += 1
+        resource = new[urn]
+        if resource["type"] == KEYRING:
+            news = {"current": value(source[urn], 1), "since": generation, "grace_days": grace}
+            state[urn] = provider.update("id", state[urn], news).outs or state[urn]
+        elif urn == script["urn"]:
+            relay_env = relay_bindings()
+        elif resource["type"] == VERCEL_WEBHOOK and urn in replaced:
+            senders.append(
+                Sender(f"{resource['name']} (new)", "vercel", resource["name"], value(urn, 1), step)
+            )
+        elif resource["type"] in (CLOUDFLARE_DESTINATION, SENTRY_PLUGIN):
+            for sender in senders:
+                if sender.name == resource["name"]:
+                    sender.secret = current(sender.route)
+        timeline.append((step, dict(relay_env), [replace(s) for s in senders if s.died is None]))
+    step += 1
+    for sender in senders:
+        if sender.name.endswith(" (old)") and any(new[u]["name"] == sender.stream for u in replaced):
+            sender.died = step
+    timeline.append((step, dict(relay_env), [replace(s) for s in senders if s.died is None]))
+
+    checks: list[dict[str, Any]] = []
+    labels: list[tuple[int, str, Sender]] = []
+    up_ms = int(up_at.timestamp() * 1000)
+    for at, env, alive in timeline:
+        for sender in alive:
+            checks.append(
+                {"route": sender.route, "secret": sender.secret, "env": env, "now": up_ms + at * 1000}
+            )
+            labels.append((at, "during the up", sender))
+    # After the up, a delivery still carrying generation 0's secret: just before the grace ends, and at its end.
+    grace_end_ms = int((up_at + timedelta(days=grace)).timestamp() * 1000)
+    for sender in senders:
+        if sender.born == 0:
+            old = replace(sender, secret=generation_zero[sender.name])
+            for now, label in (
+                (grace_end_ms - 1000, "in flight before the grace ends"),
+                (grace_end_ms, "after the grace"),
+            ):
+                checks.append({"route": old.route, "secret": old.secret, "env": timeline[-1][1], "now": now})
+                labels.append((-1, label, old))
+    verdicts = relay_verdicts(checks)
+    accepted = {
+        (at, label, sender.name): status == 200
+        for (at, label, sender), status in zip(labels, verdicts, strict=True)
+    }
+    problems: list[str] = []
+    for at, label, sender in labels:
+        ok = accepted[(at, label, sender.name)]
+        if label == "after the grace":
+            if ok:
+                problems.append(f"{sender.name}: generation 0's secret is still accepted after the grace")
+        elif label.startswith("in flight"):
+            if not ok:
+                problems.append(
+                    f"{sender.name}: a delivery in flight with generation 0's secret is refused before the grace ends"
+                )
+        elif not ok and not any(
+            accepted[(a, lb, other.name)]
+            for a, lb, other in labels
+            if (a, lb) == (at, label) and other.stream == sender.stream and other.name != sender.name
+        ):
+            problems.append(f"step {at}: {sender.name} is refused and nothing else delivers its events")
+    updated = {new[u]["type"] for u in changed}
+    return WebhookWalk(updated, problems)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_a_webhook_secret_rotation_never_loses_an_alert(stack: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    walk = walk_webhook_rotation(stack, monkeypatch)
+    assert walk.problems == []
+    # The new values reach every consumer in the same up: the Worker's bindings, the Cloudflare
+    # destinations, the Sentry plugins, the links of the alert rule to the new webhook.
+    assert {KEYRING, WORKERS_SCRIPT, CLOUDFLARE_DESTINATION, SENTRY_PLUGIN, WEBHOOK_LINK} <= walk.updated
+
+
+def test_the_webhook_walk_finds_the_gap_without_the_previous_secret_or_the_wait_for_the_relay(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    forgetful = walk_webhook_rotation("prod", monkeypatch, keep_previous=False).problems
+    assert any("in flight with generation 0's secret is refused" in problem for problem in forgetful), (
+        forgetful
+    )
+    hasty = walk_webhook_rotation("prod", monkeypatch, senders_wait_for_relay=False).problems
+    assert any("gstarlink-cloudflare-notifications-relay is refused and nothing else" in p for p in hasty), (
+        hasty
+    )

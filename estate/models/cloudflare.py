@@ -181,6 +181,8 @@ TABLE: tuple[Rule, ...] = (
         "{uuid}",
         f"{TF}/notification_policy_webhooks/model.go (id: computed UUID)",
     ),
+    # No REPLACES row for `secret` (schema.go at v5.19.1: Optional, Sensitive, no RequiresReplace): a rotated
+    # secret is a PUT to the same destination (resource.go Update), which Cloudflare tests with a POST.
     Rule(
         NOTIFICATION_WEBHOOKS,
         COMPUTED,

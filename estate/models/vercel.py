@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from estate.models import COMPUTED, ID, Rule
+from estate.models import COMPUTED, ID, REPLACES, Rule
 
 TF = "vercel/terraform-provider-vercel vercel"
 
@@ -51,5 +51,21 @@ TABLE: tuple[Rule, ...] = (
         "secret",
         "{hex24}",
         f"{TF}/resource_webhook.go (secret: computed; https://vercel.com/docs/webhooks: the signing secret is shown once, at creation)",
+    ),
+    # No input sets the secret (the SDK's WebhookArgs has none): rotating it is replacing the webhook.
+    *(
+        Rule(
+            WEBHOOK,
+            REPLACES,
+            prop,
+            None,
+            f"{TF}/resource_webhook.go at v5.10.0 ({attr}: RequiresReplace; no Update path)",
+        )
+        for prop, attr in (
+            ("endpoint", "endpoint"),
+            ("events", "events"),
+            ("projectIds", "project_ids"),
+            ("teamId", "team_id"),
+        )
     ),
 )
