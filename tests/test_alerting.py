@@ -217,14 +217,24 @@ def test_vercel_alerts_need_projects_and_https() -> None:
         VercelAlerts(
             "x",
             VercelAlertsArgs(
-                team_id="team_x", environment="staging", endpoint="https://a/vercel", project_ids=[]
+                team_id="team_x",
+                environment="staging",
+                endpoint="https://a/vercel",
+                project_ids=[],
+                generation="2026-01-01T00:00:00Z",
+                grace_days=7,
             ),
         )
     with pytest.raises(ValueError, match="must be https"):
         VercelAlerts(
             "x",
             VercelAlertsArgs(
-                team_id="team_x", environment="staging", endpoint="http://a/vercel", project_ids=["p"]
+                team_id="team_x",
+                environment="staging",
+                endpoint="http://a/vercel",
+                project_ids=["p"],
+                generation="2026-01-01T00:00:00Z",
+                grace_days=7,
             ),
         )
 

@@ -486,12 +486,11 @@ def rotation_up(before: dict[str, Any], after: dict[str, Any]) -> tuple[set[str]
     changed: set[str] = set()
     for urn, resource in new.items():
         prior = old.get(urn)
-        if (
-            prior is None
-            or (prior["inputs"] == resource["inputs"]
+        if prior is None or (
+            prior["inputs"] == resource["inputs"]
             and (
                 prior["options"].get("replacement_trigger") == resource["options"].get("replacement_trigger")
-            ))
+            )
         ):
             continue
         changed.add(urn)
@@ -545,7 +544,7 @@ def relay_verdicts(checks: list[dict[str, Any]]) -> list[int]:
         pytest.skip("node is not installed: the relay's code runs in node 20 or later")
     script = """
 import { createHmac } from "node:crypto";
-import { handle } from "%s";
+import { handle } from "RELAY_MODULE";
 const checks = JSON.parse(await new Promise((done) => { let s = ""; process.stdin.on("data", (d) => (s += d)); process.stdin.on("end", () => done(s)); }));
 const out = [];
 for (const c of checks) {
@@ -563,7 +562,7 @@ for (const c of checks) {
   out.push((await handle(request, env, async () => 200, c.now)).status);
 }
 console.log(JSON.stringify(out));
-""" % (RELAY_DIR / "src" / "relay.js").as_uri()
+""".replace("RELAY_MODULE", (RELAY_DIR / "src" / "relay.js").as_uri())
     result = subprocess.run(
         [node, "--input-type=module", "-e", script],
         input=json.dumps(checks),
@@ -624,10 +623,16 @@ def walk_webhook_rotation(
     ) -> str:  # what the provider generates (random) or Vercel chooses
         return f"walk-{generation_index}-{new[urn]['name']}"
 
+    def outs(result: Any) -> dict[str, Any]:
+        assert result.outs is not None
+        return cast(dict[str, Any], result.outs)
+
     state = {
-        u: provider.create(
-            {"current": value(source[u], 0), "since": generation_of(before), "grace_days": grace}
-        ).outs
+        u: outs(
+            provider.create(
+                {"current": value(source[u], 0), "since": generation_of(before), "grace_days": grace}
+            )
+        )
         for u in keyrings
     }
 
@@ -695,7 +700,7 @@ def walk_webhook_rotation(
         resource = new[urn]
         if resource["type"] == KEYRING:
             news = {"current": value(source[urn], 1), "since": generation, "grace_days": grace}
-            state[urn] = provider.update("id", state[urn], news).outs or state[urn]
+            state[urn] = outs(provider.update("id", state[urn], news))
         elif urn == script["urn"]:
             relay_env = relay_bindings()
         elif resource["type"] == VERCEL_WEBHOOK and urn in replaced:
