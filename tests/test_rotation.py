@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -448,7 +449,7 @@ def test_webhook_secrets_rotate_on_the_schedule_and_reach_the_relay_first(stack:
     ]
     for route, name in KEYRING_BINDINGS.items():
         assert f'{route}: ["SLACK_WEBHOOK_URL", "{name}"]' in required, name
-        assert f'{{"name": "{name}", "type": "secret_text",' in component, name
+        assert re.search(rf'"name": "{name}",\s*"type": "secret_text"', component), name
     # Senders whose secret the stack chooses are updated after the Worker accepts the new value.
     senders = relay_destinations(plan) + of_type(plan, SENTRY_PLUGIN)
     assert relay_destinations(plan)
