@@ -248,6 +248,7 @@ def test_plan_json_shape() -> None:
         "import_id",
         "replace_on_changes",
         "delete_before_replace",
+        "replacement_trigger",
     }
     assert OFFLINE_SECRET_PLACEHOLDER not in result.stdout, "placeholders must show as [secret]"
 
