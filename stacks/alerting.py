@@ -19,7 +19,6 @@ each app repository :func:`alert_channel_secrets`. Routes, per system
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumiverse_sentry as sentry
@@ -32,12 +31,11 @@ from components.cloudflare_notifications import (
 )
 from components.error_tracking import ErrorTracking, ErrorTrackingArgs
 from components.vercel_alerts import VercelAlerts, VercelAlertsArgs
+from stacks.built_app import BuiltApp
 from stacks.catalog import APPS, RELAY_ORGANIZATION, App, PagesHosting, VercelHosting, WorkerHosting
 from stacks.cloudflare_accounts import apps_account_id, worker_hostname
+from stacks.organization_providers import OrganizationProviders
 from stacks.settings import OFFLINE_SECRET_PLACEHOLDER, AlertingSettings, StackSettings
-
-if TYPE_CHECKING:
-    from stacks.program import OrganizationProviders
 
 RELAY_SCRIPT = "estate-alert-relay"
 # The Actions environment secret app workflows post their failures with.
@@ -87,16 +85,16 @@ def stack_projects(settings: StackSettings) -> list[str]:
 def build_alerting(
     settings: StackSettings,
     providers: Mapping[str, OrganizationProviders],
-    apps: Mapping[str, Mapping[str, Any]],
+    apps: Mapping[str, BuiltApp],
     generation: pulumi.Input[str],
-) -> dict[str, Any]:
-    """Declares the alert routes of every system; returns the stack outputs of alerting.
+) -> None:
+    """Declares the alert routes of every system.
 
-    ``apps``: :func:`stacks.program.build_estate`'s outputs per app key; read
-    here: ``hosting.project_id`` (Vercel), ``database`` (project ref) and
-    ``database_api_key`` (the anon key, for the health probe). ``generation``:
-    the stack's rotation schedule (``RotationSchedule.generation``); the relay's
-    and the Vercel webhooks' secrets rotate with it.
+    ``apps``: every app of the catalog, built; read here: the Vercel projects
+    (their IDs) and the databases (project ref and anon key, for the health
+    probe). ``generation``: the stack's rotation schedule
+    (``RotationSchedule.generation``); the relay's and the Vercel webhooks'
+    secrets rotate with it.
     """
     alerting = alerting_of(settings)
     slack = slack_webhook_url(settings)
@@ -107,9 +105,7 @@ def build_alerting(
     vercel_keyrings: list[pulumi.Output[str]] = []
     for org in settings.organizations.values():
         project_ids = [
-            apps[app.key]["hosting"]["project_id"]
-            for app in _apps_of(org.name)
-            if isinstance(settings.hosting[app.key], VercelHosting)
+            vercel.project_id for app in _apps_of(org.name) if (vercel := apps[app.key].vercel) is not None
         ]
         if project_ids:
             vercel_alerts = VercelAlerts(
@@ -181,7 +177,6 @@ def build_alerting(
             )
 
     tracked = [app for app in APPS if app.error_tracking]
-    error_tracking: dict[str, Any] = {}
     if tracked:
         account = alerting.error_tracking
         if account is None:
@@ -190,12 +185,13 @@ def build_alerting(
             )
         sentry_provider = sentry.Provider("sentry", token=pulumi.Output.secret(account.auth_token.reveal()))
         for app in tracked:
-            if not isinstance(settings.hosting[app.key], VercelHosting):
+            vercel = apps[app.key].vercel
+            if vercel is None:
                 raise ValueError(
                     f"catalog: {app.key} has error_tracking, which is wired into Vercel apps only"
                 )
             org = settings.organizations[app.organization]
-            tracking = ErrorTracking(
+            ErrorTracking(
                 f"{app.key}-error-tracking",
                 ErrorTrackingArgs(
                     organization=account.organization,
@@ -203,14 +199,11 @@ def build_alerting(
                     project_name=settings.resource_name(app.key),
                     environment=environment,
                     alert_endpoint=relay.sentry_endpoint,
-                    vercel_project_id=apps[app.key]["hosting"]["project_id"],
+                    vercel_project_id=vercel.project_id,
                     vercel_team_id=org.vercel_team_id,
                 ),
                 opts=pulumi.ResourceOptions(providers=[sentry_provider, providers[app.organization].vercel]),
             )
-            error_tracking[app.key] = tracking.project_slug
-
-    return {"relay": relay.url, "error_tracking": error_tracking}
 
 
 def _apps_of(organization: str) -> list[App]:
@@ -218,7 +211,7 @@ def _apps_of(organization: str) -> list[App]:
 
 
 def _health_checks(
-    settings: StackSettings, organization: str, apps: Mapping[str, Mapping[str, Any]], relay_host: str
+    settings: StackSettings, organization: str, apps: Mapping[str, BuiltApp], relay_host: str
 ) -> list[HealthCheckTarget]:
     """Probes of the systems nothing else watches at run time: Workers (the relay too) and databases."""
     checks: list[HealthCheckTarget] = []
@@ -244,17 +237,17 @@ def _health_checks(
                     expected_codes=WORKER_HEALTHY_CODES,
                 )
             )
-        if app.database:
-            ref: pulumi.Output[str] = pulumi.Output.from_input(apps[app.key]["database"])
+        database = apps[app.key].database
+        if database is not None:
             # PostgREST's root answers 200 with the anon key while the database serves;
             # the key is public by design (browsers carry it) but kept secret in the stack.
             checks.append(
                 HealthCheckTarget(
                     name=settings.resource_name(f"{app.key}-database"),
                     system=f"Supabase project of {app.key}",
-                    address=ref.apply(lambda project_ref: f"{project_ref}.supabase.co"),
+                    address=database.project_ref.apply(lambda project_ref: f"{project_ref}.supabase.co"),
                     path="/rest/v1/",
-                    headers={"apikey": pulumi.Output.secret(apps[app.key]["database_api_key"])},
+                    headers={"apikey": database.anon_key},
                 )
             )
     return checks

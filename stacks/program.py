@@ -1,16 +1,19 @@
-"""Turns one stack's settings and the catalog into components. ``__main__`` calls :func:`build_estate`."""
+"""Turns one stack's settings and the catalog into components. ``__main__`` calls :func:`build_estate`.
+
+The parts hand each other typed handles (:class:`stacks.built_app.BuiltApp`:
+the components themselves), never dictionaries of outputs: the alerting reads a Vercel
+project's ID as ``apps[key].vercel.project_id``. Stack outputs are made last,
+from the handles, and carry only what people and tools read from the stack.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
 import pulumi
-import pulumi_cloudflare as cloudflare
-import pulumi_github as github
-import pulumiverse_vercel as vercel
 
 from components.access_policy import AccessPolicy, AccessPolicyArgs
 from components.application import Application, ApplicationArgs
@@ -28,6 +31,7 @@ from components.vercel_app import EnvironmentVariable, VercelApp, VercelAppArgs,
 from components.worker import Worker, WorkerArgs
 from stacks.alerting import alert_channel_secrets, build_alerting
 from stacks.app_checks import CHECKLIST_LABELS, checklist_files, preview_e2e_files
+from stacks.built_app import BuiltApp
 from stacks.catalog import (
     APPS,
     App,
@@ -46,6 +50,7 @@ from stacks.cloudflare_accounts import (
     workers_dev_subdomain,
     zone_account_for_gates,
 )
+from stacks.organization_providers import OrganizationProviders, organization_providers
 from stacks.settings import Organization, StackSettings
 
 # Workflow templates delivered to the app repositories: app-workflows/<repository>/.
@@ -56,22 +61,83 @@ PAGES_DEPLOY_PERMISSION_GROUPS = ("Pages Write",)
 
 
 @dataclass(frozen=True)
-class OrganizationProviders:
-    """The explicit providers of one organization's accounts."""
+class _Hosted:
+    """What an app's hosting hands on: its component(s) and its repository's deploy environment."""
 
-    cloudflare: cloudflare.Provider
-    vercel: vercel.Provider
-    github: github.Provider
+    secrets: Mapping[str, pulumi.Input[str]]
+    variables: Mapping[str, pulumi.Input[str]]
+    vercel: VercelApp | None = None
+    pages: Mapping[str, PagesSite] = field(default_factory=dict)
+    worker: Worker | None = None
+
+
+@dataclass(frozen=True)
+class _Gates:
+    """The reusable Access policies a gated site of one organization attaches (None where none is needed)."""
+
+    apps_account: AccessPolicy | None = None
+    zone_account: AccessPolicy | None = None
+
+
+@dataclass(frozen=True)
+class _AppContext:
+    """What every part of one app's build needs."""
+
+    app: App
+    settings: StackSettings
+    org: Organization
+    providers: OrganizationProviders
+    group: Application
+    deploy_branch: str
+    rotation: RotationSchedule
+    value_of: Callable[[EnvVar], pulumi.Input[str]]
+
+    @property
+    def repository(self) -> str:
+        return f"{self.org.github_owner}/{self.app.repository}"
 
 
 def build_estate(settings: StackSettings) -> dict[str, Any]:
     """Declares the whole estate of one stack; returns the stack outputs."""
-    providers = {org.name: _providers(org) for org in settings.organizations.values()}
-    gated = [
-        org
-        for org in settings.organizations.values()
-        if any(_is_gated(settings, app) for app in APPS if app.organization == org.name)
-    ]
+    providers = {org.name: organization_providers(org) for org in settings.organizations.values()}
+    gates = _access_gates(settings, providers)
+    # Credentials the stack creates roll over on this environment's schedule.
+    rotation = RotationSchedule(
+        "credential-rotation",
+        RotationScheduleArgs(
+            period_days=settings.rotation.period_days, grace_days=settings.rotation.grace_days
+        ),
+    )
+    apps = {
+        app.key: _build_app(
+            app, settings, providers[app.organization], gates.get(app.organization, _Gates()), rotation
+        )
+        for app in APPS
+    }
+    build_alerting(settings, providers, apps, rotation.generation)
+    return stack_outputs(settings, apps)
+
+
+def stack_outputs(settings: StackSettings, apps: Mapping[str, BuiltApp]) -> dict[str, Any]:
+    """What the stack exports: its environment and, per app, its repository and primary URL.
+
+    ``python -m estate diff`` reads ``environment``, ``python -m estate graph``
+    each app's ``repository``; the URLs are where to look first.
+    """
+    return {
+        "environment": settings.environment,
+        "apps": {key: {"repository": built.repository, "url": built.url} for key, built in apps.items()},
+    }
+
+
+def _access_gates(
+    settings: StackSettings, providers: Mapping[str, OrganizationProviders]
+) -> dict[str, _Gates]:
+    """One reusable policy per account that gates something, per organization with a gated site.
+
+    The apps account (Pages projects) and, where it is another account, the
+    zone's (custom domains).
+    """
 
     def access_policy(name: str, account_id: str, org_name: str) -> AccessPolicy:
         return AccessPolicy(
@@ -86,37 +152,22 @@ def build_estate(settings: StackSettings) -> dict[str, Any]:
             opts=pulumi.ResourceOptions(provider=providers[org_name].cloudflare),
         )
 
-    # One reusable policy per account that gates something: the apps account (Pages
-    # projects) and, where it is another account, the zone's (custom domains).
-    access_policies = {
-        org.name: access_policy(f"{org.name}-internal-access", apps_account_id(settings, org), org.name)
-        for org in gated
-    }
-    zone_access_policies = {
-        org.name: access_policy(f"{org.name}-internal-access-zone", zone_account, org.name)
-        for org in gated
-        if (zone_account := zone_account_for_gates(settings, org)) is not None
-    }
-    # Credentials the stack creates roll over on this environment's schedule.
-    rotation = RotationSchedule(
-        "credential-rotation",
-        RotationScheduleArgs(
-            period_days=settings.rotation.period_days, grace_days=settings.rotation.grace_days
-        ),
-    )
-    apps = {
-        app.key: _build_app(
-            app,
-            settings,
-            providers[app.organization],
-            access_policies.get(app.organization),
-            rotation,
-            zone_access_policies.get(app.organization),
+    gates: dict[str, _Gates] = {}
+    for org in settings.organizations.values():
+        if not any(_is_gated(settings, app) for app in APPS if app.organization == org.name):
+            continue
+        zone_account = zone_account_for_gates(settings, org)
+        gates[org.name] = _Gates(
+            apps_account=access_policy(
+                f"{org.name}-internal-access", apps_account_id(settings, org), org.name
+            ),
+            zone_account=(
+                access_policy(f"{org.name}-internal-access-zone", zone_account, org.name)
+                if zone_account is not None
+                else None
+            ),
         )
-        for app in APPS
-    }
-    alerting = build_alerting(settings, providers, apps, rotation.generation)
-    return {"environment": settings.environment, "apps": apps, "alerting": alerting}
+    return gates
 
 
 def _is_gated(settings: StackSettings, app: App) -> bool:
@@ -124,30 +175,14 @@ def _is_gated(settings: StackSettings, app: App) -> bool:
     return isinstance(hosting, PagesHosting) and any(site.gated for site in hosting.sites)
 
 
-def _providers(org: Organization) -> OrganizationProviders:
-    return OrganizationProviders(
-        cloudflare=cloudflare.Provider(
-            f"{org.name}-cloudflare", api_token=pulumi.Output.secret(org.cloudflare_api_token.reveal())
-        ),
-        vercel=vercel.Provider(
-            f"{org.name}-vercel", api_token=pulumi.Output.secret(org.vercel_api_token.reveal())
-        ),
-        github=github.Provider(
-            f"{org.name}-github",
-            owner=org.github_owner,
-            token=pulumi.Output.secret(org.github_token.reveal()),
-        ),
-    )
-
-
 def _build_app(
     app: App,
     settings: StackSettings,
     providers: OrganizationProviders,
-    access_policy: AccessPolicy | None,
+    gates: _Gates,
     rotation: RotationSchedule,
-    zone_access_policy: AccessPolicy | None,
-) -> dict[str, Any]:
+) -> BuiltApp:
+    """The app's group, database, hosting and repository governance."""
     org = settings.organizations[app.organization]
     group = Application(
         app.key,
@@ -157,28 +192,8 @@ def _build_app(
             environment=settings.environment,
         ),
     )
-    deploy_branch = settings.deploy_branch(app)
-
-    hosting = settings.hosting[app.key]
     primary_url = _primary_url(settings, app)
-
-    database = None
-    if app.database:
-        database = SupabaseDatabase(
-            f"{app.key}-database",
-            SupabaseDatabaseArgs(
-                project_name=settings.resource_name(f"{org.name}-{app.key}"),
-                organization_slug=org.supabase_organization_id,
-                region=settings.supabase_region,
-                instance_size=settings.supabase_compute_size,
-                # Auth sends users back to this environment's hosts only.
-                site_url=primary_url,
-                redirect_urls=[f"{url}/**" for url in _app_urls(settings, app)],
-                deletion_protection=settings.is_production,
-                point_in_time_recovery=cast(Any, settings.point_in_time_recovery),
-            ),
-            opts=pulumi.ResourceOptions(parent=group),
-        )
+    database = _database(app, settings, org, group) if app.database else None
 
     def value_of(variable: EnvVar) -> pulumi.Input[str]:
         source = variable.source
@@ -193,124 +208,176 @@ def _build_app(
             raise ValueError(f"catalog: {app.key}.{variable.key} reads the database, but {app.key} has none")
         return getattr(database, source.output)
 
-    secrets: dict[str, pulumi.Input[str]] = {}
-    variables: dict[str, pulumi.Input[str]] = {}
-    hosting_outputs: dict[str, Any]
+    context = _AppContext(
+        app, settings, org, providers, group, settings.deploy_branch(app), rotation, value_of
+    )
+    hosting = settings.hosting[app.key]
     if isinstance(hosting, VercelHosting):
-        vercel_app = VercelApp(
-            f"{app.key}-vercel",
-            VercelAppArgs(
-                project_name=settings.resource_name(app.key),
-                team_id=org.vercel_team_id,
-                git_repository=f"{org.github_owner}/{app.repository}",
-                production_branch=deploy_branch,
-                domains=[settings.hostname(app, hosting.subdomain)],
-                zone_id=org.cloudflare_zone_id,
-                # Each branch builds in one project: production builds main and feature
-                # branches, never the staging branch (the staging project's) or delivery branches.
-                build_previews=settings.is_production,
-                skip_branches=(app.staging_branch, f"{DELIVERY_BRANCH_PREFIX}*")
-                if settings.is_production
-                else (),
-                environment_variables=_vercel_environment(app, settings, value_of),
-                framework=hosting.framework,
-                root_directory=hosting.root_directory,
-            ),
-            opts=pulumi.ResourceOptions(parent=group, providers=[providers.vercel, providers.cloudflare]),
-        )
-        hosting_outputs = {
-            "kind": "vercel",
-            "project": vercel_app.project_name,
-            "project_id": vercel_app.project_id,
-            "urls": vercel_app.urls,
-        }
+        hosted = _host_on_vercel(context, hosting)
     elif isinstance(hosting, PagesHosting):
-        apps_account = apps_account_id(settings, org)
-        sites = {
-            site.project_name: PagesSite(
-                f"{app.key}-{site.subdomain}",
-                PagesSiteArgs(
-                    account_id=apps_account,
-                    zone_id=org.cloudflare_zone_id,
-                    project_name=settings.resource_name(site.project_name),
-                    production_branch=deploy_branch,
-                    domain=settings.hostname(app, site.subdomain),
-                    access_policy_id=access_policy.policy_id if site.gated and access_policy else None,
-                    zone_account_id=zone_account_for_gates(settings, org) if site.gated else None,
-                    zone_access_policy_id=zone_access_policy.policy_id
-                    if site.gated and zone_access_policy
-                    else None,
-                ),
-                opts=pulumi.ResourceOptions(parent=group, provider=providers.cloudflare),
-            )
-            for site in hosting.sites
-        }
-        token = CloudflareDeployToken(
-            f"{app.key}-pages-deploy",
-            CloudflareDeployTokenArgs(
-                account_id=apps_account,
-                token_name=f"pages deploy: {app.repository} ({settings.environment})",
-                permission_group_names=PAGES_DEPLOY_PERMISSION_GROUPS,
-                expires_on=rotation.expires_on,
-            ),
-            opts=pulumi.ResourceOptions(parent=group, provider=providers.cloudflare),
-        )
-        secrets |= {
-            "CLOUDFLARE_API_TOKEN": token.token,
-            "CLOUDFLARE_ACCOUNT_ID": pulumi.Output.secret(apps_account),
-        }
-        variables |= {site.workflow_variable: sites[site.project_name].project_name for site in hosting.sites}
-        secrets |= {v.key: value_of(v) for v in app.env if v.sensitive}
-        variables |= {v.key: value_of(v) for v in app.env if not v.sensitive}
-        hosting_outputs = {
-            "kind": "pages",
-            "sites": {
-                name: {"url": site.url, "gated_hosts": site.gated_hosts} for name, site in sites.items()
-            },
-        }
+        hosted = _host_on_pages(context, hosting, gates)
     else:
-        assert isinstance(hosting, WorkerHosting)
-        plain = [v.key for v in app.env if not v.sensitive]
-        if plain:
-            raise ValueError(
-                f"catalog: {app.key} runs on a Worker, whose plain variables belong in its "
-                f"wrangler.toml [vars], not the stack: move {plain} there or make them secrets"
-            )
-        apps_account = apps_account_id(settings, org)
-        workers_dev = workers_dev_subdomain(settings, app)
-        worker = Worker(
-            f"{app.key}-worker",
-            WorkerArgs(
-                account_id=apps_account,
-                script_name=settings.resource_name(hosting.script_name),
-                wrangler_environment=settings.environment,
-                # A custom domain needs the zone in the Worker's account: staging's answer on workers.dev.
-                zone_id=org.cloudflare_zone_id if workers_dev is None else None,
-                hostname=settings.hostname(app, hosting.subdomain) if workers_dev is None else None,
-                workers_dev_subdomain=workers_dev,
-                secrets={v.key: value_of(v) for v in app.env if v.sensitive},
-                deploy_token_expires_on=rotation.expires_on,
-            ),
-            opts=pulumi.ResourceOptions(parent=group, provider=providers.cloudflare),
-        )
-        secrets |= worker.deploy_secrets
-        variables |= worker.deploy_variables
-        hosting_outputs = {"kind": "worker", "script": worker.script_name, "url": worker.url}
+        hosted = _host_on_worker(context, hosting)
 
+    secrets: dict[str, pulumi.Input[str]] = dict(hosted.secrets)
     if database is not None:
         # Migrations connect with this environment's database password only: no account-wide
         # Supabase token ever reaches an app repository.
-        secrets |= {"SUPABASE_DB_URL": database.migration_database_url}
+        secrets["SUPABASE_DB_URL"] = database.migration_database_url
     # The repository's workflows post their failures to the stack's alert channel.
     secrets |= alert_channel_secrets(settings)
+    governance = _governance(context, secrets, hosted.variables)
+    if settings.is_production:
+        # Repository-wide, so one stack owns them.
+        PullRequestLabels(
+            f"{app.key}-labels",
+            PullRequestLabelsArgs(repository=app.repository, labels=CHECKLIST_LABELS),
+            opts=pulumi.ResourceOptions(parent=group, provider=providers.github),
+        )
+    return BuiltApp(
+        app=app,
+        repository=context.repository,
+        url=primary_url,
+        governance=governance,
+        database=database,
+        vercel=hosted.vercel,
+        pages=hosted.pages,
+        worker=hosted.worker,
+    )
 
-    governance = RepositoryGovernance(
+
+def _database(app: App, settings: StackSettings, org: Organization, group: Application) -> SupabaseDatabase:
+    return SupabaseDatabase(
+        f"{app.key}-database",
+        SupabaseDatabaseArgs(
+            project_name=settings.resource_name(f"{org.name}-{app.key}"),
+            organization_slug=org.supabase_organization_id,
+            region=settings.supabase_region,
+            instance_size=settings.supabase_compute_size,
+            # Auth sends users back to this environment's hosts only.
+            site_url=_primary_url(settings, app),
+            redirect_urls=[f"{url}/**" for url in _app_urls(settings, app)],
+            deletion_protection=settings.is_production,
+            point_in_time_recovery=cast(Any, settings.point_in_time_recovery),
+        ),
+        opts=pulumi.ResourceOptions(parent=group),
+    )
+
+
+def _host_on_vercel(context: _AppContext, hosting: VercelHosting) -> _Hosted:
+    """A Vercel project; Vercel builds and deploys it from git, so the repository gets no deploy secrets."""
+    app, settings, org = context.app, context.settings, context.org
+    vercel_app = VercelApp(
+        f"{app.key}-vercel",
+        VercelAppArgs(
+            project_name=settings.resource_name(app.key),
+            team_id=org.vercel_team_id,
+            git_repository=context.repository,
+            production_branch=context.deploy_branch,
+            domains=[settings.hostname(app, hosting.subdomain)],
+            zone_id=org.cloudflare_zone_id,
+            # Each branch builds in one project: production builds main and feature
+            # branches, never the staging branch (the staging project's) or delivery branches.
+            build_previews=settings.is_production,
+            skip_branches=(app.staging_branch, f"{DELIVERY_BRANCH_PREFIX}*")
+            if settings.is_production
+            else (),
+            environment_variables=_vercel_environment(app, settings, context.value_of),
+            framework=hosting.framework,
+            root_directory=hosting.root_directory,
+        ),
+        opts=pulumi.ResourceOptions(
+            parent=context.group, providers=[context.providers.vercel, context.providers.cloudflare]
+        ),
+    )
+    return _Hosted(secrets={}, variables={}, vercel=vercel_app)
+
+
+def _host_on_pages(context: _AppContext, hosting: PagesHosting, gates: _Gates) -> _Hosted:
+    """Pages projects the repository's workflow uploads to, with a deploy token for the apps account."""
+    app, settings, org = context.app, context.settings, context.org
+    apps_account = apps_account_id(settings, org)
+    in_group = pulumi.ResourceOptions(parent=context.group, provider=context.providers.cloudflare)
+    sites = {
+        site.project_name: PagesSite(
+            f"{app.key}-{site.subdomain}",
+            PagesSiteArgs(
+                account_id=apps_account,
+                zone_id=org.cloudflare_zone_id,
+                project_name=settings.resource_name(site.project_name),
+                production_branch=context.deploy_branch,
+                domain=settings.hostname(app, site.subdomain),
+                access_policy_id=gates.apps_account.policy_id if site.gated and gates.apps_account else None,
+                zone_account_id=zone_account_for_gates(settings, org) if site.gated else None,
+                zone_access_policy_id=gates.zone_account.policy_id
+                if site.gated and gates.zone_account
+                else None,
+            ),
+            opts=in_group,
+        )
+        for site in hosting.sites
+    }
+    token = CloudflareDeployToken(
+        f"{app.key}-pages-deploy",
+        CloudflareDeployTokenArgs(
+            account_id=apps_account,
+            token_name=f"pages deploy: {app.repository} ({settings.environment})",
+            permission_group_names=PAGES_DEPLOY_PERMISSION_GROUPS,
+            expires_on=context.rotation.expires_on,
+        ),
+        opts=in_group,
+    )
+    secrets: dict[str, pulumi.Input[str]] = {
+        "CLOUDFLARE_API_TOKEN": token.token,
+        "CLOUDFLARE_ACCOUNT_ID": pulumi.Output.secret(apps_account),
+    }
+    variables: dict[str, pulumi.Input[str]] = {
+        site.workflow_variable: sites[site.project_name].project_name for site in hosting.sites
+    }
+    secrets |= {v.key: context.value_of(v) for v in app.env if v.sensitive}
+    variables |= {v.key: context.value_of(v) for v in app.env if not v.sensitive}
+    return _Hosted(secrets=secrets, variables=variables, pages=sites)
+
+
+def _host_on_worker(context: _AppContext, hosting: WorkerHosting) -> _Hosted:
+    """A Worker whose code ``wrangler deploy`` ships; the stack owns its domain, secrets and deploy token."""
+    app, settings, org = context.app, context.settings, context.org
+    plain = [v.key for v in app.env if not v.sensitive]
+    if plain:
+        raise ValueError(
+            f"catalog: {app.key} runs on a Worker, whose plain variables belong in its "
+            f"wrangler.toml [vars], not the stack: move {plain} there or make them secrets"
+        )
+    workers_dev = workers_dev_subdomain(settings, app)
+    worker = Worker(
+        f"{app.key}-worker",
+        WorkerArgs(
+            account_id=apps_account_id(settings, org),
+            script_name=settings.resource_name(hosting.script_name),
+            wrangler_environment=settings.environment,
+            # A custom domain needs the zone in the Worker's account: staging's answer on workers.dev.
+            zone_id=org.cloudflare_zone_id if workers_dev is None else None,
+            hostname=settings.hostname(app, hosting.subdomain) if workers_dev is None else None,
+            workers_dev_subdomain=workers_dev,
+            secrets={v.key: context.value_of(v) for v in app.env if v.sensitive},
+            deploy_token_expires_on=context.rotation.expires_on,
+        ),
+        opts=pulumi.ResourceOptions(parent=context.group, provider=context.providers.cloudflare),
+    )
+    return _Hosted(secrets=worker.deploy_secrets, variables=worker.deploy_variables, worker=worker)
+
+
+def _governance(
+    context: _AppContext, secrets: Mapping[str, pulumi.Input[str]], variables: Mapping[str, pulumi.Input[str]]
+) -> RepositoryGovernance:
+    app, settings, org = context.app, context.settings, context.org
+    return RepositoryGovernance(
         f"{app.key}-repository",
         RepositoryGovernanceArgs(
             repository=app.repository,
             owner=org.github_owner,
             environment=settings.environment,
-            deploy_branch=deploy_branch,
+            deploy_branch=context.deploy_branch,
             # Staging may still be on the backlog in some repositories: cut it from main if missing.
             deploy_branch_source="main",
             required_status_checks=settings.required_status_checks[app.repository],
@@ -320,26 +387,8 @@ def _build_app(
             workflow_files=_workflow_files(app.repository) | checklist_files(app) | preview_e2e_files(app),
             delivery_token=pulumi.Output.secret(org.github_token.reveal()),
         ),
-        opts=pulumi.ResourceOptions(parent=group, provider=providers.github),
+        opts=pulumi.ResourceOptions(parent=context.group, provider=context.providers.github),
     )
-
-    if settings.is_production:
-        # Repository-wide, so one stack owns them.
-        PullRequestLabels(
-            f"{app.key}-labels",
-            PullRequestLabelsArgs(repository=app.repository, labels=CHECKLIST_LABELS),
-            opts=pulumi.ResourceOptions(parent=group, provider=providers.github),
-        )
-
-    return {
-        "repository": f"{org.github_owner}/{app.repository}",
-        "deploy_branch": governance.protected_branch,
-        "url": primary_url,
-        "hosting": hosting_outputs,
-        "database": database.project_ref if database is not None else None,
-        # The public anon key, kept secret: the alerting health probe of the database sends it.
-        "database_api_key": pulumi.Output.secret(database.anon_key) if database is not None else None,
-    }
 
 
 def _app_urls(settings: StackSettings, app: App) -> list[str]:

@@ -42,6 +42,7 @@ from tests.plan_queries import (
     Plan,
     named,
     of_type,
+    under,
 )
 
 STACKS = ["prod", "staging"]
@@ -184,13 +185,17 @@ def test_cname_and_access_follow_the_subdomain_cloudflare_assigns(monkeypatch: p
         "gstarlink-handbook-internal-5hx.pages.dev",
         "*.gstarlink-handbook-internal-5hx.pages.dev",
     }, "handbook-handbook-access must gate the hosts Cloudflare assigned, not a host someone else owns"
-    assert plan["outputs"]["apps"]["handbook"]["hosting"]["sites"]["gstarlink-handbook-internal"][
-        "gated_hosts"
-    ] == [
+    gated = [
+        d["uri"]
+        for r in under(plan, "handbook-handbook")
+        if r["type"] == ACCESS_APPLICATION and r["name"] != "handbook-handbook-acme-bypass"
+        for d in r["inputs"]["destinations"]
+    ]
+    assert gated == [
         "handbook.gstarlink.com",
         "gstarlink-handbook-internal-5hx.pages.dev",
         "*.gstarlink-handbook-internal-5hx.pages.dev",
-    ]
+    ], "the internal handbook's Access applications must gate exactly the hosts Cloudflare assigned"
 
 
 # --- 3. deploy tokens are sent as the provider stores them ---------------------------------------
@@ -482,7 +487,7 @@ def test_staging_workers_answer_on_the_staging_accounts_workers_dev() -> None:
     plan = plan_of("staging")
     subdomain = named(plan, "chatbot-worker-workers-dev")["inputs"]
     assert subdomain["enabled"] is True and subdomain["scriptName"] == "gstarlink-chatbot-staging"
-    assert plan["outputs"]["apps"]["chatbot"]["hosting"]["url"] == (
+    assert plan["outputs"]["apps"]["chatbot"]["url"] == (
         "https://gstarlink-chatbot-staging.gstarlink-staging.workers.dev"
     )
     check = named(plan, "gstarlink-cloudflare-notifications-health-chatbot-worker-staging")
