@@ -134,7 +134,9 @@ def diagnose(stack: str, project_dir: Path = PROJECT_DIR, today: date | None = N
 
     problems: list[Finding] = []
     try:
-        load_settings(stack, config, secret_keys, production_config=production_stack_config(project_dir))
+        load_settings(
+            stack, config, secret_keys, production_config=production_stack_config(project_dir), offline=True
+        )
     except SettingsError as error:
         problems = [Finding(p.key, p.value, p.message, exact_fix(p.fix, stack)) for p in error.problems]
 

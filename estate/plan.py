@@ -147,10 +147,12 @@ def run_program(
 
     from estate.mocks import ProviderMocks
     from estate.recording_monitor import RecordingMonitor
-    from stacks.settings import load_settings, production_stack_config
+    from stacks.settings import load_settings, offline_placeholders, production_stack_config
 
     # Validate first, exactly as the program will: bad config registers nothing.
-    load_settings(stack, config, secret_keys, production_config=production_stack_config(project_dir))
+    load_settings(
+        stack, config, secret_keys, production_config=production_stack_config(project_dir), offline=True
+    )
 
     if str(project_dir) not in sys.path:
         sys.path.insert(0, str(project_dir))
@@ -185,7 +187,8 @@ def run_program(
     gc.freeze()
     gc.disable()
     try:
-        program()
+        with offline_placeholders():  # the program's settings accept the placeholders of secrets
+            program()
     finally:
         gc.freeze()
         if was_enabled:

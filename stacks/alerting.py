@@ -35,14 +35,11 @@ from stacks.built_app import BuiltApp
 from stacks.catalog import APPS, RELAY_ORGANIZATION, App, PagesHosting, VercelHosting, WorkerHosting
 from stacks.cloudflare_accounts import apps_account_id, worker_hostname
 from stacks.organization_providers import OrganizationProviders
-from stacks.settings import OFFLINE_SECRET_PLACEHOLDER, AlertingSettings, StackSettings
+from stacks.settings import AlertingSettings, StackSettings
 
 RELAY_SCRIPT = "estate-alert-relay"
 # The Actions environment secret app workflows post their failures with.
 CI_WEBHOOK_SECRET = "SLACK_ALERTS_WEBHOOK_URL"
-# Offline, secrets are placeholders; the Slack URL must still have a Slack URL's
-# shape, because the notification component splits it into URL and secret.
-OFFLINE_SLACK_WEBHOOK_URL = "https://hooks.slack.com/services/T0OFFLINE/B0OFFLINE/offlineplaceholder"
 # A Worker counts as down when it answers 5xx or not at all: 2xx-4xx means the
 # script ran (a 404 on "/" is the app's business, not an outage).
 WORKER_HEALTHY_CODES = ("2xx", "3xx", "4xx")
@@ -56,8 +53,7 @@ def alerting_of(settings: StackSettings) -> AlertingSettings:
 
 def slack_webhook_url(settings: StackSettings) -> pulumi.Output[str]:
     """The stack's alert channel (secret)."""
-    url = alerting_of(settings).slack_webhook_url.reveal()
-    return pulumi.Output.secret(OFFLINE_SLACK_WEBHOOK_URL if url == OFFLINE_SECRET_PLACEHOLDER else url)
+    return pulumi.Output.secret(alerting_of(settings).slack_webhook_url.reveal())
 
 
 def alert_channel_secrets(settings: StackSettings) -> dict[str, pulumi.Input[str]]:

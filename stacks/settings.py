@@ -43,7 +43,8 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Generator, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -103,8 +104,12 @@ SUPABASE_COMPUTE_SIZES: tuple[str, ...] = get_args(SupabaseComputeSize)
 # Supabase backup docs: point-in-time recovery needs at least the Small compute size.
 PITR_COMPUTE_SIZES: tuple[str, ...] = SUPABASE_COMPUTE_SIZES[SUPABASE_COMPUTE_SIZES.index("small") :]
 PITR_VARIANTS: tuple[str, ...] = get_args(PitrVariant)
-# What the offline plan puts in place of every secret; format checks cannot judge it.
+# What the offline plan puts in place of every secret; format checks cannot judge it. Only
+# settings loaded offline accept it (load_settings(offline=True), offline_placeholders()).
 OFFLINE_SECRET_PLACEHOLDER = "[offline placeholder]"
+# Offline, the Slack URL must still have a Slack URL's shape: the notification
+# component splits it into URL and secret.
+OFFLINE_SLACK_WEBHOOK_URL = "https://hooks.slack.com/services/T0OFFLINE/B0OFFLINE/offlineplaceholder"
 # Alerting: one Slack incoming webhook per stack (#alerts in prod, its own channel in staging).
 ALERTS_WEBHOOK_KEY = f"{NAMESPACE}:alertsSlackWebhookUrl"
 SENTRY_TOKEN_KEY = f"{NAMESPACE}:sentryAuthToken"
@@ -384,8 +389,15 @@ class StackConfig(BaseModel):
         elif key in context.get("secret_keys", ()):
             # Plain settings are shown in plans and diffs; a secret here would hide them.
             raise PydanticCustomError("secret_plain", "is a plain setting, not a secret")
+        if value == OFFLINE_SECRET_PLACEHOLDER:
+            if context.get("offline") is True:
+                return value  # the offline plan's stand-in: no format check can judge it
+            raise PydanticCustomError(
+                "offline_placeholder",
+                "holds the offline plan's placeholder, not a value: a real run needs the real one",
+            )
         environment = cast(Environment | None, context.get("environment"))
-        if isinstance(value, str) and environment is not None and value != OFFLINE_SECRET_PLACEHOLDER:
+        if isinstance(value, str) and environment is not None:
             pattern = _PATTERNS.get(key, {}).get(environment)
             if pattern is not None and not re.match(pattern, value):
                 kind = "a production" if environment == "production" else "a test-mode"
@@ -398,8 +410,9 @@ class StackConfig(BaseModel):
 
     @field_validator("alerts_slack_webhook_url", mode="after")
     @classmethod
-    def _slack_webhook(cls, value: str) -> str:
-        if value != OFFLINE_SECRET_PLACEHOLDER and not _SLACK_WEBHOOK.match(value):
+    def _slack_webhook(cls, value: str, info: ValidationInfo) -> str:
+        offline = cast(Mapping[str, Any], info.context or {}).get("offline") is True
+        if not (offline and value == OFFLINE_SECRET_PLACEHOLDER) and not _SLACK_WEBHOOK.match(value):
             raise PydanticCustomError(
                 "shape", "must be a Slack incoming-webhook URL, https://hooks.slack.com/services/T…/B…/…"
             )
@@ -684,19 +697,25 @@ def load_settings(
     secret_keys: Collection[str],
     *,
     production_config: Mapping[str, str] | None = None,
+    offline: bool = False,
 ) -> StackSettings:
     """Validates a stack's config (full key → raw value, objects as JSON) into settings.
 
     ``secret_keys``: the keys Pulumi holds encrypted. ``production_config``: for
     a staging stack, the production stack's config (plain values and ciphertexts,
     as :func:`stacks.stack_files.read_stack_config` gives it), so that staging
-    reusing a production identifier is refused. Raises :class:`SettingsError`
-    listing every problem.
+    reusing a production identifier is refused. ``offline``: the config comes
+    from the stack file without decryption (``estate.plan.load_stack_config``),
+    so a secret may be :data:`OFFLINE_SECRET_PLACEHOLDER`; otherwise (a real
+    run) the placeholder is a problem like any wrong value. Raises
+    :class:`SettingsError` listing every problem.
     """
-    validated, problems = validate(stack, config, secret_keys, production_config=production_config)
+    validated, problems = validate(
+        stack, config, secret_keys, production_config=production_config, offline=offline
+    )
     if problems or validated is None:
         raise SettingsError(stack, problems)
-    return _settings_from(stack, validated, config, secret_keys)
+    return _settings_from(stack, validated, config, secret_keys, offline=offline)
 
 
 def validate(
@@ -705,8 +724,12 @@ def validate(
     secret_keys: Collection[str],
     *,
     production_config: Mapping[str, str] | None = None,
+    offline: bool = False,
 ) -> tuple[StackConfig | None, list[Problem]]:
-    """The validated model (None when invalid) and every problem, the environment's first."""
+    """The validated model (None when invalid) and every problem, the environment's first.
+
+    ``offline``: as in :func:`load_settings`.
+    """
     environment = environment_of(stack)
     secret_set = frozenset(secret_keys)
     data = _model_input(config)
@@ -714,7 +737,13 @@ def validate(
     validated: StackConfig | None = None
     try:
         validated = StackConfig.model_validate(
-            data, context={"environment": environment, "secret_keys": secret_set, "stack": stack}
+            data,
+            context={
+                "environment": environment,
+                "secret_keys": secret_set,
+                "stack": stack,
+                "offline": offline,
+            },
         )
     except ValidationError as error:
         problems += [_problem(stack, environment, detail, data, secret_set) for detail in error.errors()]
@@ -1384,10 +1413,19 @@ def imports_of_production(
 
 
 def _settings_from(
-    stack: str, validated: StackConfig, config: Mapping[str, str], secret_keys: Collection[str]
+    stack: str,
+    validated: StackConfig,
+    config: Mapping[str, str],
+    secret_keys: Collection[str],
+    *,
+    offline: bool,
 ) -> StackSettings:
     def secret(name: str) -> SecretValue:
         return SecretValue(_alias(name), cast(str, getattr(validated, name)))
+
+    slack_webhook_url = secret("alerts_slack_webhook_url")
+    if offline and slack_webhook_url.reveal() == OFFLINE_SECRET_PLACEHOLDER:
+        slack_webhook_url = SecretValue(slack_webhook_url.config_key, OFFLINE_SLACK_WEBHOOK_URL)
 
     organizations: dict[str, Organization] = {}
     for org in ORGANIZATIONS:
@@ -1440,9 +1478,7 @@ def _settings_from(
         hosting=hosting,
         values=values,
         secrets=secrets,
-        alerting=AlertingSettings(
-            secret("alerts_slack_webhook_url"), validated.alert_relay_subdomain, error_tracking
-        ),
+        alerting=AlertingSettings(slack_webhook_url, validated.alert_relay_subdomain, error_tracking),
         rotation=_rotation_settings(validated.rotation),
         imports=dict(validated.imports),
         config=validated,
@@ -1521,11 +1557,35 @@ def _rotation_problems(stack: str, data: Mapping[str, Any]) -> list[Problem]:
     return problems
 
 
+class _OfflineRun:
+    """Whether the program runs under the offline plan; only :func:`offline_placeholders` sets it."""
+
+    active = False
+
+
+@contextmanager
+def offline_placeholders() -> Generator[None]:
+    """Within: :func:`load_from_pulumi` loads offline, accepting the offline plan's placeholder.
+
+    Only the offline tooling (``estate.plan.run_program``) enters it, around
+    running the program under mocks. A real ``pulumi up`` runs ``__main__`` in a
+    process of its own where nothing does: no config key or environment
+    variable can make a real run accept a placeholder.
+    """
+    before = _OfflineRun.active
+    _OfflineRun.active = True
+    try:
+        yield
+    finally:
+        _OfflineRun.active = before
+
+
 def load_from_pulumi() -> StackSettings:
     """Loads the running program's settings from Pulumi's config.
 
     A staging stack is also compared with the production stack's file next to
     ``Pulumi.yaml`` (when there is one), so it never reuses production's identifiers.
+    A real run refuses the offline plan's placeholder (see :func:`offline_placeholders`).
     """
     import pulumi
     import pulumi.runtime
@@ -1544,7 +1604,13 @@ def load_from_pulumi() -> StackSettings:
             if pulumi.runtime.is_config_secret(key):
                 secret_keys.add(key)
     stack = pulumi.get_stack()
-    return load_settings(stack, config, secret_keys, production_config=production_stack_config(PROJECT_DIR))
+    return load_settings(
+        stack,
+        config,
+        secret_keys,
+        production_config=production_stack_config(PROJECT_DIR),
+        offline=_OfflineRun.active,
+    )
 
 
 def production_stack_config(project_dir: Path) -> dict[str, str] | None:

@@ -202,7 +202,7 @@ def test_the_shape_of_estate_imports_is_validated_with_the_other_settings() -> N
     config["estate:imports"] = json.dumps(["oms-vercel-project"])
     config["estate:requiredApprovals"] = "0"
     with pytest.raises(SettingsError) as raised:
-        load_settings("prod", config, secret_keys)
+        load_settings("prod", config, secret_keys, offline=True)
     keys = {p.key for p in raised.value.problems}
     assert {"estate:imports", "estate:requiredApprovals"} <= keys
 
@@ -210,13 +210,15 @@ def test_the_shape_of_estate_imports_is_validated_with_the_other_settings() -> N
         {"oms-vercel-project": " ", "oms-vercel-domain-oms.gstarlink.com": 7}
     )
     with pytest.raises(SettingsError) as raised:
-        load_settings("prod", config, secret_keys)
+        load_settings("prod", config, secret_keys, offline=True)
     keys = {p.key for p in raised.value.problems}
     assert {"estate:imports.oms-vercel-project", "estate:imports.oms-vercel-domain-oms.gstarlink.com"} <= keys
 
     config["estate:requiredApprovals"] = "1"
     config["estate:imports"] = json.dumps({"oms-vercel-project": "team_x/prj_y"})
-    assert load_settings("prod", config, secret_keys).imports == {"oms-vercel-project": "team_x/prj_y"}
+    assert load_settings("prod", config, secret_keys, offline=True).imports == {
+        "oms-vercel-project": "team_x/prj_y"
+    }
 
 
 def test_cli_writes_the_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -23,6 +23,7 @@ from components.cloudflare_notifications import (
     CloudflareNotifications,
     CloudflareNotificationsArgs,
     HealthCheckTarget,
+    split_slack_webhook,
 )
 from components.error_tracking import DSN_VARIABLES, ErrorTracking, ErrorTrackingArgs
 from components.vercel_alerts import PROJECT_EVENTS, VercelAlerts, VercelAlertsArgs
@@ -32,6 +33,7 @@ from stacks.catalog import APPS
 from stacks.settings import (
     ALERTS_WEBHOOK_KEY,
     OFFLINE_SECRET_PLACEHOLDER,
+    OFFLINE_SLACK_WEBHOOK_URL,
     SENTRY_TOKEN_KEY,
     SettingsError,
     known_config_keys,
@@ -81,7 +83,7 @@ def stack_config(stack: str) -> tuple[dict[str, str], list[str]]:
 
 def problems_of(stack: str, config: dict[str, str], secret_keys: list[str]) -> list[str]:
     with pytest.raises(SettingsError) as raised:
-        load_settings(stack, config, secret_keys)
+        load_settings(stack, config, secret_keys, offline=True)
     return [str(problem) for problem in raised.value.problems]
 
 
@@ -128,15 +130,20 @@ def test_pulumi_yaml_documents_every_alerting_key() -> None:
 def test_the_offline_placeholder_passes_the_format_check(stack: str) -> None:
     config, secret_keys = stack_config(stack)
     assert config[ALERTS_WEBHOOK_KEY] == OFFLINE_SECRET_PLACEHOLDER
-    settings = load_settings(stack, config, secret_keys)
+    settings = load_settings(stack, config, secret_keys, offline=True)
     assert settings.alerting is not None
-    assert settings.alerting.slack_webhook_url.reveal() == OFFLINE_SECRET_PLACEHOLDER
+    # Offline, a Slack-shaped stand-in: the notification component splits the URL.
+    assert settings.alerting.slack_webhook_url.reveal() == OFFLINE_SLACK_WEBHOOK_URL
+    assert split_slack_webhook(OFFLINE_SLACK_WEBHOOK_URL) == (
+        "https://hooks.slack.com/services/T0OFFLINE/B0OFFLINE",
+        "offlineplaceholder",
+    )
 
 
 def test_a_real_slack_webhook_is_accepted() -> None:
     config, secret_keys = stack_config("prod")
     config[ALERTS_WEBHOOK_KEY] = CANARY_WEBHOOK
-    settings = load_settings("prod", config, secret_keys)
+    settings = load_settings("prod", config, secret_keys, offline=True)
     assert settings.alerting is not None
     assert settings.alerting.slack_webhook_url.reveal() == CANARY_WEBHOOK
     assert CANARY_WEBHOOK not in repr(settings.alerting)
@@ -334,7 +341,7 @@ def test_the_relay_posts_for_exactly_this_stacks_projects(stack: str) -> None:
     declared |= {r["inputs"]["name"] for r in of_type(plan, "cloudflare:index/pagesProject:PagesProject")}
     assert set(relay["inputs"]["projects"]) == declared
     config, secret_keys = stack_config(stack)
-    assert set(stack_projects(load_settings(stack, config, secret_keys))) == declared
+    assert set(stack_projects(load_settings(stack, config, secret_keys, offline=True))) == declared
 
 
 @pytest.mark.parametrize("stack", STACKS)

@@ -395,7 +395,7 @@ def test_esim_hub_offers_no_half_built_pages_option() -> None:
     config, secret_keys, _ = load_stack_config("staging")
     config["estate:hosting"] = json.dumps({"esim-hub": "pages"})
     with pytest.raises(SettingsError) as raised:
-        load_settings("staging", config, secret_keys)
+        load_settings("staging", config, secret_keys, offline=True)
     assert any("estate:hosting.esim-hub" in str(problem) for problem in raised.value.problems)
 
 
@@ -511,7 +511,7 @@ def _with_staging_account(stack: str, value: str | None) -> list[str]:
         organizations["gstarlink"]["cloudflareStagingAccountId"] = value
     config["estate:organizations"] = json.dumps(organizations)
     with pytest.raises(SettingsError) as raised:
-        load_settings(stack, config, secret_keys)
+        load_settings(stack, config, secret_keys, offline=True)
     return [str(problem) for problem in raised.value.problems]
 
 

@@ -62,6 +62,9 @@ def test_no_module_imports_one_that_imports_it_back(packages: tuple[str, ...]) -
 
 def test_components_know_nothing_of_stacks_or_tooling() -> None:
     graph = _imports(("components", "stacks", "estate"))
-    wrong = {name: sorted(d for d in deps if not d.startswith("components"))
-             for name, deps in graph.items() if name.startswith("components")}  # fmt: skip
+    wrong = {
+        name: sorted(d for d in deps if not d.startswith("components"))
+        for name, deps in graph.items()
+        if name.startswith("components")
+    }
     assert {name: deps for name, deps in wrong.items() if deps} == {}

@@ -82,7 +82,7 @@ def test_settings_require_the_check_where_the_app_has_an_e2e_command(
     monkeypatch.setattr(stacks.settings, "APPS", apps)
     config, secret_keys, _ = load_stack_config(stack)
     with pytest.raises(SettingsError) as raised:
-        _ = load_settings(stack, config, secret_keys)
+        _ = load_settings(stack, config, secret_keys, offline=True)
     key = "estate:requiredStatusChecks.fancrush-talkline"
     problems = [problem for problem in raised.value.problems if problem.key == key]
     assert len(problems) == 1 and PREVIEW_E2E_CHECK in problems[0].message
@@ -92,5 +92,5 @@ def test_settings_require_the_check_where_the_app_has_an_e2e_command(
     checks = json.loads(config["estate:requiredStatusChecks"])
     checks["fancrush-talkline"].append(PREVIEW_E2E_CHECK)
     config["estate:requiredStatusChecks"] = json.dumps(checks)
-    settings = load_settings(stack, config, secret_keys)
+    settings = load_settings(stack, config, secret_keys, offline=True)
     assert PREVIEW_E2E_CHECK in settings.required_status_checks["fancrush-talkline"]

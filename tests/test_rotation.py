@@ -335,7 +335,7 @@ def settings_problems(stack: str, edit: Any) -> list[str]:
     edit(rotation)
     config["estate:rotation"] = json.dumps(rotation)
     with pytest.raises(SettingsError) as raised:
-        load_settings(stack, config, secret_keys)
+        load_settings(stack, config, secret_keys, offline=True)
     return [f"{p.key}: {p.message} | {p.fix}" for p in raised.value.problems]
 
 

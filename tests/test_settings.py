@@ -10,7 +10,14 @@ from pathlib import Path
 import pytest
 
 from estate.plan import PROJECT_DIR, load_stack_config
-from stacks.settings import OFFLINE_SECRET_PLACEHOLDER, SettingsError, load_settings, secret_config_keys
+from stacks.settings import (
+    OFFLINE_SECRET_PLACEHOLDER,
+    SettingsError,
+    load_from_pulumi,
+    load_settings,
+    offline_placeholders,
+    secret_config_keys,
+)
 
 CANARY = "sk_" + "live_CANARY0123456789abcdef"  # split: no scanner mistakes a test canary for a key
 
@@ -22,7 +29,7 @@ def stack_config(stack: str) -> tuple[dict[str, str], list[str]]:
 
 def problems_of(stack: str, config: dict[str, str], secret_keys: list[str]) -> list[str]:
     with pytest.raises(SettingsError) as raised:
-        load_settings(stack, config, secret_keys)
+        load_settings(stack, config, secret_keys, offline=True)
     return [str(problem) for problem in raised.value.problems]
 
 
@@ -35,10 +42,40 @@ def set_object(config: dict[str, str], key: str, path: list[str], value: object)
     config[key] = json.dumps(document)
 
 
+def test_a_real_run_refuses_the_offline_placeholder() -> None:
+    """The program's own loader, as `pulumi up` runs it: a secret holding the offline placeholder is an error."""
+    import pulumi.runtime
+
+    config, secret_keys, placeholders = load_stack_config("prod")
+    assert placeholders and all(config[key] == OFFLINE_SECRET_PLACEHOLDER for key in placeholders)
+    pulumi.runtime.reset_options(project="estate", stack="prod")
+    pulumi.runtime.set_all_config(config, secret_keys)
+    with pytest.raises(SettingsError) as raised:
+        load_from_pulumi()
+    problems = {problem.key: problem for problem in raised.value.problems}
+    assert set(problems) == set(placeholders), "every placeholder is named, and nothing else is wrong"
+    for key in placeholders:
+        assert (
+            problems[key].message
+            == "holds the offline plan's placeholder, not a value: a real run needs the real one"
+        )
+        assert problems[key].value == "[secret]"
+        assert problems[key].fix == f"pulumi config set --stack prod --secret '{key}'"
+    # The Slack URL's own format check does not wave the placeholder through either.
+    with pytest.raises(SettingsError) as raised:
+        load_settings("prod", config, secret_keys)
+    assert "estate:alertsSlackWebhookUrl" in {problem.key for problem in raised.value.problems}
+    # The offline plan, and only it, loads the same config.
+    with offline_placeholders():
+        assert load_from_pulumi().stack == "prod"
+    with pytest.raises(SettingsError):
+        load_from_pulumi()
+
+
 @pytest.mark.parametrize("stack", ["prod", "staging"])
 def test_committed_stacks_load(stack: str) -> None:
     config, secret_keys = stack_config(stack)
-    settings = load_settings(stack, config, secret_keys)
+    settings = load_settings(stack, config, secret_keys, offline=True)
     assert settings.environment == ("production" if stack == "prod" else "staging")
 
 
@@ -128,7 +165,7 @@ def test_plaintext_secret_is_refused_without_showing_it() -> None:
     config[key] = CANARY
     secret_keys.remove(key)
     with pytest.raises(SettingsError) as raised:
-        load_settings("staging", config, secret_keys)
+        load_settings("staging", config, secret_keys, offline=True)
     message = str(raised.value)
     assert CANARY not in message, "a secret value leaked into an error"
     assert f"pulumi config set --stack staging --secret '{key}'" in message, message
@@ -138,7 +175,7 @@ def test_live_stripe_key_refused_in_staging_without_showing_it() -> None:
     config, secret_keys = stack_config("staging")
     config["estate:talklineStripeSecretKey"] = CANARY
     with pytest.raises(SettingsError) as raised:
-        load_settings("staging", config, secret_keys)
+        load_settings("staging", config, secret_keys, offline=True)
     message = str(raised.value)
     assert "test-mode value matching" in message and CANARY not in message, message
 
@@ -147,7 +184,9 @@ def test_test_stripe_key_accepted_in_staging() -> None:
     config, secret_keys = stack_config("staging")
     config["estate:talklineStripeSecretKey"] = "sk_test_abc"
     assert (
-        load_settings("staging", config, secret_keys).secrets["talklineStripeSecretKey"].reveal()
+        load_settings("staging", config, secret_keys, offline=True)
+        .secrets["talklineStripeSecretKey"]
+        .reveal()
         == "sk_test_abc"
     )
 
@@ -177,7 +216,7 @@ def test_offline_plan_gives_every_secret_a_placeholder() -> None:
 def test_secret_values_never_repr() -> None:
     config, secret_keys = stack_config("prod")
     config["estate:omsShopifyApiSecret"] = CANARY
-    settings = load_settings("prod", config, secret_keys)
+    settings = load_settings("prod", config, secret_keys, offline=True)
     assert CANARY not in repr(settings), "settings repr shows a secret"
 
 
@@ -291,12 +330,13 @@ def test_staging_may_not_share_production_supabase_organization() -> None:
     production, _ = stack_config("prod")
     config, secret_keys = stack_config("staging")
     assert (
-        load_settings("staging", config, secret_keys, production_config=production).environment == "staging"
+        load_settings("staging", config, secret_keys, production_config=production, offline=True).environment
+        == "staging"
     )
     shared = json.loads(production["estate:organizations"])["fancrush"]["supabaseOrganizationId"]
     set_object(config, "estate:organizations", ["fancrush", "supabaseOrganizationId"], shared)
     with pytest.raises(SettingsError) as raised:
-        load_settings("staging", config, secret_keys, production_config=production)
+        load_settings("staging", config, secret_keys, production_config=production, offline=True)
     problems = [str(p) for p in raised.value.problems]
     assert any(
         "estate:organizations.fancrush.supabaseOrganizationId" in p

@@ -236,7 +236,7 @@ def test_a_staging_stack_is_never_production_and_says_so_first() -> None:
     """Fails on the old code: blamed pk_test_ and proposed a pk_live_ key for staging."""
     config, secret_keys = _config("staging")
     config["estate:environment"] = "production"
-    _, problems = validate("staging", config, secret_keys)
+    _, problems = validate("staging", config, secret_keys, offline=True)
     assert problems[0].key == "estate:environment"
     assert "must match the stack" in problems[0].message
     assert problems[0].fix == "pulumi config set --stack staging 'estate:environment' 'staging'"
@@ -247,7 +247,7 @@ def test_a_staging_stack_with_production_keys_names_the_environment_not_the_keys
     config, secret_keys = _config("staging")
     config["estate:environment"] = "production"
     config["estate:talklineStripePublishableKey"] = "pk_" + "live_" + _random()
-    _, problems = validate("staging", config, secret_keys)
+    _, problems = validate("staging", config, secret_keys, offline=True)
     assert problems[0].key == "estate:environment"
     stripe = next(p for p in problems if p.key == "estate:talklineStripePublishableKey")
     assert "the staging stack needs a test-mode value" in stripe.message
@@ -257,7 +257,7 @@ def test_a_misspelled_environment_gets_the_stack_s_environment() -> None:
     """Fails on the old code: `environment: prod` in prod was answered with `... environment staging`."""
     config, secret_keys = _config("prod")
     config["estate:environment"] = "prod"
-    _, problems = validate("prod", config, secret_keys)
+    _, problems = validate("prod", config, secret_keys, offline=True)
     [problem] = problems
     assert problem.fix == "pulumi config set --stack prod 'estate:environment' 'production'"
 
@@ -290,7 +290,7 @@ def test_every_fix_pastes_into_a_shell(stack: str) -> None:
     import shlex
 
     config, secret_keys = _bad_config(stack)
-    _, problems = validate(stack, config, secret_keys)
+    _, problems = validate(stack, config, secret_keys, offline=True)
     assert len(problems) >= 8, problems
     for problem in problems:
         assert not FORBIDDEN_IN_FIXES.search(problem.fix), problem
@@ -313,7 +313,7 @@ def test_the_checks_fix_names_what_the_workflows_report() -> None:
     checks = json.loads(config["estate:requiredStatusChecks"])
     checks.pop("gstarlink-chatbot")
     config["estate:requiredStatusChecks"] = json.dumps(checks)
-    _, problems = validate("prod", config, secret_keys)
+    _, problems = validate("prod", config, secret_keys, offline=True)
     [problem] = problems
     committed = json.loads(_config("prod")[0]["estate:requiredStatusChecks"])["gstarlink-chatbot"]
     for check in committed:
@@ -330,14 +330,15 @@ def test_staging_reusing_production_identifiers_is_refused_naming_both_keys() ->
         config[key] = production[key]
     config["estate:talklineVapiApiKey"] = production["estate:talklineVapiApiKey"] = "vapi-" + _random()
     with pytest.raises(SettingsError) as raised:
-        load_settings("staging", config, secret_keys, production_config=production)
+        load_settings("staging", config, secret_keys, production_config=production, offline=True)
     by_key = {p.key: p for p in raised.value.problems}
     assert set(by_key) == {*shared, "estate:talklineVapiApiKey"}
     for key, problem in by_key.items():
         assert f"equals {key} of stack prod" in problem.message
         assert config[key] not in str(raised.value)
     assert (
-        load_settings("staging", *_config("staging"), production_config=production).environment == "staging"
+        load_settings("staging", *_config("staging"), production_config=production, offline=True).environment
+        == "staging"
     )
     assert set(PER_ENVIRONMENT_KEYS) >= {
         "estate:talklineTwilioAccountSid",
@@ -415,7 +416,7 @@ def test_a_staging_import_of_production_s_database_is_refused_naming_both_keys()
             "oms-vercel-project": "team_x/prj_staging",
         }
     )
-    _, problems = validate("staging", config, secret_keys, production_config=production)
+    _, problems = validate("staging", config, secret_keys, production_config=production, offline=True)
     by_key = {p.key: p for p in problems}
     assert set(by_key) == {
         "estate:imports.talkline-database-project",
