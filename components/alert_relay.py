@@ -88,15 +88,13 @@ class AlertRelay(pulumi.ComponentResource):
     ``sentry_endpoint``) are read through the script, so every sender is
     updated after the Worker already accepts its new value, in the same ``up``.
 
-    Outputs: ``url``, ``script_name``, ``cloudflare_endpoint``,
+    Outputs: ``cloudflare_endpoint``,
     ``cloudflare_webhook_secret`` (secret), ``sentry_endpoint`` (secret: the
     path holds the token). Handle: ``live``, the resources that make the relay
     answer on its endpoints (the script and its workers.dev route), for senders
     that test their endpoint when they are created to depend on.
     """
 
-    url: pulumi.Output[str]
-    script_name: pulumi.Output[str]
     cloudflare_endpoint: pulumi.Output[str]
     cloudflare_webhook_secret: pulumi.Output[str]
     sentry_endpoint: pulumi.Output[str]
@@ -105,9 +103,7 @@ class AlertRelay(pulumi.ComponentResource):
     def __init__(self, name: str, args: AlertRelayArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         projects = sorted(set(args.projects))
         hostname = relay_hostname(args.script_name, args.workers_dev_subdomain)
-        # Declared on the component too: the Worker's bindings are one secret as a whole,
-        # and `python -m estate alerts` reads where this relay answers and for which projects.
-        super().__init__(ALERT_RELAY_TYPE, name, {"hostname": hostname, "projects": projects}, opts)
+        super().__init__(ALERT_RELAY_TYPE, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
         # Letters and digits only: both travel in a header and a URL path unescaped.
@@ -177,8 +173,6 @@ class AlertRelay(pulumi.ComponentResource):
         )
 
         self.live = [script, workers_dev]
-        self.url = pulumi.Output.from_input(f"https://{hostname}")
-        self.script_name = script.script_name
         self.cloudflare_endpoint = pulumi.Output.from_input(relay_endpoint(hostname, "cloudflare"))
         # Through the script: whatever sends with these is updated after the Worker accepts them.
         self.cloudflare_webhook_secret = pulumi.Output.secret(
@@ -191,8 +185,6 @@ class AlertRelay(pulumi.ComponentResource):
         )
         self.register_outputs(
             {
-                "url": self.url,
-                "script_name": self.script_name,
                 "cloudflare_endpoint": self.cloudflare_endpoint,
                 "cloudflare_webhook_secret": self.cloudflare_webhook_secret,
                 "sentry_endpoint": self.sentry_endpoint,

@@ -108,33 +108,58 @@ class _Plan:
 
 
 @dataclass(frozen=True)
+class RelaySettings:
+    """What a stack's alert relay is configured with: its workers.dev host, the projects it posts for.
+
+    Read from the stack's settings through the functions that configure the
+    relay (stacks/alerting.py): the plan cannot show them, since the relay
+    Worker's bindings are one secret there. ``hostname``:
+    ``<script>.<account subdomain>.workers.dev``. ``projects``: the Pages and
+    Vercel projects whose events it posts; it drops the others.
+    """
+
+    hostname: str
+    projects: frozenset[str]
+
+
+def relay_settings(stack: str) -> RelaySettings:
+    """The relay settings of ``stack``, from its stack file (secrets are not needed)."""
+    from estate.plan import load_stack_config
+    from stacks.alerting import stack_projects, stack_relay_hostname
+    from stacks.settings import load_settings
+
+    config, secret_keys, _ = load_stack_config(stack)
+    settings = load_settings(stack, config, secret_keys, offline=True)
+    return RelaySettings(stack_relay_hostname(settings), frozenset(stack_projects(settings)))
+
+
+@dataclass(frozen=True)
 class _Relay:
     """A relay of the plan (components/alert_relay.py): where it answers, which projects it posts for."""
 
     component: Resource
     script_name: str
-    hosts: frozenset[str]
+    hostname: str
+    served: bool
     projects: frozenset[str]
 
     def receives(self, url: object) -> bool:
-        return isinstance(url, str) and any(url.startswith(f"https://{host}/") for host in self.hosts)
+        return self.served and isinstance(url, str) and url.startswith(f"https://{self.hostname}/")
 
 
-def _relays(plan: _Plan) -> list[_Relay]:
+def _relays(plan: _Plan, configured: RelaySettings) -> list[_Relay]:
     relays: list[_Relay] = []
     for component in plan.of_type(RELAY):
         scripts = [s for s in plan.of_type(WORKERS_SCRIPT) if s.get("parent") == component["urn"]]
-        # A relay counts only if its Worker is enabled on the workers.dev host it declares.
-        served = any(
+        script_name = str(scripts[0]["inputs"].get("scriptName")) if scripts else str(component["name"])
+        # A relay counts only if its Worker is enabled on workers.dev, under the
+        # script name its configured host starts with (workers.dev routes by that label).
+        served = configured.hostname.split(".", 1)[0] == script_name and any(
             subdomain["inputs"].get("enabled") is True
             for script in scripts
             for subdomain in plan.depending_on(script, WORKERS_SUBDOMAIN)
         )
-        hostname = component["inputs"].get("hostname")
-        hosts = frozenset({str(hostname)}) if served and hostname else frozenset()
-        projects = frozenset(str(p) for p in component["inputs"].get("projects") or [])
-        script_name = str(scripts[0]["inputs"].get("scriptName")) if scripts else str(component["name"])
-        relays.append(_Relay(component, script_name, hosts, projects))
+        relays.append(_Relay(component, script_name, configured.hostname, served, configured.projects))
     return relays
 
 
@@ -287,10 +312,18 @@ def estate_pipeline_routes(
     return systems
 
 
-def coverage(plan: dict[str, Any], workflows_dir: Path | None = ESTATE_WORKFLOWS_DIR) -> list[System]:
-    """Every system of the plan (and the estate pipelines) with its alert routes."""
+def coverage(
+    plan: dict[str, Any],
+    workflows_dir: Path | None = ESTATE_WORKFLOWS_DIR,
+    relay: RelaySettings | None = None,
+) -> list[System]:
+    """Every system of the plan (and the estate pipelines) with its alert routes.
+
+    ``relay``: what the plan's relay is configured with; default: the plan's
+    stack's, from its stack file.
+    """
     index = _Plan(plan)
-    relays = _relays(index)
+    relays = _relays(index, relay if relay is not None else relay_settings(str(plan["stack"])))
     systems: list[System] = []
     for project in index.of_type(VERCEL_PROJECT):
         systems.append(
@@ -326,7 +359,7 @@ def coverage(plan: dict[str, Any], workflows_dir: Path | None = ESTATE_WORKFLOWS
                 and str(c["inputs"].get("address")).endswith(".workers.dev")
             ]
             workers.append((script, hosts[0] if hosts else f"{script}.workers.dev", app))
-    workers += [(r.script_name, r.component["inputs"].get("hostname"), None) for r in relays]
+    workers += [(r.script_name, r.hostname, None) for r in relays]
     for script, hostname, app in workers:
         checks = [c for c in index.of_type(HEALTH_CHECK) if c["inputs"].get("address") == hostname]
         systems.append(System("Worker", f"{script} ({hostname})", app, tuple(_health_routes(index, checks))))

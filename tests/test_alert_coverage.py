@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from estate.alerts import ESTATE_PIPELINES, System, coverage, estate_pipeline_routes, uncovered
+from estate.alerts import (
+    ESTATE_PIPELINES,
+    System,
+    coverage,
+    estate_pipeline_routes,
+    relay_settings,
+    uncovered,
+)
 from estate.cli import main
 from stacks.catalog import APPS, PagesHosting, VercelHosting, WorkerHosting
 from tests.conftest import plan_of
@@ -95,9 +103,10 @@ def test_a_database_or_worker_without_a_health_check_policy_is_reported() -> Non
 
 def test_a_pages_project_the_relay_does_not_post_for_is_reported() -> None:
     plan = plan_of("prod")
-    [relay] = [r for r in plan["resources"] if r["type"] == "estate:alerting:AlertRelay"]
-    relay["inputs"]["projects"] = [p for p in relay["inputs"]["projects"] if p != "gstarlink-handbook-public"]
-    missing = [s.name for s in uncovered(coverage(plan, workflows_dir=None))]
+    relay = relay_settings("prod")
+    assert "gstarlink-handbook-public" in relay.projects
+    dropping = replace(relay, projects=relay.projects - {"gstarlink-handbook-public"})
+    missing = [s.name for s in uncovered(coverage(plan, workflows_dir=None, relay=dropping))]
     assert missing == ["gstarlink-handbook-public"]
 
 

@@ -14,6 +14,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pulumi
 import pytest
 
 from components.alert_relay import RELAY_SOURCE
@@ -27,6 +28,7 @@ from components.cloudflare_notifications import (
 )
 from components.error_tracking import DSN_VARIABLES, ErrorTracking, ErrorTrackingArgs
 from components.vercel_alerts import PROJECT_EVENTS, VercelAlerts, VercelAlertsArgs
+from estate.mocks import ProviderMocks
 from estate.plan import PROJECT_DIR, load_stack_config, run_program
 from stacks.alerting import CI_WEBHOOK_SECRET, stack_projects
 from stacks.catalog import APPS
@@ -62,7 +64,6 @@ SENTRY_ALERT = "sentry:index/sentryIssueAlert:SentryIssueAlert"
 SENTRY_PROVIDER = "pulumi:providers:sentry"
 ENVIRONMENT_SECRET = "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret"
 GOVERNANCE = "estate:delivery:RepositoryGovernance"
-RELAY = "estate:alerting:AlertRelay"
 
 CANARY_WEBHOOK = "https://hooks.slack.com/services/TCANARY00/BCANARY00/canaryWebhook4f1d9a7c"
 CANARY_SENTRY_TOKEN = "sntrys_canary_token_93cf5e21"
@@ -79,6 +80,41 @@ def by_urn(plan: Plan) -> dict[str, dict[str, Any]]:
 def stack_config(stack: str) -> tuple[dict[str, str], list[str]]:
     config, secret_keys, _ = load_stack_config(stack)
     return config, secret_keys
+
+
+def relay_host(stack: str) -> str:
+    """Where the relay must answer: its script's workers.dev host under the account subdomain of the stack file."""
+    suffix = "" if stack == "prod" else "-staging"
+    return f"estate-alert-relay{suffix}.{stack_config(stack)[0]['estate:alertRelaySubdomain']}.workers.dev"
+
+
+@pytest.fixture(scope="module")
+def relay_bindings() -> dict[str, dict[str, Any]]:
+    """Each stack's relay Worker bindings (name → binding) as the program sends them, secrets unwrapped.
+
+    The plan shows them as one secret; a run of the program records what the
+    Worker receives, which is what it filters events by.
+    """
+    captured: dict[str, Any] = {}
+    new_resource = ProviderMocks.new_resource
+
+    def recording(
+        self: ProviderMocks, args: pulumi.runtime.MockResourceArgs
+    ) -> tuple[str | None, dict[str, Any]]:
+        if args.typ == WORKERS_SCRIPT and args.name == "alert-relay-script":
+            captured[args.inputs["scriptName"]] = args.inputs["bindings"]
+        return new_resource(self, args)
+
+    bindings: dict[str, dict[str, Any]] = {}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ProviderMocks, "new_resource", recording)
+        for stack in STACKS:
+            captured.clear()
+            run_program(stack, *stack_config(stack))
+            [raw] = captured.values()
+            items = raw["value"] if isinstance(raw, dict) and "value" in raw else raw
+            bindings[stack] = {item["name"]: item for item in items}
+    return bindings
 
 
 def problems_of(stack: str, config: dict[str, str], secret_keys: list[str]) -> list[str]:
@@ -328,18 +364,29 @@ def test_the_relay_runs_the_repository_code_with_secret_bindings(stack: str) -> 
     [subdomain] = [r for r in of_type(plan, WORKERS_SUBDOMAIN) if r["name"] == "alert-relay-workers-dev"]
     assert subdomain["inputs"]["enabled"] is True
     assert subdomain["inputs"]["previewsEnabled"] is False
-    [relay] = of_type(plan, RELAY)
     subdomain = stack_config(stack)[0]["estate:alertRelaySubdomain"]
-    assert relay["inputs"]["hostname"] == f"estate-alert-relay{suffix}.{subdomain}.workers.dev"
+    [check] = [
+        c
+        for c in of_type(plan, HEALTH_CHECK)
+        if c["inputs"]["httpConfig"] != "[secret]" and c["inputs"]["httpConfig"]["path"] == "/health"
+    ]
+    assert (
+        check["inputs"]["address"]
+        == relay_host(stack)
+        == f"estate-alert-relay{suffix}.{subdomain}.workers.dev"
+    )
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_the_relay_posts_for_exactly_this_stacks_projects(stack: str) -> None:
+def test_the_relay_posts_for_exactly_this_stacks_projects(
+    stack: str, relay_bindings: dict[str, dict[str, Any]]
+) -> None:
     plan = plan_of(stack)
-    [relay] = of_type(plan, RELAY)
     declared = {r["inputs"]["name"] for r in of_type(plan, VERCEL_PROJECT)}
     declared |= {r["inputs"]["name"] for r in of_type(plan, "cloudflare:index/pagesProject:PagesProject")}
-    assert set(relay["inputs"]["projects"]) == declared
+    projects = relay_bindings[stack]["PROJECTS"]
+    assert projects["type"] == "plain_text"
+    assert set(json.loads(projects["text"])) == declared
     config, secret_keys = stack_config(stack)
     assert set(stack_projects(load_settings(stack, config, secret_keys, offline=True))) == declared
 
@@ -354,8 +401,7 @@ def test_pages_failures_reach_the_relay_with_its_secret(stack: str) -> None:
         "events": ["EVENT_DEPLOYMENT_FAILED"],
     }
     [destination] = [urns[u] for u in policy["options"]["depends_on"] if urns[u]["type"] == WEBHOOKS]
-    [relay] = of_type(plan, RELAY)
-    assert destination["inputs"]["url"] == f"https://{relay['inputs']['hostname']}/cloudflare"
+    assert destination["inputs"]["url"] == f"https://{relay_host(stack)}/cloudflare"
     assert destination["inputs"]["secret"] == "[secret]"
 
 
@@ -416,8 +462,7 @@ def test_both_stacks_can_share_the_accounts() -> None:
 def test_vercel_events_and_anomalies_of_this_stacks_projects_reach_the_relay(stack: str) -> None:
     plan = plan_of(stack)
     urns = by_urn(plan)
-    [relay] = of_type(plan, RELAY)
-    endpoint = f"https://{relay['inputs']['hostname']}/vercel"
+    endpoint = f"https://{relay_host(stack)}/vercel"
     projects = {p["urn"]: p for p in of_type(plan, VERCEL_PROJECT)}
     event_hooks = [w for w in of_type(plan, VERCEL_WEBHOOK) if w["inputs"]["events"] == list(PROJECT_EVENTS)]
     covered = {u for w in event_hooks for u in w["options"]["depends_on"] if u in projects}

@@ -1,7 +1,7 @@
-"""The program's layers import in one direction: no cycles, components know nothing of stacks or tooling.
+"""The program's layers import in one direction, and components carry nothing for the tooling.
 
-Read from the source (every ``import``, also inside functions and
-``TYPE_CHECKING`` blocks), so nothing is imported to check it.
+Imports are read from the source (every ``import``, also inside functions and
+``TYPE_CHECKING`` blocks), so nothing is imported to check them.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ import ast
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import plan_of
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -68,3 +70,16 @@ def test_components_know_nothing_of_stacks_or_tooling() -> None:
         if name.startswith("components")
     }
     assert {name: deps for name, deps in wrong.items() if deps} == {}
+
+
+@pytest.mark.parametrize("stack", ["prod", "staging"])
+def test_components_register_no_properties(stack: str) -> None:
+    """A component's handles are Python attributes for the program; what it registers shows in the state.
+
+    Nothing reads a component's registered properties but tooling, so none are
+    registered (the relay used to declare its host and projects for ``estate alerts``).
+    """
+    carrying = {
+        r["name"]: sorted(r["inputs"]) for r in plan_of(stack)["resources"] if not r["custom"] and r["inputs"]
+    }
+    assert carrying == {}
