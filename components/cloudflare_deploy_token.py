@@ -50,11 +50,10 @@ class CloudflareDeployToken(pulumi.ComponentResource):
     old one (``retain_on_delete``) instead of deleting it, so a deploy job that
     read it just before keeps working until Cloudflare expires it.
 
-    Outputs: ``token`` (secret), ``token_id``.
+    Outputs: ``token`` (secret).
     """
 
     token: pulumi.Output[str]
-    token_id: pulumi.Output[str]
 
     def __init__(
         self, name: str, args: CloudflareDeployTokenArgs, opts: pulumi.ResourceOptions | None = None
@@ -94,5 +93,4 @@ class CloudflareDeployToken(pulumi.ComponentResource):
             ),
         )
         self.token = pulumi.Output.secret(token.value)
-        self.token_id = token.id
-        self.register_outputs({"token": self.token, "token_id": self.token_id})
+        self.register_outputs({"token": self.token})

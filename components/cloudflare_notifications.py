@@ -121,11 +121,8 @@ class CloudflareNotifications(pulumi.ComponentResource):
     Needs a paid plan on the account: notification webhooks and standalone
     health checks are not on Free (docs/alerting.md).
 
-    Outputs: ``alert_types`` (the policies' alert types), ``health_check_ids``.
+    Outputs: none; nothing in the estate reads them.
     """
-
-    alert_types: pulumi.Output[list[str]]
-    health_check_ids: pulumi.Output[list[str]]
 
     def __init__(
         self, name: str, args: CloudflareNotificationsArgs, opts: pulumi.ResourceOptions | None = None
@@ -157,7 +154,6 @@ class CloudflareNotifications(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["url"]),
             )
             to_slack = {"webhooks": [{"id": slack.id}]}
-        alert_types: list[str] = []
 
         def policy(
             suffix: str,
@@ -177,7 +173,6 @@ class CloudflareNotifications(pulumi.ComponentResource):
                 filters=filters,
                 opts=child,
             )
-            alert_types.append(alert_type)
 
         if args.pages_projects and args.relay_endpoint is not None and args.relay_secret is not None:
             relay = cloudflare.NotificationPolicyWebhooks(
@@ -242,6 +237,4 @@ class CloudflareNotifications(pulumi.ComponentResource):
                 {"incident_impacts": ["INCIDENT_IMPACT_MAJOR", "INCIDENT_IMPACT_CRITICAL"]},
             )
 
-        self.alert_types = pulumi.Output.from_input(alert_types)
-        self.health_check_ids = pulumi.Output.all(*health_check_ids).apply(list)
-        self.register_outputs({"alert_types": self.alert_types, "health_check_ids": self.health_check_ids})
+        self.register_outputs({})

@@ -57,11 +57,8 @@ class ErrorTracking(pulumi.ComponentResource):
 
     Needs a Sentry provider and a Vercel provider in ``opts.providers``.
 
-    Outputs: ``project_slug``, ``dsn`` (secret).
+    Outputs: none; nothing in the estate reads them (the DSN reaches the app through Vercel).
     """
-
-    project_slug: pulumi.Output[str]
-    dsn: pulumi.Output[str]
 
     def __init__(
         self, name: str, args: ErrorTrackingArgs, opts: pulumi.ResourceOptions | None = None
@@ -142,6 +139,4 @@ class ErrorTracking(pulumi.ComponentResource):
                 opts=child,
             )
 
-        self.project_slug = project.slug
-        self.dsn = dsn
-        self.register_outputs({"project_slug": self.project_slug, "dsn": self.dsn})
+        self.register_outputs({})

@@ -66,14 +66,10 @@ class PagesSite(pulumi.ComponentResource):
     the gate and before its CNAME: adding a custom domain that Access already
     covers can fail, and Pages validates the domain it was told about.
 
-    Outputs: ``project_name``, ``url``, ``pages_dev_host`` (the project's
-    ``subdomain``), ``gated_hosts`` (empty for a public site).
+    Outputs: ``project_name`` (what the deploy workflow uploads to).
     """
 
     project_name: pulumi.Output[str]
-    url: pulumi.Output[str]
-    pages_dev_host: pulumi.Output[str]
-    gated_hosts: pulumi.Output[list[str]]
 
     def __init__(self, name: str, args: PagesSiteArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         if args.access_policy_id is not None and (args.zone_account_id is None) != (
@@ -113,14 +109,12 @@ class PagesSite(pulumi.ComponentResource):
             opts=after_domain,
         )
 
-        gated_hosts: pulumi.Output[list[str]] = pulumi.Output.from_input([])
         if args.access_policy_id is not None:
             pages_dev_hosts: list[pulumi.Output[str]] = [
                 production_host,
                 production_host.apply(preview_hosts),
             ]
             domain_host = pulumi.Output.from_input(args.domain)
-            gated_hosts = pulumi.Output.all(domain_host, *pages_dev_hosts).apply(list)
 
             def gate(
                 role: str,
@@ -181,14 +175,4 @@ class PagesSite(pulumi.ComponentResource):
             )
 
         self.project_name = project.name
-        self.url = pulumi.Output.from_input(f"https://{args.domain}")
-        self.pages_dev_host = production_host
-        self.gated_hosts = gated_hosts
-        self.register_outputs(
-            {
-                "project_name": self.project_name,
-                "url": self.url,
-                "pages_dev_host": self.pages_dev_host,
-                "gated_hosts": self.gated_hosts,
-            }
-        )
+        self.register_outputs({"project_name": self.project_name})

@@ -71,16 +71,8 @@ class RepositoryGovernance(pulumi.ComponentResource):
     reads back merged, the branch record is kept when GitHub deletes the
     branch), so the drift check stays clean. docs/pipeline.md tells the story.
 
-    Outputs: ``environment``, ``protected_branch``, ``secret_names``,
-    ``variable_names``, ``workflow_branch`` (the branch of the current
-    revision; None when no workflows are delivered).
+    Outputs: none; nothing in the estate reads them.
     """
-
-    environment: pulumi.Output[str]
-    protected_branch: pulumi.Output[str]
-    secret_names: pulumi.Output[list[str]]
-    variable_names: pulumi.Output[list[str]]
-    workflow_branch: pulumi.Output[str | None]
 
     def __init__(
         self, name: str, args: RepositoryGovernanceArgs, opts: pulumi.ResourceOptions | None = None
@@ -167,7 +159,6 @@ class RepositoryGovernance(pulumi.ComponentResource):
                 opts=in_environment,
             )
 
-        workflow_branch: str | None = None
         if args.workflow_files:
             assert args.delivery_token is not None
             files = dict(args.workflow_files)
@@ -209,17 +200,4 @@ class RepositoryGovernance(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[delivery], retain_on_delete=True),
             )
 
-        self.environment = environment.environment
-        self.protected_branch = pulumi.Output.from_input(args.deploy_branch)
-        self.secret_names = pulumi.Output.from_input(sorted(args.secrets))
-        self.variable_names = pulumi.Output.from_input(sorted(args.variables))
-        self.workflow_branch = pulumi.Output.from_input(workflow_branch)
-        self.register_outputs(
-            {
-                "environment": self.environment,
-                "protected_branch": self.protected_branch,
-                "secret_names": self.secret_names,
-                "variable_names": self.variable_names,
-                "workflow_branch": self.workflow_branch,
-            }
-        )
+        self.register_outputs({})

@@ -69,11 +69,11 @@ class SupabaseDatabase(pulumi.ComponentResource):
     ``service_role_key`` (secret, server side only: bypasses row-level
     security), ``database_url`` (secret; the transaction pooler
     ``postgresql://postgres.<ref>:<password>@<pooler host>:6543/postgres``,
-    reachable over IPv4 from serverless functions, unlike ``db_host``),
+    reachable over IPv4 from serverless functions, unlike the IPv6-only
+    ``db.<ref>.supabase.co``),
     ``migration_database_url`` (secret; the same pooler in session mode, port
     5432, for ``supabase db push --db-url`` from CI runners, which reach only
-    IPv4 and need a session for migrations), ``db_password`` (secret),
-    ``db_host`` (the direct host, IPv6 only).
+    IPv4 and need a session for migrations).
     """
 
     project_ref: pulumi.Output[str]
@@ -82,8 +82,6 @@ class SupabaseDatabase(pulumi.ComponentResource):
     service_role_key: pulumi.Output[str]
     database_url: pulumi.Output[str]
     migration_database_url: pulumi.Output[str]
-    db_password: pulumi.Output[str]
-    db_host: pulumi.Output[str]
 
     def __init__(
         self, name: str, args: SupabaseDatabaseArgs, opts: pulumi.ResourceOptions | None = None
@@ -150,8 +148,6 @@ class SupabaseDatabase(pulumi.ComponentResource):
         self.api_url = keys.api_url
         self.anon_key = pulumi.Output.secret(keys.anon_key)
         self.service_role_key = pulumi.Output.secret(keys.service_role_key)
-        self.db_password = pulumi.Output.secret(password.result)
-        self.db_host = project.db_host
         # Numbers reach the program as floats (protobuf Struct): 6543.0 would break the URL.
         pooler_port = project.pooler_port.apply(lambda port: str(int(port)))
         self.database_url = pulumi.Output.secret(
@@ -182,7 +178,5 @@ class SupabaseDatabase(pulumi.ComponentResource):
                 "service_role_key": self.service_role_key,
                 "database_url": self.database_url,
                 "migration_database_url": self.migration_database_url,
-                "db_password": self.db_password,
-                "db_host": self.db_host,
             }
         )

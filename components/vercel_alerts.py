@@ -65,11 +65,10 @@ class VercelAlerts(pulumi.ComponentResource):
     Enterprise team.
 
     Outputs: ``webhook_keyrings`` (secret: ``Keyring.entries`` of each
-    webhook), ``alert_rule_id``.
+    webhook).
     """
 
     webhook_keyrings: list[pulumi.Output[str]]
-    alert_rule_id: pulumi.Output[str]
 
     def __init__(self, name: str, args: VercelAlertsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         if not args.project_ids:
@@ -128,7 +127,4 @@ class VercelAlerts(pulumi.ComponentResource):
             ).entries
             for webhook_name, webhook in ((f"{name}-project-events", events), (f"{name}-alerts", alerts))
         ]
-        self.alert_rule_id = rule.id
-        self.register_outputs(
-            {"webhook_keyrings": self.webhook_keyrings, "alert_rule_id": self.alert_rule_id}
-        )
+        self.register_outputs({"webhook_keyrings": self.webhook_keyrings})

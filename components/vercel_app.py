@@ -78,14 +78,10 @@ class VercelApp(pulumi.ComponentResource):
     deployments sit behind Vercel Authentication (standard protection), which
     does not cover production custom domains: those are public by design.
 
-    Outputs: ``project_id``, ``project_name``, ``production_branch``,
-    ``urls`` (``https://<domain>`` per custom domain).
+    Outputs: ``project_id`` (for what attaches to the project: alerts, error tracking).
     """
 
     project_id: pulumi.Output[str]
-    project_name: pulumi.Output[str]
-    production_branch: pulumi.Output[str]
-    urls: pulumi.Output[list[str]]
 
     def __init__(self, name: str, args: VercelAppArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(VERCEL_APP_TYPE, name, None, opts)
@@ -145,17 +141,7 @@ class VercelApp(pulumi.ComponentResource):
             )
 
         self.project_id = project.id
-        self.project_name = project.name
-        self.production_branch = pulumi.Output.from_input(args.production_branch)
-        self.urls = pulumi.Output.from_input([f"https://{domain}" for domain in args.domains])
-        self.register_outputs(
-            {
-                "project_id": self.project_id,
-                "project_name": self.project_name,
-                "production_branch": self.production_branch,
-                "urls": self.urls,
-            }
-        )
+        self.register_outputs({"project_id": self.project_id})
 
 
 # Branch names and case globs that need no shell quoting.

@@ -107,14 +107,12 @@ class Worker(pulumi.ComponentResource):
     declares. Plain-text variables belong in the repository's
     ``wrangler.toml`` (``[vars]``), which wrangler deploys with the code.
 
-    Outputs: ``script_name``, ``url``, ``deploy_secrets`` (name → secret output:
+    Outputs: ``deploy_secrets`` (name → secret output:
     ``CLOUDFLARE_API_TOKEN``, ``CLOUDFLARE_ACCOUNT_ID`` and the runtime
     secrets), ``deploy_variables`` (``WRANGLER_ENV``, which the workflow checks
     before it deploys).
     """
 
-    script_name: pulumi.Output[str]
-    url: pulumi.Output[str]
     deploy_secrets: dict[str, pulumi.Output[str]]
     deploy_variables: dict[str, pulumi.Input[str]]
 
@@ -150,7 +148,6 @@ class Worker(pulumi.ComponentResource):
                 service=script.script_name,
                 opts=child,
             )
-            url = f"https://{args.hostname}"
         elif args.workers_dev_subdomain is not None:
             cloudflare.WorkersScriptSubdomain(
                 f"{name}-workers-dev",
@@ -160,7 +157,6 @@ class Worker(pulumi.ComponentResource):
                 previews_enabled=False,
                 opts=child,
             )
-            url = f"https://{args.script_name}.{args.workers_dev_subdomain}.workers.dev"
         else:
             assert args.route_pattern is not None
             cloudflare.WorkersRoute(
@@ -170,7 +166,6 @@ class Worker(pulumi.ComponentResource):
                 script=script.script_name,
                 opts=child,
             )
-            url = f"https://{args.route_pattern.rstrip('*')}"
 
         deploy_token = CloudflareDeployToken(
             f"{name}-deploy",
@@ -183,8 +178,6 @@ class Worker(pulumi.ComponentResource):
             opts=child,
         )
 
-        self.script_name = script.script_name
-        self.url = pulumi.Output.from_input(url)
         # Plain maps of outputs: the names must be known now, one Actions secret each.
         self.deploy_secrets = {
             "CLOUDFLARE_API_TOKEN": deploy_token.token,
@@ -194,8 +187,6 @@ class Worker(pulumi.ComponentResource):
         self.deploy_variables = {"WRANGLER_ENV": args.wrangler_environment}
         self.register_outputs(
             {
-                "script_name": self.script_name,
-                "url": self.url,
                 "deploy_secrets": self.deploy_secrets,
                 "deploy_variables": self.deploy_variables,
             }

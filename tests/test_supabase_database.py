@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import cast
+from typing import Any, cast
 
 import pulumi
 import pytest
@@ -23,9 +23,23 @@ POOLER_URL = re.compile(
 )
 
 
-def run(program: Callable[[], object]) -> None:
-    pulumi.runtime.set_mocks(ProviderMocks(), project="estate", stack="prod", preview=False)
+def run(program: Callable[[], object], mocks: ProviderMocks | None = None) -> None:
+    pulumi.runtime.set_mocks(mocks or ProviderMocks(), project="estate", stack="prod", preview=False)
     cast(Callable[[Callable[[], object]], Callable[[], None]], pulumi.runtime.test)(program)()
+
+
+class _PasswordRecorder(ProviderMocks):
+    """The provider mocks, keeping the passwords ``random`` generated (name → result)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.passwords: dict[str, str] = {}
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        resource_id, state = super().new_resource(args)
+        if args.typ == "random:index/randomPassword:RandomPassword":
+            self.passwords[args.name] = state["result"]
+        return resource_id, state
 
 
 def args(**overrides: object) -> SupabaseDatabaseArgs:
@@ -41,13 +55,15 @@ def args(**overrides: object) -> SupabaseDatabaseArgs:
 
 
 def test_database_url_is_the_ipv4_transaction_pooler() -> None:
+    mocks = _PasswordRecorder()
+
     def program() -> object:
         database = SupabaseDatabase("oms-database", args())
 
         async def check() -> None:
             url = await database.database_url.future()
             ref = await database.project_ref.future()
-            password = await database.db_password.future()
+            password = mocks.passwords["oms-database-db-password"]
             assert await database.database_url.is_secret()
             assert url is not None and ref is not None
             match = POOLER_URL.fullmatch(url)
@@ -58,7 +74,7 @@ def test_database_url_is_the_ipv4_transaction_pooler() -> None:
 
         return check()
 
-    run(program)
+    run(program, mocks)
 
 
 def test_pitr_below_small_compute_is_refused_before_anything_registers() -> None:
