@@ -9,7 +9,7 @@ stack's config (``Pulumi.<stack>.yaml``) is used unchanged.
 
 Prints one JSON line: ``{"apps", "resources", "import_s", "plan_s", "gc"}`` where
 ``import_s`` is the time to import the SDKs and the program's modules and
-``plan_s`` the time of ``estate.plan.run_program`` alone. ``--gc off`` pauses
+``plan_s`` the time of ``estate.engine.run_program`` alone. ``--gc off`` pauses
 Python's cyclic garbage collector during the plan, to measure what it costs.
 """
 
@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     catalog.APPS = clone_apps(args.apps)  # pyright: ignore[reportAttributeAccessIssue]
     # Import everything the program imports before the clock starts for the plan.
     import stacks.program  # noqa: F401  # pyright: ignore[reportUnusedImport]
-    from estate.plan import load_stack_config, run_program
+    from estate.engine import load_stack_config, run_program
 
     config, secret_keys, _ = load_stack_config(args.stack, PROJECT_DIR)
     if args.gc == "off":
@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         json.dumps(
             {
                 "apps": args.apps,
-                "resources": len(plan["resources"]),
+                "resources": len(plan.resources),
                 "import_s": round(imported - started, 4),
                 "plan_s": round(finished - imported, 4),
                 "gc": args.gc,

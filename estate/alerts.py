@@ -124,7 +124,7 @@ class RelaySettings:
 
 def relay_settings(stack: str) -> RelaySettings:
     """The relay settings of ``stack``, from its stack file (secrets are not needed)."""
-    from estate.plan import load_stack_config
+    from estate.engine import load_stack_config
     from stacks.alerting import stack_projects, stack_relay_hostname
     from stacks.settings import load_settings
 
@@ -413,8 +413,7 @@ def handle(args: argparse.Namespace) -> int:
     plans = plan_stacks([args.stack], quiet=quiet or args.format == "json")
     if plans is None:
         return 2
-    [plan] = plans
-    systems = coverage(plan)
+    systems = coverage(plans[0].to_json())
     missing = uncovered(systems)
     if args.format == "json":
         document = {

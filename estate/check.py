@@ -14,13 +14,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
     from estate.hygiene import HygieneProblem
     from estate.policy_runner import Violation
 
@@ -110,7 +107,7 @@ def handle(args: argparse.Namespace) -> int:
         }
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
     else:
-        from estate.output import console
+        from estate.output import console, print_stack_file_problems, print_violations
 
         out = console()
         if plan_errors:
@@ -151,69 +148,12 @@ def _load_plan(source: str) -> dict[str, Any] | list[str]:
 
 
 def _plan_stack(stack: str) -> dict[str, Any] | list[str]:
-    from estate.plan import StackFileError, run_plan
+    from estate.engine import StackFileError, run_plan
     from stacks.settings import SettingsError
 
     try:
-        return run_plan(stack)
+        return run_plan(stack).to_json()
     except SettingsError as error:
         return [str(problem) for problem in error.problems]
     except StackFileError as error:
         return list(error.problems)
-
-
-def print_violations(
-    out: Console, violations: Sequence[Violation], stack: str, *, quiet: bool = False
-) -> None:
-    """Each violation (policy, level, resource URN, problem, fix), then one summary line."""
-    from rich.markup import escape
-
-    from policies.pack import PACK_NAME, POLICIES
-
-    for violation in [] if quiet else violations:
-        colour, mark = ("red", "✗") if violation.mandatory else ("yellow", "!")
-        out.print(
-            f"[bold {colour}]{mark} {violation.enforcement_level}[/] [bold]{escape(violation.policy)}[/]"
-        )
-        out.print(f"  [dim]resource[/] {escape(violation.urn or '(the stack)')}")
-        out.print(f"  [dim]problem [/] {escape(violation.message)}")
-        out.print(f"  [dim]fix     [/] [green]{escape(violation.fix)}[/]")
-    mandatory = sum(1 for v in violations if v.mandatory)
-    advisory = len(violations) - mandatory
-    if not violations:
-        out.print(f"[bold green]✓[/] {escape(stack)}: passes {PACK_NAME} ({len(POLICIES)} policies)")
-    else:
-        colour = "red" if mandatory else "yellow"
-        out.print(
-            f"[bold {colour}]{escape(stack)}: {mandatory} mandatory, {advisory} advisory "
-            f"violation(s) of {PACK_NAME}[/]"
-        )
-
-
-def print_stack_file_problems(
-    out: Console, problems: Sequence[HygieneProblem], *, quiet: bool = False
-) -> None:
-    from rich.markup import escape
-
-    for problem in [] if quiet else problems:
-        out.print(f"[bold red]✗ stack file[/] [bold]{escape(problem.file)}[/] {escape(problem.key)}")
-        out.print(f"  [dim]problem [/] {escape(problem.problem)}")
-        out.print(f"  [dim]fix     [/] [green]{escape(problem.fix)}[/]")
-    if problems:
-        out.print(
-            f"[bold red]stack files: {len(problems)} problem(s) (plaintext secrets, unreadable files, "
-            "identifiers shared with production)[/]"
-        )
-    else:
-        out.print("[bold green]✓[/] stack files: no plaintext secrets")
-
-
-def report_plan_violations(plan: dict[str, Any]) -> int:
-    """For ``estate plan``: violations to stderr; 1 on a mandatory one, else 0 (advisory ones are warnings)."""
-    from estate.output import console
-    from estate.policy_runner import run_policies
-
-    violations = run_policies(plan)
-    if violations:
-        print_violations(console(stderr=True), violations, str(plan.get("stack", "?")))
-    return 1 if any(v.mandatory for v in violations) else 0

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 COMMAND_MODULES: tuple[str, ...] = (
     "plan",
     "check",
-    "simulation",
+    "simulate",
     "diff",
     "graph",
     "doctor",

@@ -1,6 +1,6 @@
 """``python -m estate diff A B``: what two stacks declare differently, app by app.
 
-Both stacks are planned offline (``estate.plan.run_plan``) and their resources
+Both stacks are planned offline (``estate.engine.run_plan``) and their resources
 matched by *logical role*: the resource name with the stack's environment
 marker removed (``oms-vercel-dns-oms-staging.gstarlink.com`` plays the role of
 ``oms-vercel-dns-oms.gstarlink.com``), never by URN. The report lists what one
@@ -26,13 +26,13 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+from estate.plan_document import SECRET, SHARED, PlanIndex
+
 Plan = dict[str, Any]
 Resource = dict[str, Any]
 Profile = dict[str, dict[str, list[str]]]  # app → aspect → sorted values
 
-SHARED = "(shared)"
 PRODUCTION = "production"
-SECRET_SHOWN = "[secret]"
 
 DNS_RECORD = "cloudflare:index/dnsRecord:DnsRecord"
 PAGES_PROJECT = "cloudflare:index/pagesProject:PagesProject"
@@ -168,16 +168,14 @@ def get_path(inputs: Mapping[str, Any], dotted: str) -> Any:
 
 def apps_by_urn(plan: Plan) -> dict[str, str]:
     """URN → the app a resource belongs to (``(shared)`` for providers and account-wide ones)."""
-    from estate.output import app_of
-
-    by_urn = {r["urn"]: r for r in plan["resources"]}
-    return {urn: app_of(r, by_urn) or SHARED for urn, r in by_urn.items()}
+    index = PlanIndex(plan)
+    return {urn: index.app_or_shared(resource) for urn, resource in index.by_urn.items()}
 
 
 def _strings(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
     """Every string inside an input value, with its dotted path; secrets are skipped."""
     if isinstance(value, str):
-        if value != SECRET_SHOWN:
+        if value != SECRET:
             yield path, value
     elif isinstance(value, Mapping):
         for key, item in value.items():  # pyright: ignore[reportUnknownVariableType]
@@ -637,7 +635,7 @@ def handle(args: argparse.Namespace) -> int:
     plans = plan_stacks([args.left, args.right], quiet=args.quiet or args.format == "json")
     if plans is None:
         return 2
-    document = compare(plans[0], plans[1])
+    document = compare(plans[0].to_json(), plans[1].to_json())
     if args.format == "json":
         write_json(document)
     else:

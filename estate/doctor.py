@@ -31,7 +31,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from estate.plan import PROJECT_DIR
+from estate.engine import PROJECT_DIR
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,7 @@ def diagnose(stack: str, project_dir: Path = PROJECT_DIR, today: date | None = N
 
     ``today``: the date rotation periods are judged against (default: today, UTC).
     """
-    from estate.plan import load_stack_config
+    from estate.engine import load_stack_config
     from estate.rotation import due_in_stack_file
     from stacks.settings import (
         OFFLINE_SECRET_PLACEHOLDER,
@@ -195,8 +195,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def handle(args: argparse.Namespace) -> int:
+    from estate.engine import StackFileError
     from estate.output import print_error_list, write_json
-    from estate.plan import StackFileError
 
     try:
         diagnosis = diagnose(args.stack, args.project_dir)

@@ -25,7 +25,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from estate.models import PROVIDES, Rule, evaluate, fields, models
+from estate.models import PROVIDES, Rule, evaluate, fields
+from estate.models.registry import models
 
 EXISTING = "@existing"
 SOFT_FACTS = frozenset({"live-host", "pages-domain"})

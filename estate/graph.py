@@ -405,7 +405,7 @@ def handle(args: argparse.Namespace) -> int:
     plans = plan_stacks([args.stack], quiet=args.quiet)
     if plans is None:
         return 2
-    graph = build_graph(plans[0])
+    graph = build_graph(plans[0].to_json())
     if args.format == "json":
         from dataclasses import asdict
 

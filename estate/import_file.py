@@ -176,7 +176,7 @@ def handle(args: argparse.Namespace) -> int:
     plans = plan_stacks([args.stack], quiet=args.quiet)
     if plans is None:
         return 2
-    document, skipped = import_document(plans[0], strict=False)
+    document, skipped = import_document(plans[0].to_json(), strict=False)
     text = json.dumps(document, indent=2) + "\n"
     if args.output is not None:
         args.output.write_text(text)

@@ -18,7 +18,9 @@ from typing import Any
 
 import pulumi
 
-from estate.models import TypeModel, evaluate, fields, get_path, models, set_path
+from estate.models import TypeModel, evaluate, fields, get_path, set_path
+from estate.models.registry import models
+from estate.sdk_internals import is_secret, secret
 
 # Cloudflare account permission groups that token lookups may ask for.
 CLOUDFLARE_PERMISSION_GROUPS = (
@@ -30,23 +32,15 @@ CLOUDFLARE_PERMISSION_GROUPS = (
     "Account Settings Read",
 )
 
-# How Pulumi's RPC layer marks a secret inside deserialized properties.
-_SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
-_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
-
 
 def _digest(*parts: str, length: int = 32) -> str:
     """A stable hex string per stack and parts: providers never reuse an ID across stacks."""
     return hashlib.sha256("/".join((pulumi.get_stack(), *parts)).encode()).hexdigest()[:length]
 
 
-def _is_secret(value: Any) -> bool:
-    return isinstance(value, Mapping) and value.get(_SECRET_SIG_KEY) == _SECRET_SIG
-
-
 def _unwrap(value: Any) -> tuple[Any, bool]:
     """The value with every secret marker removed, and whether it held a secret."""
-    if _is_secret(value):
+    if is_secret(value):
         return _unwrap(value["value"])[0], True
     if isinstance(value, Mapping):
         pairs = {k: _unwrap(v) for k, v in value.items()}
@@ -55,10 +49,6 @@ def _unwrap(value: Any) -> tuple[Any, bool]:
         items = [_unwrap(v) for v in value]
         return [v for v, _ in items], any(s for _, s in items)
     return value, False
-
-
-def _secret(value: Any) -> dict[str, Any]:
-    return {_SECRET_SIG_KEY: _SECRET_SIG, "value": value}
 
 
 @dataclass(frozen=True)
@@ -78,8 +68,8 @@ def simulate(model: TypeModel, stack: str, name: str, inputs: Mapping[str, Any])
     plain: dict[str, Any] = {}
     secret_keys: set[str] = set()
     for key, value in inputs.items():
-        plain[key], is_secret = _unwrap(value)
-        if is_secret:
+        plain[key], was_secret = _unwrap(value)
+        if was_secret:
             secret_keys.add(key)
     state = dict(plain)
     for rule in model.defaults:
@@ -108,7 +98,7 @@ def simulate(model: TypeModel, stack: str, name: str, inputs: Mapping[str, Any])
     for rule in late:
         state[rule.prop] = evaluate(rule.value, f)
     changed = tuple(sorted(key for key in state if key not in plain or state[key] != plain[key]))
-    wrapped = {key: _secret(value) if key in secret_keys else value for key, value in state.items()}
+    wrapped = {key: secret(value) if key in secret_keys else value for key, value in state.items()}
     return Simulated(resource_id, wrapped, changed, tuple(sorted(stored_differently)))
 
 

@@ -1,20 +1,28 @@
-"""Terminal output for people (rich): plan trees, error lists, summaries.
+"""Terminal output for people (rich): plan trees, findings, violations, error lists, summaries.
 
-Machines get ``--format json`` from each command instead; nothing here is parsed.
+The one output module of the tooling: the commands (``estate/plan.py``,
+``check.py``, ``simulate.py``, …) compute, this prints. Machines get
+``--format json`` from each command instead; nothing here is parsed.
 """
 
 from __future__ import annotations
 
 import sys
-from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.tree import Tree
 
-APPLICATION_TYPE = "estate:app:Application"
+from estate.plan_document import APPLICATION_TYPE, PlanIndex
+
+if TYPE_CHECKING:
+    from estate.hygiene import HygieneProblem
+    from estate.plan_document import PlanDocument
+    from estate.policy_runner import Violation
+    from estate.simulation import Findings
 
 
 def console(*, stderr: bool = False) -> Console:
@@ -44,18 +52,7 @@ def short_type(type_token: str) -> str:
     return f"{parts[0]}:{parts[-1]}" if len(parts) == 3 else type_token
 
 
-def app_of(resource: dict[str, Any], by_urn: dict[str, dict[str, Any]]) -> str | None:
-    """The name of the Application a resource belongs to, if any."""
-    current: dict[str, Any] | None = resource
-    while current is not None:
-        if current["type"] == APPLICATION_TYPE:
-            return str(current["name"])
-        parent = current.get("parent")
-        current = by_urn.get(parent) if parent else None
-    return None
-
-
-def plan_summary(plan: dict[str, Any]) -> str:
+def plan_summary(plan: Mapping[str, Any]) -> str:
     resources = plan["resources"]
     custom = [r for r in resources if r.get("custom")]
     apps = [r for r in resources if r["type"] == APPLICATION_TYPE]
@@ -67,19 +64,14 @@ def plan_summary(plan: dict[str, Any]) -> str:
     return f"{plan['stack']}: {len(custom)} resources in {len(apps)} apps ({spread}); {protected} protected"
 
 
-def print_plan_tree(plan: dict[str, Any]) -> None:
+def print_plan_tree(plan: Mapping[str, Any]) -> None:
     """The plan as a tree: apps, their components, their resources; then a summary line."""
     out = console()
-    resources = plan["resources"]
-    by_urn = {r["urn"]: r for r in resources}
-    children: dict[str | None, list[dict[str, Any]]] = defaultdict(list)
-    for resource in resources:
-        parent = resource.get("parent")
-        children[parent if parent in by_urn else None].append(resource)
+    index = PlanIndex(plan)
 
     root = Tree(f"[bold]{plan['project']}[/] / [bold cyan]{plan['stack']}[/]")
 
-    def label(resource: dict[str, Any]) -> str:
+    def label(resource: Mapping[str, Any]) -> str:
         options = resource["options"]
         flags = " [yellow](protected)[/]" if options["protect"] else ""
         flags += " [magenta](import)[/]" if options["import_id"] else ""
@@ -88,24 +80,24 @@ def print_plan_tree(plan: dict[str, Any]) -> None:
             f" [dim]{_escape(detail)}[/]" if detail else ""
         )
 
-    def add(node: Tree, resource: dict[str, Any]) -> None:
+    def add(node: Tree, resource: Mapping[str, Any]) -> None:
         branch = node.add(label(resource))
-        for child in children.get(resource["urn"], []):
+        for child in index.children(resource["urn"]):
             add(branch, child)
 
     shared = root.add("[bold]shared[/] [dim](providers, account-wide policies)[/]")
-    for resource in children[None]:
+    for resource in index.children(None):
         if resource["type"] == APPLICATION_TYPE:
             continue
         add(shared, resource)
-    for resource in children[None]:
+    for resource in index.children(None):
         if resource["type"] == APPLICATION_TYPE:
             add(root, resource)
     out.print(root)
     out.print(f"[bold]{plan_summary(plan)}[/]")
 
 
-def _detail(resource: dict[str, Any]) -> str:
+def _detail(resource: Mapping[str, Any]) -> str:
     """The one input that says most about a resource, for the tree."""
     inputs = resource.get("inputs") or {}
     type_token = resource["type"]
@@ -144,16 +136,16 @@ def progress(message: str, *, quiet: bool = False) -> AbstractContextManager[obj
     return err.status(f"[bold]{_escape(message)}[/]", spinner="dots")
 
 
-def plan_stacks(stacks: Sequence[str], *, quiet: bool = False) -> list[dict[str, Any]] | None:
-    """Plans each stack offline under a spinner, in order.
+def plan_stacks(stacks: Sequence[str], *, quiet: bool = False) -> list[PlanDocument] | None:
+    """Plans each stack offline (``estate/engine.py``) under a spinner, in order.
 
     On bad config or a missing stack file, prints every problem (stderr) and
     returns None; the caller exits with status 2.
     """
-    from estate.plan import StackFileError, run_plan
+    from estate.engine import StackFileError, run_plan
     from stacks.settings import SettingsError
 
-    plans: list[dict[str, Any]] = []
+    plans: list[PlanDocument] = []
     for stack in stacks:
         try:
             with progress(f"planning {stack} offline…", quiet=quiet):
@@ -168,3 +160,75 @@ def plan_stacks(stacks: Sequence[str], *, quiet: bool = False) -> list[dict[str,
             print_error_list(f"cannot plan {stack!r}", list(error.problems))
             return None
     return plans
+
+
+# Findings of the checks (estate/simulation.py, estate/policy_runner.py, estate/hygiene.py).
+
+
+def print_violations(
+    out: Console, violations: Sequence[Violation], stack: str, *, quiet: bool = False
+) -> None:
+    """Each violation (policy, level, resource URN, problem, fix), then one summary line."""
+    from rich.markup import escape
+
+    from policies.pack import PACK_NAME, POLICIES
+
+    for violation in [] if quiet else violations:
+        colour, mark = ("red", "✗") if violation.mandatory else ("yellow", "!")
+        out.print(
+            f"[bold {colour}]{mark} {violation.enforcement_level}[/] [bold]{escape(violation.policy)}[/]"
+        )
+        out.print(f"  [dim]resource[/] {escape(violation.urn or '(the stack)')}")
+        out.print(f"  [dim]problem [/] {escape(violation.message)}")
+        out.print(f"  [dim]fix     [/] [green]{escape(violation.fix)}[/]")
+    mandatory = sum(1 for v in violations if v.mandatory)
+    advisory = len(violations) - mandatory
+    if not violations:
+        out.print(f"[bold green]✓[/] {escape(stack)}: passes {PACK_NAME} ({len(POLICIES)} policies)")
+    else:
+        colour = "red" if mandatory else "yellow"
+        out.print(
+            f"[bold {colour}]{escape(stack)}: {mandatory} mandatory, {advisory} advisory "
+            f"violation(s) of {PACK_NAME}[/]"
+        )
+
+
+def print_stack_file_problems(
+    out: Console, problems: Sequence[HygieneProblem], *, quiet: bool = False
+) -> None:
+    from rich.markup import escape
+
+    for problem in [] if quiet else problems:
+        out.print(f"[bold red]✗ stack file[/] [bold]{escape(problem.file)}[/] {escape(problem.key)}")
+        out.print(f"  [dim]problem [/] {escape(problem.problem)}")
+        out.print(f"  [dim]fix     [/] [green]{escape(problem.fix)}[/]")
+    if problems:
+        out.print(
+            f"[bold red]stack files: {len(problems)} problem(s) (plaintext secrets, unreadable files, "
+            "identifiers shared with production)[/]"
+        )
+    else:
+        out.print("[bold green]✓[/] stack files: no plaintext secrets")
+
+
+def print_findings(findings: Findings, *, summary: Console | None = None, stderr: bool = True) -> None:
+    """Each finding of the simulated ``up`` (stderr by default), then the summary line (on ``summary`` when given)."""
+    from rich.markup import escape
+
+    out = console(stderr=stderr)
+    sections: list[tuple[str, Sequence[Any]]] = [
+        ("schema", findings.schema),
+        ("first up", findings.first_up),
+        ("second up", findings.second_up),
+    ]
+    for title, found in sections:
+        for item in found:
+            out.print(f"[bold red]✗ {title}[/] {escape(str(item))}")
+    if findings.policies:
+        print_violations(out, findings.policies, findings.stack)
+    for type_ in findings.unmodelled_types:
+        out.print(
+            f"[yellow]! no provider model[/] {escape(type_)}: its outputs are its inputs; add rows to estate/models/"
+        )
+    colour = "green" if findings.passed else "red"
+    (summary or out).print(f"[bold {colour}]{escape(findings.summary())}[/]")

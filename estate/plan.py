@@ -1,223 +1,17 @@
-"""``python -m estate plan``: the real program under Pulumi's mocks, offline.
+"""``python -m estate plan``: the real program under Pulumi's mocks, offline, and every check on it.
 
 The program (``__main__.py``) runs unchanged with the stack's config from
-``Pulumi.<stack>.yaml``; the mocks stand in only for the providers. Secrets
-cannot be decrypted offline, so every secret key gets a placeholder, and every
-secret value is shown as ``"[secret]"``.
+``Pulumi.<stack>.yaml`` (``estate/engine.py``); the mocks stand in only for the
+providers. Secrets cannot be decrypted offline, so every secret key gets a
+placeholder, and every secret value is shown as ``"[secret]"``. The simulated
+``up`` (``estate/simulation.py``) then checks the plan; any finding fails it.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import gc
 import json
-import runpy
 import sys
-from collections.abc import Mapping
-from pathlib import Path
-from typing import Any
-
-from stacks.stack_files import StackFileError  # re-exported: the tooling's callers import it from here
-
-__all__ = ["StackFileError", "load_stack_config", "run_plan", "run_program"]
-
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-SECRET = "[secret]"
-# How Pulumi's RPC layer marks a secret value inside deserialized properties.
-_SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
-_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
-_RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
-
-
-def project_name(project_dir: Path = PROJECT_DIR) -> str:
-    import yaml
-
-    return str(yaml.safe_load((project_dir / "Pulumi.yaml").read_text())["name"])
-
-
-def load_stack_config(
-    stack: str, project_dir: Path = PROJECT_DIR
-) -> tuple[dict[str, str], list[str], list[str]]:
-    """Reads ``Pulumi.<stack>.yaml`` as Pulumi hands config to a program.
-
-    Returns (config: key → raw string with objects as JSON, secret keys, keys
-    given an offline placeholder). Encrypted values and secret keys the estate
-    needs but the file lacks get the placeholder: offline, nothing can be decrypted.
-    """
-    from stacks.settings import OFFLINE_SECRET_PLACEHOLDER, secret_config_keys
-    from stacks.stack_files import stack_file_config
-
-    path = project_dir / f"Pulumi.{stack}.yaml"
-    if not path.is_file():
-        raise StackFileError(missing_stack_message(stack, project_dir))
-    raw_config = stack_file_config(path)
-
-    config: dict[str, str] = {}
-    secret_keys: list[str] = []
-    placeholders: list[str] = []
-    for key, value in raw_config.items():
-        if _is_encrypted(value):
-            config[key] = (
-                OFFLINE_SECRET_PLACEHOLDER
-                if not isinstance(value, dict) or "secure" in value
-                else json.dumps(_replace_encrypted(value, OFFLINE_SECRET_PLACEHOLDER))
-            )
-            secret_keys.append(key)
-            placeholders.append(key)
-        else:
-            config[key] = value if isinstance(value, str) else json.dumps(value)
-    for key in secret_config_keys():
-        if key not in config:
-            config[key] = OFFLINE_SECRET_PLACEHOLDER
-            secret_keys.append(key)
-            placeholders.append(key)
-    return config, secret_keys, placeholders
-
-
-def stacks_with_files(project_dir: Path = PROJECT_DIR) -> list[str]:
-    return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
-
-
-def missing_stack_message(stack: str, project_dir: Path = PROJECT_DIR) -> str:
-    """Why ``stack`` has no file: a close stack name is suggested, and a misspelling is never `stack init`-ed."""
-    import difflib
-
-    known = stacks_with_files(project_dir)
-    by_lower = {name.lower(): name for name in known}
-    close = difflib.get_close_matches(stack.lower(), list(by_lower), n=1, cutoff=0.6)
-    if close:
-        return (
-            f"no stack file Pulumi.{stack}.yaml; did you mean --stack {by_lower[close[0]]}? "
-            f"(stacks with a file: {known})"
-        )
-    return (
-        f"no stack file Pulumi.{stack}.yaml; stacks with a file: {known}. For a new stack: "
-        f"`pulumi stack init {stack}`, then copy Pulumi.staging.yaml to Pulumi.{stack}.yaml and adapt it."
-    )
-
-
-def _is_encrypted(value: Any) -> bool:
-    if isinstance(value, dict):
-        return "secure" in value or any(_is_encrypted(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_is_encrypted(v) for v in value)
-    return False
-
-
-def _replace_encrypted(value: Any, placeholder: str) -> Any:
-    if isinstance(value, dict):
-        if set(value) == {"secure"}:
-            return placeholder
-        return {k: _replace_encrypted(v, placeholder) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_replace_encrypted(v, placeholder) for v in value]
-    return value
-
-
-def public_value(value: Any) -> Any:
-    """A deserialized property value with every secret replaced by ``"[secret]"``."""
-    if isinstance(value, dict):
-        if value.get(_SECRET_SIG_KEY) == _SECRET_SIG:
-            return SECRET
-        if value.get(_SECRET_SIG_KEY) == _RESOURCE_SIG:
-            return value.get("urn")
-        return {k: public_value(v) for k, v in value.items() if k != "__provider"}
-    if isinstance(value, list):
-        return [public_value(v) for v in value]
-    return value
-
-
-def run_plan(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, Any]:
-    """Runs the program of ``project_dir`` for ``stack`` under mocks; returns the plan document.
-
-    Raises :class:`stacks.settings.SettingsError` for bad config and
-    :class:`StackFileError` for a missing or unreadable stack file.
-    """
-    config, secret_keys, _ = load_stack_config(stack, project_dir)
-    return run_program(stack, config, secret_keys, project_dir)
-
-
-def run_program(
-    stack: str, config: Mapping[str, str], secret_keys: list[str], project_dir: Path = PROJECT_DIR
-) -> dict[str, Any]:
-    """Runs the program with the given config under mocks; returns the plan document."""
-    import pulumi
-    import pulumi.runtime
-
-    from estate.mocks import ProviderMocks
-    from estate.recording_monitor import RecordingMonitor
-    from stacks.settings import load_settings, offline_placeholders, production_stack_config
-
-    # Validate first, exactly as the program will: bad config registers nothing.
-    load_settings(
-        stack, config, secret_keys, production_config=production_stack_config(project_dir), offline=True
-    )
-
-    if str(project_dir) not in sys.path:
-        sys.path.insert(0, str(project_dir))
-    project = project_name(project_dir)
-    pulumi.runtime.reset_options(project=project, stack=stack)
-    mocks = ProviderMocks()
-    monitor = RecordingMonitor(mocks)
-    pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=False, monitor=monitor)
-    pulumi.runtime.set_all_config(dict(config), list(secret_keys))
-
-    outputs: dict[str, Any] = {}
-
-    @pulumi.runtime.test
-    def program() -> pulumi.Output[None]:
-        runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__")
-        root = pulumi.runtime.get_root_resource()
-        exported: dict[str, Any] = dict(getattr(root, "outputs", {}) or {})
-
-        async def collect() -> None:
-            outputs.update({name: await _resolve(value) for name, value in exported.items()})
-
-        return pulumi.Output.from_input(asyncio.ensure_future(collect()))
-
-    # Cyclic garbage collection was about half of a plan: the SDKs leave ~350,000
-    # long-lived objects that every full collection walks again, while a plan makes
-    # millions of short-lived futures and outputs that reference counting frees
-    # anyway. A plan is short: pause the collector for the run, then catch up.
-    # Afterwards the run's survivors join the frozen heap instead of being walked in
-    # one catch-up collection (a third of a large plan): they live as long as the
-    # process, which for the CLI is moments. Long-lived callers can gc.unfreeze().
-    was_enabled = gc.isenabled()
-    gc.freeze()
-    gc.disable()
-    try:
-        with offline_placeholders():  # the program's settings accept the placeholders of secrets
-            program()
-    finally:
-        gc.freeze()
-        if was_enabled:
-            gc.enable()
-    return {
-        "stack": stack,
-        "project": project,
-        "resources": monitor.plan_resources(),
-        "outputs": outputs,
-        # Registered types without a provider model (estate/models): their outputs are their inputs.
-        "unmodelled_types": sorted(mocks.unmodelled),
-    }
-
-
-async def _resolve(value: Any) -> Any:
-    import pulumi
-
-    if isinstance(value, pulumi.Output):
-        output: pulumi.Output[Any] = value
-        if await output.is_secret():
-            return SECRET
-        return await _resolve(await output.future())
-    if isinstance(value, dict):
-        return {k: await _resolve(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [await _resolve(v) for v in value]
-    if isinstance(value, pulumi.Resource):
-        return await _resolve(value.urn)
-    return value
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -247,8 +41,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def handle(args: argparse.Namespace) -> int:
-    from estate.output import console, plan_stacks, plan_summary, print_plan_tree
-    from estate.simulation import check, print_findings
+    from estate.output import console, plan_stacks, plan_summary, print_findings, print_plan_tree
+    from estate.simulation import check
 
     quiet = bool(getattr(args, "quiet", False))
     stacks: list[str] = list(dict.fromkeys(args.stack))
@@ -259,7 +53,8 @@ def handle(args: argparse.Namespace) -> int:
     if plans is None:
         return 2
     passed = True
-    for plan in plans:
+    for planned in plans:
+        plan = planned.to_json()
         # The simulated `up` on this plan: schema, first-up order, second-up changes and the policy
         # pack. Findings go to stderr; any of them (or a mandatory violation) fails the plan.
         findings = check(plan)

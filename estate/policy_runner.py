@@ -38,9 +38,8 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
-from pulumi_policy.policy import _NotApplicableError  # the analyzer's own "not applicable" signal
-from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
+from estate.sdk_internals import NotApplicableError, UnknownValueError, unknown_checking_proxy
 from policies.engine_view import FIX_MARKER
 
 _DEFAULT_FIX = "see docs/policies.md for this policy"
@@ -248,7 +247,7 @@ def run_policies(
 
                     try:
                         _settle(policy.validate(args, report_resource))
-                    except _NotApplicableError:
+                    except NotApplicableError:
                         continue
             elif isinstance(policy, StackValidationPolicy):
 
@@ -257,7 +256,7 @@ def run_policies(
                 ) -> None:
                     sink.append((message, urn or None))
 
-                with contextlib.suppress(_NotApplicableError):
+                with contextlib.suppress(NotApplicableError):
                     _settle(policy.validate(StackValidationArgs(resources, policy_config), report_stack))
         except UnknownValueError as error:
             # As the analyzer does: a policy that meets an unknown value cannot judge, and says so.

@@ -1,10 +1,13 @@
-"""A mock resource monitor that also records each registration's options.
+"""The recorder: every registration of a program run under the mocks, as the plan's resources.
 
-``pulumi.runtime.set_mocks`` accepts a monitor; this one extends Pulumi's
-``MockMonitor`` to keep what the engine would see: type, name, parent, inputs
-the resource options (protect, retain_on_delete, ignore_changes, depends_on,
-import), and the outputs the provider models set or changed (``outputs``:
-computed, defaulted or stored differently from the inputs).
+It sits on both sides of the mocks: :class:`_InputRecorder` wraps the provider
+mocks to capture what each registration sent and what the provider models
+answered, and the mock monitor (``estate/sdk_internals.py``) reports each
+registration's options. Together they make one :class:`PlanResource` per
+registration: type, name, parent, inputs, the resource options (protect,
+retain_on_delete, ignore_changes, depends_on, import, …), and the outputs the
+provider models set or changed (computed, defaulted or stored differently from
+the inputs).
 """
 
 from __future__ import annotations
@@ -12,14 +15,39 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-import pulumi
-from pulumi.runtime.mocks import MockMonitor, MockResourceArgs, Mocks
+from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
 
 from estate.mocks import ProviderMocks
+from estate.plan_document import DYNAMIC_TYPE_PREFIX, SECRET, PlanResource, ResourceOptions
+from estate.sdk_internals import (
+    DYNAMIC_PROVIDER_KEY,
+    Registration,
+    RegistrationMonitor,
+    dynamic_provider_class,
+    is_resource_reference,
+    is_secret,
+)
+
+
+def public_value(value: Any) -> Any:
+    """A deserialized property value with every secret replaced by ``"[secret]"``.
+
+    A reference to another resource becomes its URN; a dynamic resource's pickled
+    provider is dropped (the plan names its class instead).
+    """
+    if isinstance(value, dict):
+        if is_secret(value):
+            return SECRET
+        if is_resource_reference(value):
+            return value.get("urn")  # pyright: ignore[reportUnknownMemberType]
+        return {k: public_value(v) for k, v in value.items() if k != DYNAMIC_PROVIDER_KEY}  # pyright: ignore[reportUnknownVariableType]
+    if isinstance(value, list):
+        return [public_value(v) for v in value]  # pyright: ignore[reportUnknownVariableType]
+    return value
 
 
 class _InputRecorder(Mocks):
-    """Wraps the provider mocks to capture each resource's inputs."""
+    """Wraps the provider mocks to capture each resource's inputs and the provider's answer."""
 
     def __init__(self, inner: Mocks) -> None:
         self.inner = inner
@@ -51,6 +79,11 @@ class _InputRecorder(Mocks):
     def last_outputs(self, outputs: dict[str, Any]) -> None:
         self._local.outputs = outputs
 
+    def reset(self) -> None:
+        self.last_inputs = {}
+        self.last_outputs = {}
+        self.last_stored_differently = []
+
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         self.last_inputs = args.inputs
         resource_id, state = self.inner.new_resource(args)
@@ -61,101 +94,63 @@ class _InputRecorder(Mocks):
             self.last_stored_differently = list(self.inner.last_stored_differently)
         return resource_id, state
 
-    def call(self, args: Any) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         return self.inner.call(args)
 
 
-class RecordingMonitor(MockMonitor):
-    """Pulumi's mock monitor, recording every registration for the plan."""
+class PlanRecorder:
+    """Records every registration of one program run; hand :attr:`mocks` and :attr:`monitor` to ``set_mocks``."""
 
     def __init__(self, mocks: Mocks) -> None:
-        self.recorder = _InputRecorder(mocks)
-        super().__init__(self.recorder)
-        self.records: list[dict[str, Any]] = []
+        self.mocks = _InputRecorder(mocks)
+        self.monitor = RegistrationMonitor(
+            self.mocks, on_register=self._record, before_register=self.mocks.reset
+        )
+        self._resources: list[PlanResource] = []
         self._dynamic_providers: dict[str, str] = {}
-        self._records_lock = threading.Lock()
+        self._lock = threading.Lock()
 
-    def RegisterResource(self, request: Any) -> Any:
-        from estate.plan import SECRET, public_value
-
-        self.recorder.last_inputs = {}
-        self.recorder.last_outputs = {}
-        self.recorder.last_stored_differently = []
-        response = super().RegisterResource(request)
-        if request.type == "pulumi:pulumi:Stack":
-            return response
-        # The program's and the schema's secret outputs (the SDK lists both in the request).
-        secret_outputs = set(request.additionalSecretOutputs)
-        record = {
-            "urn": response.urn,
-            "id": response.id or None,
-            "type": request.type,
-            "name": request.name,
-            "parent": request.parent or None,
-            "custom": bool(request.custom),
-            "inputs": public_value(self.recorder.last_inputs),
-            # What the provider computed, defaulted or stored differently from the inputs.
-            "outputs": {
+    def _record(self, registration: Registration) -> None:
+        inputs = self.mocks.last_inputs
+        secret_outputs = registration.additional_secret_outputs
+        resource = PlanResource(
+            urn=registration.urn,
+            id=registration.id,
+            type=registration.type,
+            name=registration.name,
+            parent=registration.parent,
+            custom=registration.custom,
+            inputs=public_value(inputs),
+            outputs={
                 key: SECRET if key in secret_outputs else public_value(value)
-                for key, value in self.recorder.last_outputs.items()
+                for key, value in self.mocks.last_outputs.items()
             },
-            # Input paths the provider stores differently from what it was sent (estate/models STORED rules).
-            "stored_differently": self.recorder.last_stored_differently,
-            "options": {
-                "protect": bool(request.protect),
-                "retain_on_delete": bool(request.retainOnDelete),
-                "ignore_changes": list(request.ignoreChanges),
-                "depends_on": sorted(request.dependencies),
-                "replace_on_changes": list(request.replaceOnChanges),
-                "delete_before_replace": bool(request.deleteBeforeReplace),
-                "import_id": request.importId or None,
-                # A value whose change replaces the resource (ResourceOptions.replacement_trigger).
-                "replacement_trigger": _replacement_trigger(request),
-            },
-            "provider": request.provider or None,
-        }
-        if request.type.startswith("pulumi-python:dynamic"):
-            # Which code the engine will run for it: the pickled provider's class.
-            record["dynamic_provider"] = self._dynamic_provider(self.recorder.last_inputs.get("__provider"))
-        with self._records_lock:
-            self.records.append(record)
-        return response
+            stored_differently=tuple(self.mocks.last_stored_differently),
+            options=ResourceOptions(
+                protect=registration.protect,
+                retain_on_delete=registration.retain_on_delete,
+                ignore_changes=registration.ignore_changes,
+                depends_on=tuple(sorted(registration.dependencies)),
+                replace_on_changes=registration.replace_on_changes,
+                delete_before_replace=registration.delete_before_replace,
+                import_id=registration.import_id,
+            ),
+            provider=registration.provider,
+            # Which code the engine will run for a dynamic resource: the pickled provider's class.
+            dynamic_provider=self._dynamic_provider(inputs.get(DYNAMIC_PROVIDER_KEY))
+            if registration.type.startswith(DYNAMIC_TYPE_PREFIX)
+            else None,
+        )
+        with self._lock:
+            self._resources.append(resource)
 
     def _dynamic_provider(self, pickled: Any) -> str | None:
         if not isinstance(pickled, str):
             return None
         if pickled not in self._dynamic_providers:
-            import base64
-
-            import dill  # pyright: ignore[reportMissingTypeStubs] (pulumi.dynamic pickles providers with dill)
-
-            provider = dill.loads(base64.b64decode(pickled))  # pyright: ignore[reportUnknownMemberType]
-            self._dynamic_providers[pickled] = f"{type(provider).__module__}.{type(provider).__qualname__}"
+            self._dynamic_providers[pickled] = dynamic_provider_class(pickled)
         return self._dynamic_providers[pickled]
 
-    def make_urn(self, parent: str, type_: str, name: str) -> str:
-        """As the engine builds URNs: the parent's whole qualified type chain, then the type.
-
-        (Pulumi's mock keeps only the nearest parent's type.) The root stack's type
-        is not part of its children's URNs.
-        """
-        if parent:
-            qualified_parent = parent.split("::")[2]
-            if qualified_parent != "pulumi:pulumi:Stack":
-                type_ = f"{qualified_parent}${type_}"
-        return "urn:pulumi:" + "::".join([pulumi.get_stack(), pulumi.get_project(), type_, name])
-
-    def plan_resources(self) -> list[dict[str, Any]]:
+    def plan_resources(self) -> tuple[PlanResource, ...]:
         """The registrations, ordered by URN: registration order varies run to run (threads)."""
-        return sorted(self.records, key=lambda record: record["urn"])
-
-
-def _replacement_trigger(request: Any) -> Any:
-    """The ``replacement_trigger`` option as the engine receives it, secrets masked; None when unset."""
-    from google.protobuf import json_format
-
-    from estate.plan import public_value
-
-    if not request.HasField("replacement_trigger"):
-        return None
-    return public_value(json_format.MessageToDict(request.replacement_trigger))
+        return tuple(sorted(self._resources, key=lambda resource: resource.urn))

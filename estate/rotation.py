@@ -95,7 +95,7 @@ def due_in_stack_file(stack: str, project_dir: Path, today: date) -> list[Rotati
     replace and they are not judged. Malformed entries are skipped here; the
     doctor's validation names them.
     """
-    from estate.plan import load_stack_config
+    from estate.engine import load_stack_config
     from stacks.settings import NAMESPACE, rotation_entry, secret_config_keys, secret_descriptions
     from stacks.stack_files import placeholder_keys
 
@@ -124,7 +124,7 @@ def due_in_stack_file(stack: str, project_dir: Path, today: date) -> list[Rotati
 
 
 def main(argv: list[str] | None = None) -> int:
-    from estate.plan import PROJECT_DIR, StackFileError
+    from estate.engine import PROJECT_DIR, StackFileError
 
     parser = argparse.ArgumentParser(prog="python -m estate.rotation", description=__doc__)
     parser.add_argument("--stack", required=True)

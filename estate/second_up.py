@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from estate.mocks import simulate
-from estate.models import get_path, models
+from estate.models import get_path
+from estate.models.registry import models
 
 _INDEX = re.compile(r"\[\d+\]")
 SECRET = "[secret]"

@@ -9,26 +9,21 @@ is violated.
 
 ``estate plan`` runs all of it on every plan and ends with the summary line
 (``--format json``: the plan document's ``checks``). ``python -m estate simulate
---stack NAME`` prints only the findings and the summary; ``--format json`` the
-findings as one document.
+--stack NAME`` (``estate/simulate.py``) prints only the findings and the summary;
+``--format json`` the findings as one document. What is printed lives in
+``estate/output.py``.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from estate.first_up import UnmetPrecondition
 from estate.policy_runner import Violation
 from estate.schema_check import SchemaViolation
 from estate.second_up import PerpetualDiff
-
-if TYPE_CHECKING:
-    from rich.console import Console
 
 
 @dataclass
@@ -91,7 +86,7 @@ class Findings:
 
 
 def check(plan: Mapping[str, Any]) -> Findings:
-    """Every check on a plan document (as ``run_plan`` returns it or ``estate plan --format json`` prints it)."""
+    """Every check on a plan document (``run_plan(...).to_json()``, or as ``estate plan --format json`` prints it)."""
     from estate import first_up, schema_check, second_up
     from estate.policy_runner import run_policies
 
@@ -104,61 +99,3 @@ def check(plan: Mapping[str, Any]) -> Findings:
     findings.second_up, findings.second_up_checked = second_up.check_plan(plan)
     findings.policies = run_policies(plan)
     return findings
-
-
-def print_findings(findings: Findings, *, summary: Console | None = None, stderr: bool = True) -> None:
-    """Each finding (stderr by default), then the summary line (on ``summary`` when given)."""
-    from rich.markup import escape
-
-    from estate.check import print_violations
-    from estate.output import console
-
-    out = console(stderr=stderr)
-    sections: list[tuple[str, list[Any]]] = [
-        ("schema", findings.schema),
-        ("first up", findings.first_up),
-        ("second up", findings.second_up),
-    ]
-    for title, found in sections:
-        for item in found:
-            out.print(f"[bold red]✗ {title}[/] {escape(str(item))}")
-    if findings.policies:
-        print_violations(out, findings.policies, findings.stack)
-    for type_ in findings.unmodelled_types:
-        out.print(
-            f"[yellow]! no provider model[/] {escape(type_)}: its outputs are its inputs; add rows to estate/models/"
-        )
-    colour = "green" if findings.passed else "red"
-    (summary or out).print(f"[bold {colour}]{escape(findings.summary())}[/]")
-
-
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
-        "simulate",
-        help="plan a stack offline and simulate its first and second `up` (schema, order, perpetual diffs, policies)",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--stack", required=True, help="stack name; reads Pulumi.<stack>.yaml")
-    parser.add_argument(
-        "--format", choices=("text", "json"), default="text", help="text for people, json for machines"
-    )
-    parser.add_argument("--quiet", action="store_true", help="print only the summary line")
-    parser.set_defaults(handler=handle)
-
-
-def handle(args: argparse.Namespace) -> int:
-    from estate.output import plan_stacks
-
-    quiet = bool(getattr(args, "quiet", False))
-    plans = plan_stacks([args.stack], quiet=quiet or args.format == "json")
-    if plans is None:
-        return 2
-    findings = check(plans[0])
-    if args.format == "json":
-        sys.stdout.write(json.dumps(findings.to_json(), indent=2) + "\n")
-    elif quiet:
-        sys.stdout.write(findings.summary() + "\n")
-    else:
-        print_findings(findings, stderr=False)
-    return 0 if findings.passed else 1

@@ -1,6 +1,6 @@
 """Shared fixtures: the real plan of each stack, computed once per test session.
 
-``estate.plan.run_plan`` sets Pulumi's mocks before it runs the program, so
+``estate.engine.run_plan`` sets Pulumi's mocks before it runs the program, so
 every resource graph here is the program's own, under mocked providers.
 """
 
@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from estate.plan import run_plan
+from estate.engine import run_plan
 
 _PLANS: dict[str, dict[str, Any]] = {}
 
@@ -19,7 +19,7 @@ _PLANS: dict[str, dict[str, Any]] = {}
 def plan_of(stack: str) -> dict[str, Any]:
     """A private copy of the stack's plan (computed once), safe to mutate."""
     if stack not in _PLANS:
-        _PLANS[stack] = run_plan(stack)
+        _PLANS[stack] = run_plan(stack).to_json()
     return copy.deepcopy(_PLANS[stack])
 
 

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from estate.cli import main
+from estate.engine import load_stack_config, run_program
 from estate.import_file import import_document, placeholders, render_id
-from estate.plan import load_stack_config, run_program
 from stacks.adoption import IMPORT_FORMATS, import_format
 from stacks.settings import SettingsError, load_settings
 from tests.conftest import plan_of
@@ -32,7 +32,7 @@ CANARY = "CANARY-hunter2-9b7e"
 def plan_with_imports(stack: str, imports: dict[str, str]) -> dict[str, Any]:
     config, secret_keys, _ = load_stack_config(stack)
     config["estate:imports"] = json.dumps(imports)
-    return run_program(stack, config, secret_keys)
+    return run_program(stack, config, secret_keys).to_json()
 
 
 def sdk_module_text(type_token: str) -> str:

@@ -28,8 +28,8 @@ from components.cloudflare_notifications import (
 )
 from components.error_tracking import DSN_VARIABLES, ErrorTracking, ErrorTrackingArgs
 from components.vercel_alerts import PROJECT_EVENTS, VercelAlerts, VercelAlertsArgs
+from estate.engine import PROJECT_DIR, load_stack_config, run_program
 from estate.mocks import ProviderMocks
-from estate.plan import PROJECT_DIR, load_stack_config, run_program
 from stacks.alerting import CI_WEBHOOK_SECRET, stack_projects
 from stacks.catalog import APPS
 from stacks.settings import (
@@ -522,7 +522,7 @@ def canary_plan() -> Plan:
     config, secret_keys = stack_config("prod")
     config[ALERTS_WEBHOOK_KEY] = CANARY_WEBHOOK
     config[SENTRY_TOKEN_KEY] = CANARY_SENTRY_TOKEN
-    return run_program("prod", config, secret_keys)
+    return run_program("prod", config, secret_keys).to_json()
 
 
 def test_no_webhook_url_token_or_dsn_appears_in_the_plan(canary_plan: Plan) -> None:

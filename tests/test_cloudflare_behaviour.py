@@ -27,8 +27,8 @@ from components.cloudflare_notifications import (
     HealthCheckTarget,
 )
 from components.worker import Worker, WorkerArgs
+from estate.engine import PROJECT_DIR, load_stack_config, run_program
 from estate.mocks import ProviderMocks
-from estate.plan import PROJECT_DIR, load_stack_config, run_program
 from stacks.catalog import APPS, PagesHosting, WorkerHosting
 from stacks.settings import SettingsError, load_settings
 from tests.conftest import plan_of
@@ -170,7 +170,7 @@ def test_cname_and_access_follow_the_subdomain_cloudflare_assigns(monkeypatch: p
 
     monkeypatch.setattr(ProviderMocks, "new_resource", taken_names)
     config, secret_keys, _ = load_stack_config("prod")
-    plan = run_program("prod", config, secret_keys)
+    plan = run_program("prod", config, secret_keys).to_json()
 
     for project, site in [
         ("gstarlink-handbook-internal", "handbook-handbook"),

@@ -12,7 +12,7 @@ import yaml
 
 from estate.cli import main
 from estate.doctor import diagnose, exact_fix
-from estate.plan import PROJECT_DIR
+from estate.engine import PROJECT_DIR
 from stacks.settings import secret_config_keys
 
 CANARY = "sk_live_CANARY-5d1e0b-never-printed"

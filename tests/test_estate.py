@@ -426,11 +426,11 @@ def test_staging_never_mentions_production_names(prod_plan: Plan, staging_plan: 
 def test_no_deprecated_resource_or_argument(prod_plan: Plan) -> None:
     import warnings
 
-    from estate.plan import run_plan
+    from estate.engine import run_plan
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        plan = run_plan("prod")
+        plan = run_plan("prod").to_json()
     used = {r["type"].split(":")[-1] for r in plan["resources"]}
     for warning in caught:
         message = str(warning.message)
@@ -444,7 +444,7 @@ def test_type_check_catches_a_misspelled_provider_argument(tmp_path: Path) -> No
     """The test command's type check really bites on provider arguments."""
     import subprocess
 
-    from estate.plan import PROJECT_DIR
+    from estate.engine import PROJECT_DIR
 
     call = 'cloudflare.DnsRecord("x", zone_id="z", name="n", type="CNAME", ttl=1, {}="target")\n'
     good, bad = tmp_path / "good.py", tmp_path / "bad.py"

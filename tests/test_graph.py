@@ -11,8 +11,8 @@ import pytest
 
 from estate import graph as graph_module
 from estate.cli import main
+from estate.engine import PROJECT_DIR
 from estate.graph import EstateGraph, build_graph, find_renderer, render_svg, to_dot, to_mermaid
-from estate.plan import PROJECT_DIR
 from tests.conftest import plan_of
 
 CANARY = "CANARY-graph-0c4f"

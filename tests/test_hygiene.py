@@ -21,9 +21,9 @@ import yaml
 
 import estate.hygiene
 from estate.check import handle as check_handle
+from estate.engine import load_stack_config, run_program
 from estate.hygiene import HygieneProblem, check_stack_file, check_stack_files, declared_keys
 from estate.output import print_plan_tree
-from estate.plan import load_stack_config, run_program
 from estate.policy_runner import run_policies
 
 PULUMI_YAML = {
@@ -230,7 +230,7 @@ def canary_plan() -> tuple[dict[str, Any], list[str]]:
             config[problem.key] = load_stack_config("prod")[0][problem.key]
             canaries.pop(problem.key, None)
     assert len(canaries) >= len(placeholders) - 2, "too few canaries got past the settings' format checks"
-    return run_program("prod", config, secret_keys), list(canaries.values())
+    return run_program("prod", config, secret_keys).to_json(), list(canaries.values())
 
 
 def test_no_canary_in_the_plan_json_or_the_tree(

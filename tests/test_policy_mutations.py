@@ -750,16 +750,22 @@ def test_check_command_passes_advisory_only_plans_with_a_warning(
 def test_plan_command_fails_on_a_mandatory_violation(
     plans: dict[str, Plan], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    import estate.engine
     import estate.plan
+    from estate.plan_document import PlanDocument
 
     mutation = next(m for m in MUTATIONS if m.id == "unprotect the production OMS database")
-    monkeypatch.setattr(estate.plan, "run_plan", lambda stack: mutated(plans, mutation))
+    monkeypatch.setattr(
+        estate.engine, "run_plan", lambda stack: PlanDocument.from_json(mutated(plans, mutation))
+    )
     assert estate.plan.handle(argparse.Namespace(stack=["prod"], format="json")) == 1
     captured = capsys.readouterr()
     assert json.loads(captured.out)["stack"] == "prod"  # the plan itself is still printed
     assert "production-database-retained" in captured.err and "protect=True" in captured.err
 
-    monkeypatch.setattr(estate.plan, "run_plan", lambda stack: copy.deepcopy(plans["prod"]))
+    monkeypatch.setattr(
+        estate.engine, "run_plan", lambda stack: PlanDocument.from_json(copy.deepcopy(plans["prod"]))
+    )
     assert estate.plan.handle(argparse.Namespace(stack=["prod"], format="json")) == 0
 
 

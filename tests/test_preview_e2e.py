@@ -15,7 +15,7 @@ from typing import cast
 import pytest
 import yaml
 
-from estate.plan import load_stack_config
+from estate.engine import load_stack_config
 from stacks.app_checks import PREVIEW_E2E_CHECK, PREVIEW_E2E_PATH, preview_e2e_files
 from stacks.catalog import APPS, App, PagesHosting, PagesSiteSpec
 from stacks.settings import SettingsError, load_settings

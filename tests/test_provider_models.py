@@ -6,15 +6,17 @@ from typing import Any
 
 import pytest
 
-from estate.mocks import _SECRET_SIG, _SECRET_SIG_KEY, simulate
-from estate.models import KINDS, Rule, TypeModel, all_rules, build, models
+from estate.mocks import simulate
+from estate.models import KINDS, Rule, TypeModel, build
 from estate.models.cloudflare import ACCOUNT_TOKEN, HEALTHCHECK, NOTIFICATION_WEBHOOKS, PAGES_PROJECT
 from estate.models.github import PULL_REQUEST
+from estate.models.registry import all_rules, models
+from estate.sdk_internals import SECRET_SIG, SIG_KEY
 from tests.plan_queries import Plan
 
 
 def secret(value: Any) -> dict[str, Any]:
-    return {_SECRET_SIG_KEY: _SECRET_SIG, "value": value}
+    return {SIG_KEY: SECRET_SIG, "value": value}
 
 
 def test_every_rule_has_a_kind_and_a_source() -> None:

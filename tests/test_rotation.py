@@ -328,7 +328,7 @@ def test_drift_job_posts_due_rotations_to_the_alert_channel(tmp_path: Path) -> N
 
 
 def settings_problems(stack: str, edit: Any) -> list[str]:
-    from estate.plan import load_stack_config
+    from estate.engine import load_stack_config
 
     config, secret_keys, _ = load_stack_config(stack)
     rotation = json.loads(config["estate:rotation"])

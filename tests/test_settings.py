@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from estate.plan import PROJECT_DIR, load_stack_config
+from estate.engine import PROJECT_DIR, load_stack_config
 from stacks.settings import (
     OFFLINE_SECRET_PLACEHOLDER,
     SettingsError,

@@ -22,7 +22,7 @@ import pytest
 import yaml
 
 from estate.cli import build_parser, main
-from estate.plan import PROJECT_DIR, load_stack_config
+from estate.engine import PROJECT_DIR, load_stack_config
 from policies.credential_patterns import CREDENTIAL_SHAPES, credential_shape
 from stacks.settings import (
     PER_ENVIRONMENT_KEYS,
@@ -430,7 +430,7 @@ def test_a_staging_import_of_production_s_database_is_refused_naming_both_keys()
 
 def test_an_import_id_shaped_like_a_credential_is_never_shown() -> None:
     """Fails on the old adoption problems, which showed (and re-typed in the fix) every import ID."""
-    from estate.plan import run_program
+    from estate.engine import run_program
 
     planted = canaries()
     config, secret_keys = _config("prod")

@@ -312,11 +312,13 @@ def test_estate_plan_ends_with_the_summary_and_fails_on_a_finding(
     import argparse
     import copy
 
+    import estate.engine
     import estate.plan
+    from estate.plan_document import PlanDocument
 
     pr = first(prod, PULL_REQUEST)
     pr["inputs"]["maintainerCanModify"] = True
-    monkeypatch.setattr(estate.plan, "run_plan", lambda stack: copy.deepcopy(prod))
+    monkeypatch.setattr(estate.engine, "run_plan", lambda stack: PlanDocument.from_json(copy.deepcopy(prod)))
 
     assert estate.plan.handle(argparse.Namespace(stack=["prod"], format="tree", quiet=False)) == 1
     captured = capsys.readouterr()
@@ -340,18 +342,20 @@ def test_estate_plan_plans_several_stacks_in_one_process_and_fails_on_any_findin
     import argparse
     import copy
 
+    import estate.engine
     import estate.plan
+    from estate.plan_document import PlanDocument
 
     pr = first(staging, PULL_REQUEST)
     pr["inputs"]["maintainerCanModify"] = True
     plans = {"prod": prod, "staging": staging}
     planned: list[str] = []
 
-    def run_plan(stack: str) -> Plan:
+    def run_plan(stack: str) -> PlanDocument:
         planned.append(stack)
-        return copy.deepcopy(plans[stack])
+        return PlanDocument.from_json(copy.deepcopy(plans[stack]))
 
-    monkeypatch.setattr(estate.plan, "run_plan", run_plan)
+    monkeypatch.setattr(estate.engine, "run_plan", run_plan)
     args = argparse.Namespace(stack=["prod", "staging"], format="tree", quiet=True)
     assert estate.plan.handle(args) == 1, "a finding in the second stack fails the whole run"
     assert planned == ["prod", "staging"]

@@ -1,6 +1,6 @@
 """The app workflow templates agree with what each stack sets up in the app repositories.
 
-Read from the offline plans of both stacks (``estate.plan.run_plan``):
+Read from the offline plans of both stacks (``estate.engine.run_plan``):
 
 * every required status check of a branch protection is a job that one of the
   repository's templates runs on pull requests into that branch (or on
@@ -45,9 +45,9 @@ DEPLOYMENT_POLICY = "github:index/repositoryEnvironmentDeploymentPolicy:Reposito
 
 @cache
 def plan(stack: str) -> dict[str, object]:
-    from estate.plan import run_plan
+    from estate.engine import run_plan
 
-    return run_plan(stack)
+    return run_plan(stack).to_json()
 
 
 def resources(stack: str, type_token: str) -> list[dict[str, object]]:

@@ -27,14 +27,17 @@ characters); ``id`` once the ID is known: stable per stack, type and resource na
 ``policies[].resources`` (``[]``: every element).
 
 A type with no row falls back to "outputs are the inputs, the ID is
-``<name>-<hex8>``" and is listed by :func:`unmodelled`, so a new type without a
-model is visible in every plan summary.
+``<name>-<hex8>``" and is listed in the plan (``unmodelled_types``), so a new type
+without a model is visible in every plan summary.
+
+This module holds the row kinds and how rows are read; each provider's table is a
+module next to it that imports them, and ``estate/models/registry.py`` gathers the
+tables (:func:`estate.models.registry.models`), so no table imports its registry.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import string
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -117,36 +120,6 @@ def build(tables: Iterable[Iterable[Rule]]) -> dict[str, TypeModel]:
     return models
 
 
-def _tables() -> tuple[tuple[Rule, ...], ...]:
-    from estate.models import cloudflare, github, keyring, random, sentry, supabase, time, vercel
-
-    return (
-        cloudflare.TABLE,
-        github.TABLE,
-        vercel.TABLE,
-        supabase.TABLE,
-        random.TABLE,
-        sentry.TABLE,
-        time.TABLE,
-        keyring.TABLE,
-    )
-
-
-_MODELS: dict[str, TypeModel] | None = None
-
-
-def models() -> dict[str, TypeModel]:
-    """Every provider's model, by type token (built once)."""
-    global _MODELS
-    if _MODELS is None:
-        _MODELS = build(_tables())
-    return _MODELS
-
-
-def all_rules() -> list[Rule]:
-    return [rule for table in _tables() for rule in table]
-
-
 # --- values ---------------------------------------------------------------------------------
 
 
@@ -177,12 +150,10 @@ class _Fields(dict[str, Any]):
                 string.ascii_lowercase if key.startswith("ref") else string.ascii_lowercase + string.digits
             )
             return "".join(alphabet[int(h[i : i + 2], 16) % len(alphabet)] for i in range(0, length * 2, 2))
-        if key == "password":  # letters and digits, as long as the inputs ask; new keepers, a new value
+        if key == "password":  # letters and digits, as long as the inputs ask
             length = int(self["inputs"].get("length") or 0)
-            keepers = self["inputs"].get("keepers")
-            seed = (name, json.dumps(keepers, sort_keys=True)) if keepers else (name,)
             return "".join(
-                digest(stack, type_, *seed, "password", str(i), length=64) for i in range(length // 64 + 1)
+                digest(stack, type_, name, "password", str(i), length=64) for i in range(length // 64 + 1)
             )[:length]
         if key.startswith("num") and key[3:].isdigit():
             return str(1 + int(digest(stack, type_, name, "number"), 16) % 10 ** int(key[3:]))

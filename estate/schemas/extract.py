@@ -324,12 +324,12 @@ def _git_show(mirror: Path, tag: str, path: str) -> str | None:
 
 def used_types() -> set[str]:
     """Every custom resource type both stacks register, and every type with a provider model."""
-    from estate.models import models
-    from estate.plan import run_plan
+    from estate.engine import run_plan
+    from estate.models.registry import models
 
     used = set(models())
     for stack in ("prod", "staging"):
-        used |= {r["type"] for r in run_plan(stack)["resources"] if r.get("custom")}
+        used |= {resource.type for resource in run_plan(stack).resources if resource.custom}
     return used
 
 
