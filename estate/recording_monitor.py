@@ -111,6 +111,8 @@ class PlanRecorder:
         self._lock = threading.Lock()
 
     def _record(self, registration: Registration) -> None:
+        if registration.read:
+            return  # reads (``Resource.get``) are not recorded: the plan lists what the program declares
         inputs = self.mocks.last_inputs
         secret_outputs = registration.additional_secret_outputs
         resource = PlanResource(

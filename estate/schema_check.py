@@ -25,6 +25,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from estate.sdk_internals import DYNAMIC_PROVIDER_KEY
+
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 SECRET = "[secret]"
 _PATH_PART = re.compile(r"\[[^\]]*\]|\.")
@@ -193,7 +195,7 @@ def check_resource(resource: Mapping[str, Any]) -> list[SchemaViolation]:
         return checker.found
     if spec.get("deprecated"):
         checker.report("", f"type {type_} is deprecated: {spec['deprecated']}")
-    inputs = {k: v for k, v in (resource.get("inputs") or {}).items() if k != "__provider"}
+    inputs = {k: v for k, v in (resource.get("inputs") or {}).items() if k != DYNAMIC_PROVIDER_KEY}
     checker.properties("", inputs, spec.get("inputs") or {}, spec.get("required") or [])
     checker.ignore_changes(
         list((resource.get("options") or {}).get("ignore_changes") or []), spec.get("inputs") or {}

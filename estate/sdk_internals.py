@@ -30,7 +30,13 @@ from pulumi.dynamic.dynamic import serialize_provider as _serialize_provider  # 
 from pulumi.runtime import rpc as _rpc
 from pulumi.runtime.mocks import MockMonitor, Mocks
 from pulumi_policy.policy import _NotApplicableError  # pyright: ignore[reportPrivateUsage]
-from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
+from pulumi_policy.proxy import (
+    UNKNOWN_ARRAY_VALUE,
+    UNKNOWN_BOOLEAN_VALUE,
+    UNKNOWN_STRING_VALUE,
+    UnknownValueError,
+    unknown_checking_proxy,
+)
 
 __all__ = [
     "DYNAMIC_PROVIDER_KEY",
@@ -39,6 +45,9 @@ __all__ = [
     "SIG_KEY",
     "STACK_TYPE",
     "UNKNOWN",
+    "UNKNOWN_ARRAY",
+    "UNKNOWN_BOOLEAN",
+    "UNKNOWN_STRING",
     "NotApplicableError",
     "Registration",
     "RegistrationMonitor",
@@ -83,7 +92,8 @@ def is_resource_reference(value: Any) -> bool:
 
 # --- dynamic providers (pulumi/dynamic/dynamic.py) --------------------------------------------------
 
-# The input under which a dynamic resource carries its pickled provider (base64 of dill).
+# The input under which a dynamic resource carries its pickled provider (base64 of dill); wrapped
+# as a secret unless the provider sets ``serialize_as_secret_always = False`` (ours all do).
 DYNAMIC_PROVIDER_KEY: Final[str] = _PROVIDER_KEY
 
 
@@ -114,7 +124,7 @@ def stack_outputs() -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Registration:
-    """One resource registration as the engine receives it (the fields of ``RegisterResourceRequest``)."""
+    """One resource registration (or read) as the engine receives it: the fields of its gRPC request."""
 
     urn: str
     id: str | None
@@ -132,10 +142,12 @@ class Registration:
     delete_before_replace: bool
     import_id: str | None
     provider: str | None
+    # A read of an existing resource (``Resource.get``, ``StackReference``): ``id`` is what was read.
+    read: bool = False
 
 
 class RegistrationMonitor(MockMonitor):
-    """Pulumi's mock monitor with the engine's URNs, telling ``on_register`` about each registration.
+    """Pulumi's mock monitor with the engine's URNs, telling ``on_register`` about each registration and read.
 
     ``before_register`` runs on the registering thread before the mocks answer (the
     mocks' per-thread state is reset there); the root stack is not reported.
@@ -151,7 +163,7 @@ class RegistrationMonitor(MockMonitor):
         self._on_register = on_register
         self._before_register = before_register
 
-    def RegisterResource(self, request: Any) -> Any:
+    def RegisterResource(self, request: Any) -> Any:  # the gRPC method's name
         if self._before_register is not None:
             self._before_register()
         response = super().RegisterResource(request)  # pyright: ignore[reportUnknownMemberType] (untyped in the SDK)
@@ -178,6 +190,32 @@ class RegistrationMonitor(MockMonitor):
         )
         return response
 
+    def ReadResource(self, request: Any) -> Any:  # the gRPC method's name
+        if self._before_register is not None:
+            self._before_register()
+        response = super().ReadResource(request)  # pyright: ignore[reportUnknownMemberType] (untyped in the SDK)
+        self._on_register(
+            Registration(
+                urn=response.urn,
+                id=request.id or None,
+                type=request.type,
+                name=request.name,
+                parent=request.parent or None,
+                custom=True,
+                additional_secret_outputs=frozenset(request.additionalSecretOutputs),
+                protect=False,
+                retain_on_delete=False,
+                ignore_changes=(),
+                dependencies=tuple(request.dependencies),
+                replace_on_changes=(),
+                delete_before_replace=False,
+                import_id=None,
+                provider=request.provider or None,
+                read=True,
+            )
+        )
+        return response
+
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         """As the engine builds URNs: the parent's whole qualified type chain, then the type.
 
@@ -198,3 +236,7 @@ class RegistrationMonitor(MockMonitor):
 NotApplicableError: Final = _NotApplicableError
 # The policy props' proxy (``unknown_checking_proxy``) raises ``UnknownValueError`` on a value not
 # known during preview; the analyzer turns it into an advisory "can't run during preview".
+# The analyzer's sentinels for a value not known yet, by type: what the proxy raises on.
+UNKNOWN_STRING: Final[str] = UNKNOWN_STRING_VALUE
+UNKNOWN_BOOLEAN: Final[str] = UNKNOWN_BOOLEAN_VALUE
+UNKNOWN_ARRAY: Final[str] = UNKNOWN_ARRAY_VALUE

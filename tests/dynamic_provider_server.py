@@ -2,10 +2,11 @@
 dynamic-provider server (`python -m pulumi.dynamic`, which is what the engine's
 `pulumi-resource-pulumi-python` plugin runs), with inputs serialized by `rpc.serialize_properties`.
 
-This is the one place the tests reach into SDK internals (the `__provider` key, the secret
-wrapper, the unknown sentinel, the provider proto messages); tests/test_dynamic_provider_server.py
-checks that contract against the installed SDK, so an SDK upgrade that changes it fails there
-rather than silently weakening the provider tests.
+It speaks the engine's side of the wire: the provider proto messages and the public
+`pulumi.runtime.rpc` (de)serialization. What it needs beyond that (the `__provider` key and how
+the SDK pickles a provider) comes from estate/sdk_internals.py; tests/test_dynamic_provider_server.py
+checks the wire contract against the installed SDK, and tests/test_sdk_internals.py the internals,
+so an SDK upgrade that changes either fails there rather than silently weakening the provider tests.
 """
 
 from __future__ import annotations
@@ -23,14 +24,15 @@ from typing import Any, cast
 import grpc
 from google.protobuf import struct_pb2
 from pulumi.dynamic import CheckResult, CreateResult, ResourceProvider
-from pulumi.dynamic.dynamic import serialize_provider  # pyright: ignore[reportUnknownVariableType]
 from pulumi.output import Unknown
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 from typing_extensions import override
 
+from estate.sdk_internals import DYNAMIC_PROVIDER_KEY, pickle_provider
+
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
-PROVIDER_KEY = "__provider"
+PROVIDER_KEY = DYNAMIC_PROVIDER_KEY
 # What the engine sends for a value not known yet (an output of a resource not created yet).
 UNKNOWN = rpc.UNKNOWN
 
@@ -42,7 +44,7 @@ def secret(value: object) -> dict[str, object]:
 
 def serialize(provider: ResourceProvider, inputs: Mapping[str, object]) -> struct_pb2.Struct:
     """The inputs plus the pickled provider, serialized as the SDK sends a registration."""
-    props: dict[str, object] = {**inputs, PROVIDER_KEY: cast(str, serialize_provider(provider))}
+    props: dict[str, object] = {**inputs, PROVIDER_KEY: pickle_provider(provider)}
     return _serialize(props)
 
 
@@ -184,9 +186,9 @@ class ProbeProvider(ResourceProvider):
 
     @override
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:  # pyright: ignore[reportExplicitAny]
-        return CheckResult({"seen": {k: _describe(v) for k, v in news.items() if k != "__provider"}}, [])
+        return CheckResult({"seen": {k: _describe(v) for k, v in news.items() if k != PROVIDER_KEY}}, [])
 
     @override
     def create(self, props: dict[str, Any]) -> CreateResult:  # pyright: ignore[reportExplicitAny]
-        seen = {k: _describe(v) for k, v in props.items() if k != "__provider"}
+        seen = {k: _describe(v) for k, v in props.items() if k != PROVIDER_KEY}
         return CreateResult("probe-id", {"seen": seen, "count": 3, "token": secret("kept secret")})

@@ -1,75 +1,149 @@
-"""The program's layers import in one direction, and components carry nothing for the tooling.
+"""The project's modules import each other without cycles, components know nothing of the rest and carry nothing for the tooling.
 
-Imports are read from the source (every ``import``, also inside functions and
-``TYPE_CHECKING`` blocks), so nothing is imported to check them.
+Imports are read from the source with ``ast`` (no module is imported): every
+``import`` counts, at the top of a module, inside a function or under
+``TYPE_CHECKING``, because each is a dependency a reader has to hold in their head.
+A module's implicit import of its own package's ``__init__`` is not counted.
 """
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import plan_of
 
-ROOT = Path(__file__).resolve().parent.parent
+REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("components", "stacks", "estate", "policies", "providers", "app-checks")
 
 
-def _module_name(path: Path) -> str:
-    parts = path.relative_to(ROOT).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+def project_modules(root: Path, packages: Iterable[str] = PACKAGES) -> dict[str, Path]:
+    """Dotted module name → file, for every Python file under the packages."""
+    modules: dict[str, Path] = {}
+    for package in packages:
+        for path in sorted((root / package).rglob("*.py")):
+            parts = list(path.relative_to(root).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts = parts[:-1]
+            modules[".".join(parts)] = path
+    return modules
 
 
-def _imports(packages: tuple[str, ...]) -> dict[str, set[str]]:
-    """Module → the modules of ``packages`` it imports."""
-    modules = {_module_name(p): p for package in packages for p in sorted((ROOT / package).glob("*.py"))}
-    graph: dict[str, set[str]] = {}
+def import_edges(modules: Mapping[str, Path]) -> dict[str, set[str]]:
+    """Module → the project modules it imports (``from a import b`` names ``a.b`` when that is a module)."""
+
+    def resolve(name: str) -> str | None:
+        while name:
+            if name in modules:
+                return name
+            name = name.rpartition(".")[0]
+        return None
+
+    edges: dict[str, set[str]] = {name: set() for name in modules}
     for name, path in modules.items():
-        imported: set[str] = set()
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                candidates = [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
-            elif isinstance(node, ast.Import):
-                candidates = [alias.name for alias in node.names]
-            else:
-                continue
-            imported |= {c for c in candidates if c in modules and c != name}
-        graph[name] = imported
-    return graph
+            imported: list[str] = []
+            if isinstance(node, ast.Import):
+                imported = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    anchor = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                    base = ".".join([*anchor, *([base] if base else [])])
+                imported = [f"{base}.{alias.name}" for alias in node.names] + [base]
+            for target in filter(None, map(resolve, imported)):
+                if target != name:
+                    edges[name].add(target)
+    return edges
 
 
-def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
-    """Every module that reaches itself, with the path back (one per cycle's entry point)."""
-    found: list[list[str]] = []
-    for start in sorted(graph):
-        paths = [[start]]
-        seen: set[str] = set()
-        while paths:
-            path = paths.pop()
-            for nxt in sorted(graph[path[-1]]):
-                if nxt == start:
-                    found.append([*path, start])
-                elif nxt not in seen:
-                    seen.add(nxt)
-                    paths.append([*path, nxt])
-    return found
+def import_cycles(edges: Mapping[str, set[str]]) -> list[frozenset[str]]:
+    """The strongly connected groups of two or more modules (Tarjan), each a cycle or knot of cycles."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[frozenset[str]] = []
+
+    def visit(module: str) -> None:
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        on_stack.add(module)
+        for target in sorted(edges.get(module, ())):
+            if target not in index:
+                visit(target)
+                low[module] = min(low[module], low[target])
+            elif target in on_stack:
+                low[module] = min(low[module], index[target])
+        if low[module] == index[module]:
+            group: set[str] = set()
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.add(member)
+                if member == module:
+                    break
+            if len(group) > 1:
+                cycles.append(frozenset(group))
+
+    for module in sorted(edges):
+        if module not in index:
+            visit(module)
+    return cycles
 
 
-@pytest.mark.parametrize("packages", [("stacks", "components")])
-def test_no_module_imports_one_that_imports_it_back(packages: tuple[str, ...]) -> None:
-    cycles = _cycles(_imports(packages))
-    assert cycles == [], "import cycles: " + "; ".join(" → ".join(cycle) for cycle in cycles)
+def describe(cycle: frozenset[str], edges: Mapping[str, set[str]]) -> str:
+    return "; ".join(f"{m} → {', '.join(sorted(edges[m] & cycle))}" for m in sorted(cycle))
 
 
-def test_components_know_nothing_of_stacks_or_tooling() -> None:
-    graph = _imports(("components", "stacks", "estate"))
-    wrong = {
-        name: sorted(d for d in deps if not d.startswith("components"))
-        for name, deps in graph.items()
-        if name.startswith("components")
+@pytest.fixture(scope="module")
+def edges() -> dict[str, set[str]]:
+    return import_edges(project_modules(REPOSITORY_ROOT))
+
+
+def test_no_import_cycle_among_the_project_modules(edges: dict[str, set[str]]) -> None:
+    found = import_cycles(edges)
+    assert not found, "import cycles (move what both sides need into a module of its own): " + " | ".join(
+        describe(cycle, edges) for cycle in found
+    )
+
+
+def test_components_import_neither_stacks_nor_tooling(edges: dict[str, set[str]]) -> None:
+    reaching = {
+        module: sorted(target for target in targets if target.split(".")[0] in ("stacks", "estate"))
+        for module, targets in edges.items()
+        if module.split(".")[0] == "components"
     }
-    assert {name: deps for name, deps in wrong.items() if deps} == {}
+    assert not {module: targets for module, targets in reaching.items() if targets}, (
+        "components know nothing of stacks, settings or tooling"
+    )
+
+
+def test_the_policy_pack_imports_only_itself(edges: dict[str, set[str]]) -> None:
+    """The pack ships on its own (``pulumi preview --policy-pack policies``): no project module outside it."""
+    outside = {
+        module: sorted(target for target in targets if not target.startswith("policies"))
+        for module, targets in edges.items()
+        if module.split(".")[0] == "policies"
+    }
+    assert not {module: targets for module, targets in outside.items() if targets}
+
+
+def test_the_cycle_finder_finds_cycles_through_lazy_and_type_only_imports(tmp_path: Path) -> None:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "a.py").write_text("def f():\n    from pkg.b import g\n    return g\n")
+    (tmp_path / "pkg" / "b.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg import c\n"
+    )
+    (tmp_path / "pkg" / "c.py").write_text("from . import a\n")
+    (tmp_path / "pkg" / "d.py").write_text("import pkg.a\n")
+    edges = import_edges(project_modules(tmp_path, ["pkg"]))
+    assert import_cycles(edges) == [frozenset({"pkg.a", "pkg.b", "pkg.c"})]
 
 
 @pytest.mark.parametrize("stack", ["prod", "staging"])

@@ -29,6 +29,7 @@ from components.cloudflare_notifications import (
 from components.worker import Worker, WorkerArgs
 from estate.engine import PROJECT_DIR, load_stack_config, run_program
 from estate.mocks import ProviderMocks
+from estate.sdk_internals import SIG_KEY
 from stacks.catalog import APPS, PagesHosting, WorkerHosting
 from stacks.settings import SettingsError, load_settings
 from tests.conftest import plan_of
@@ -50,7 +51,6 @@ HEALTH_CHECK = "cloudflare:index/healthcheck:Healthcheck"
 WEBHOOKS = "cloudflare:index/notificationPolicyWebhooks:NotificationPolicyWebhooks"
 NOTIFICATION_POLICY = "cloudflare:index/notificationPolicy:NotificationPolicy"
 WORKERS_SCRIPT = "cloudflare:index/workersScript:WorkersScript"
-_SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
 # Built at run time: secret scanners must not take the test value for a live webhook.
 SLACK_BASE = "https://hooks.slack.com/services/" + "/".join(["T0TEST0000", "B0TEST0000"])
 SLACK_SECRET = "x" * 8 + "secretpart" + "y" * 6
@@ -67,7 +67,7 @@ def stored(resource: dict[str, Any]) -> dict[str, Any]:
 def _plain(value: Any) -> Any:
     """A deserialized property value with Pulumi's secret wrappers removed."""
     if isinstance(value, dict):
-        if _SECRET_SIG_KEY in value:
+        if SIG_KEY in value:
             return _plain(value.get("value"))
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list):

@@ -23,14 +23,12 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
-from pulumi_policy.proxy import (
-    UNKNOWN_ARRAY_VALUE,
-    UNKNOWN_BOOLEAN_VALUE,
-    UNKNOWN_STRING_VALUE,
-    unknown_checking_proxy,
-)
 
 from estate.policy_runner import PlanDocumentError, PlanResourceOptions, plan_document_problems, run_policies
+from estate.sdk_internals import UNKNOWN_ARRAY as UNKNOWN_ARRAY_VALUE
+from estate.sdk_internals import UNKNOWN_BOOLEAN as UNKNOWN_BOOLEAN_VALUE
+from estate.sdk_internals import UNKNOWN_STRING as UNKNOWN_STRING_VALUE
+from estate.sdk_internals import unknown_checking_proxy
 from policies.credential_patterns import credential_shape, looks_secret_name
 from policies.engine_view import FIX_MARKER
 from policies.pack import PACK_ENFORCEMENT_LEVEL, PACK_NAME, POLICIES

@@ -31,6 +31,7 @@ from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
 from estate.policy_runner import Violation, run_policies
+from estate.sdk_internals import secret
 from policies.pack import POLICIES
 from policies.resource_types import (
     ACCESS_APPLICATION,
@@ -788,15 +789,14 @@ _SDK_SECRET_OUTPUTS = {
     VERCEL_ENV_VAR: ["value", "valueWo"],
     ACTIONS_ENVIRONMENT_SECRET: ["encryptedValue", "plaintextValue", "value", "valueEncrypted"],
 }
-# How the engine marks a secret inside properties; the policy SDK unwraps it.
-_SECRET_SIG = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270"}
 ONLINE_SECRET_VALUE = "online-canary-secret-value"
 
 
 def _online_value(value: Any) -> Any:
     """The plan's "[secret]" as the engine sends a secret: wrapped, holding a (canary) plaintext."""
     if value == "[secret]":
-        return {**_SECRET_SIG, "value": ONLINE_SECRET_VALUE}
+        # How the engine marks a secret inside properties; the policy SDK unwraps it.
+        return secret(ONLINE_SECRET_VALUE)
     if isinstance(value, dict):
         return {k: _online_value(v) for k, v in value.items()}
     if isinstance(value, list):

@@ -17,17 +17,10 @@ from typing import cast
 import pulumi
 import pytest
 from pulumi.dynamic import ResourceProvider
-from pulumi.dynamic.dynamic import serialize_provider  # pyright: ignore[reportUnknownVariableType] (untyped parameter)
-from pulumi.runtime.mocks import MockMonitor
-from pulumi.runtime.proto.resource_pb2 import (
-    ReadResourceRequest,
-    ReadResourceResponse,
-    RegisterResourceRequest,
-    RegisterResourceResponse,
-)
 from pulumi.runtime.rpc import UNKNOWN
 from typing_extensions import override
 
+from estate.sdk_internals import DYNAMIC_PROVIDER_KEY, Registration, RegistrationMonitor, pickle_provider
 from providers.supabase_management import client as client_module
 from providers.supabase_management.client import (
     AuthenticationError,
@@ -372,8 +365,8 @@ def test_auth_read_reports_drift_that_diff_then_sees(env: FakeSupabaseApi) -> No
 
 def test_auth_diff_compares_managed_fields_only(env: FakeSupabaseApi) -> None:
     provider = AuthSettingsProvider()
-    olds = {**AUTH_INPUTS, "__provider": "old-pickle"}
-    assert provider.diff(REF, olds, {**AUTH_INPUTS, "__provider": "new-pickle"}).changes is False
+    olds = {**AUTH_INPUTS, DYNAMIC_PROVIDER_KEY: "old-pickle"}
+    assert provider.diff(REF, olds, {**AUTH_INPUTS, DYNAMIC_PROVIDER_KEY: "new-pickle"}).changes is False
     reordered = {
         **AUTH_INPUTS,
         "additional_redirect_urls": list(reversed(cast(list[str], AUTH_INPUTS["additional_redirect_urls"]))),
@@ -640,14 +633,13 @@ def test_provider_errors_and_logs_never_show_the_token(
 
 def test_pickled_providers_carry_no_token(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SUPABASE_ACCESS_TOKEN", TOKEN)
-    serialize = cast(Callable[[ResourceProvider], str], serialize_provider)
     providers: list[ResourceProvider] = [
         AuthSettingsProvider(),
         PointInTimeRecoveryProvider(),
         ProjectApiKeysProvider(),
     ]
     for provider in providers:
-        pickled = base64.b64decode(serialize(provider))
+        pickled = base64.b64decode(pickle_provider(provider))
         assert TOKEN.encode() not in pickled
         assert provider.serialize_as_secret_always is False
 
@@ -676,26 +668,20 @@ class _Mocks(pulumi.runtime.Mocks):
         return ({}, None)
 
 
-class _RecordingMonitor(MockMonitor):
+class _RecordingMonitor:
     """Also records what the mocks do not see: types, secret outputs and read IDs."""
 
     def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
-        super().__init__(mocks)
         self.registered: dict[str, tuple[str, list[str], str]] = {}
+        self.monitor = RegistrationMonitor(mocks, on_register=self._record)
 
-    @override
-    def RegisterResource(self, request: RegisterResourceRequest) -> RegisterResourceResponse:
-        self.registered[request.name] = (request.type, list(request.additionalSecretOutputs), request.parent)
-        return super().RegisterResource(request)  # pyright: ignore[reportUnknownMemberType] (untyped in the SDK)
-
-    @override
-    def ReadResource(self, request: ReadResourceRequest) -> ReadResourceResponse:
-        self.registered[request.name] = (
-            request.type,
-            list(request.additionalSecretOutputs),
-            f"read:{request.id}",
+    def _record(self, registration: Registration) -> None:
+        where = f"read:{registration.id}" if registration.read else registration.parent or ""
+        self.registered[registration.name] = (
+            registration.type,
+            sorted(registration.additional_secret_outputs),
+            where,
         )
-        return super().ReadResource(request)  # pyright: ignore[reportUnknownMemberType] (untyped in the SDK)
 
 
 def run_program(program: Callable[[], object]) -> None:
@@ -708,7 +694,7 @@ def run_program(program: Callable[[], object]) -> None:
 def monitor() -> _RecordingMonitor:
     mocks = _Mocks()
     recording = _RecordingMonitor(mocks)
-    pulumi.runtime.set_mocks(mocks, preview=False, monitor=recording)
+    pulumi.runtime.set_mocks(mocks, preview=False, monitor=recording.monitor)
     return recording
 
 

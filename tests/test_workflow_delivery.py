@@ -206,11 +206,10 @@ def test_the_branch_name_follows_the_content_only() -> None:
 
 def test_the_pickled_provider_carries_no_token() -> None:
     import base64
-    from typing import cast
 
-    from pulumi.dynamic.dynamic import serialize_provider  # pyright: ignore[reportUnknownVariableType]
+    from estate.sdk_internals import pickle_provider
 
     provider = DeliveryBranchProvider()
     assert provider.serialize_as_secret_always is False
-    pickled = base64.b64decode(cast(str, serialize_provider(provider)))
+    pickled = base64.b64decode(pickle_provider(provider))
     assert TOKEN.encode() not in pickled
