@@ -23,11 +23,12 @@ import argparse
 import json
 import re
 import sys
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, cast
+
+from estate.plan_document import PlanIndex
 
 ESTATE_WORKFLOWS_DIR = Path(__file__).resolve().parent.parent / ".github" / "workflows"
 # The estate's own workflows that change or check a stack: each must report failures.
@@ -54,7 +55,6 @@ SENTRY_PLUGIN = "sentry:index/sentryPlugin:SentryPlugin"
 GOVERNANCE = "estate:delivery:RepositoryGovernance"
 ENVIRONMENT_SECRET = "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret"
 DELIVERY_BRANCH = "pulumi-python:dynamic/github:DeliveryBranch"
-APPLICATION = "estate:app:Application"
 RELAY = "estate:alerting:AlertRelay"
 
 Resource = dict[str, Any]
@@ -68,43 +68,6 @@ class System:
     name: str
     app: str | None
     routes: tuple[str, ...]
-
-
-class _Plan:
-    """Lookups over a plan document: by type, by URN, dependents, ancestors."""
-
-    def __init__(self, plan: dict[str, Any]) -> None:
-        self.resources: list[Resource] = list(plan["resources"])
-        self.by_urn: dict[str, Resource] = {r["urn"]: r for r in self.resources}
-        self.by_type: dict[str, list[Resource]] = defaultdict(list)
-        self.dependents: dict[str, list[Resource]] = defaultdict(list)
-        for resource in self.resources:
-            self.by_type[resource["type"]].append(resource)
-            for dependency in resource["options"]["depends_on"]:
-                self.dependents[dependency].append(resource)
-
-    def of_type(self, type_token: str) -> list[Resource]:
-        return self.by_type.get(type_token, [])
-
-    def depending_on(self, resource: Resource, type_token: str) -> list[Resource]:
-        return [r for r in self.dependents.get(resource["urn"], []) if r["type"] == type_token]
-
-    def dependencies(self, resource: Resource, type_token: str) -> list[Resource]:
-        found = (self.by_urn.get(urn) for urn in resource["options"]["depends_on"])
-        return [r for r in found if r is not None and r["type"] == type_token]
-
-    def ancestor(self, resource: Resource, type_token: str) -> Resource | None:
-        parent = resource.get("parent")
-        while parent in self.by_urn:
-            current = self.by_urn[parent]
-            if current["type"] == type_token:
-                return current
-            parent = current.get("parent")
-        return None
-
-    def app_of(self, resource: Resource) -> str | None:
-        application = self.ancestor(resource, APPLICATION)
-        return str(application["name"]) if application else None
 
 
 @dataclass(frozen=True)
@@ -147,7 +110,7 @@ class _Relay:
         return self.served and isinstance(url, str) and url.startswith(f"https://{self.hostname}/")
 
 
-def _relays(plan: _Plan, configured: RelaySettings) -> list[_Relay]:
+def _relays(plan: PlanIndex, configured: RelaySettings) -> list[_Relay]:
     relays: list[_Relay] = []
     for component in plan.of_type(RELAY):
         scripts = [s for s in plan.of_type(WORKERS_SCRIPT) if s.get("parent") == component["urn"]]
@@ -167,7 +130,7 @@ def _relay_for(relays: Iterable[_Relay], url: object) -> _Relay | None:
     return next((relay for relay in relays if relay.receives(url)), None)
 
 
-def _health_routes(plan: _Plan, checks: Iterable[Resource]) -> list[str]:
+def _health_routes(plan: PlanIndex, checks: Iterable[Resource]) -> list[str]:
     routes: list[str] = []
     for check in checks:
         policies = [
@@ -180,7 +143,7 @@ def _health_routes(plan: _Plan, checks: Iterable[Resource]) -> list[str]:
     return routes
 
 
-def _vercel_routes(plan: _Plan, relays: list[_Relay], project: Resource) -> list[str]:
+def _vercel_routes(plan: PlanIndex, relays: list[_Relay], project: Resource) -> list[str]:
     routes: list[str] = []
     name = project["inputs"].get("name")
     for webhook in plan.depending_on(project, VERCEL_WEBHOOK):
@@ -197,9 +160,7 @@ def _vercel_routes(plan: _Plan, relays: list[_Relay], project: Resource) -> list
                         for t in cast(list[dict[str, str]], rule["inputs"].get("triggers") or [])
                     )
                     routes.append(f"Vercel alert rule ({triggers}) → relay → Slack")
-    relay_parts = {
-        r["urn"] for relay in relays for r in plan.resources if r.get("parent") == relay.component["urn"]
-    }
+    relay_parts = {r["urn"] for relay in relays for r in plan.children(relay.component["urn"])}
     for variable in plan.depending_on(project, VERCEL_ENV):
         if variable["inputs"].get("key") != "SENTRY_DSN":
             continue
@@ -224,7 +185,7 @@ def _vercel_routes(plan: _Plan, relays: list[_Relay], project: Resource) -> list
     return routes
 
 
-def _pages_routes(plan: _Plan, relays: list[_Relay], project: Resource) -> list[str]:
+def _pages_routes(plan: PlanIndex, relays: list[_Relay], project: Resource) -> list[str]:
     name, account = project["inputs"].get("name"), project["inputs"].get("accountId")
     routes: list[str] = []
     for policy in plan.of_type(NOTIFICATION_POLICY):
@@ -241,7 +202,7 @@ def _pages_routes(plan: _Plan, relays: list[_Relay], project: Resource) -> list[
     return routes
 
 
-def _repository_routes(plan: _Plan, governance: Resource) -> list[str]:
+def _repository_routes(plan: PlanIndex, governance: Resource) -> list[str]:
     secrets = [
         r
         for r in plan.resources
@@ -322,7 +283,7 @@ def coverage(
     ``relay``: what the plan's relay is configured with; default: the plan's
     stack's, from its stack file.
     """
-    index = _Plan(plan)
+    index = PlanIndex(plan)
     relays = _relays(index, relay if relay is not None else relay_settings(str(plan["stack"])))
     systems: list[System] = []
     for project in index.of_type(VERCEL_PROJECT):

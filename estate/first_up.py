@@ -27,6 +27,7 @@ from typing import Any
 
 from estate.models import PROVIDES, Rule, evaluate, fields
 from estate.models.registry import models
+from estate.plan_document import PlanIndex
 
 EXISTING = "@existing"
 SOFT_FACTS = frozenset({"live-host", "pages-domain"})
@@ -79,21 +80,11 @@ def _keys(rule: Rule, stack: str, resource: Mapping[str, Any]) -> list[str]:
 
 def dependency_closure(resources: Iterable[Mapping[str, Any]]) -> dict[str, set[str]]:
     """URN → every URN created before it is (dependencies, parents, components' contents), transitively."""
-    records = {str(r["urn"]): r for r in resources}
-    children: dict[str, list[str]] = defaultdict(list)
-    for urn, record in records.items():
-        if record.get("parent"):
-            children[str(record["parent"])].append(urn)
+    index = PlanIndex({"resources": list(resources)})
+    records = index.by_urn
 
     def contents(urn: str) -> set[str]:
-        found: set[str] = set()
-        stack = [urn]
-        while stack:
-            for child in children.get(stack.pop(), []):
-                if child not in found:
-                    found.add(child)
-                    stack.append(child)
-        return found
+        return {str(child["urn"]) for child in index.descendants(records[urn])}
 
     direct: dict[str, set[str]] = {}
     for urn, record in records.items():

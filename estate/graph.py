@@ -27,14 +27,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from estate.plan_document import APPLICATION_TYPE as APPLICATION
+from estate.plan_document import SHARED, PlanIndex
+from policies.resource_types import VERCEL_PROJECT
+
 Plan = dict[str, Any]
 Resource = dict[str, Any]
 Kind = Literal[
     "app", "repository", "protection", "environment", "hosting", "domain", "dns", "gate", "policy", "database"
 ]
 
-SHARED = "(shared)"
-APPLICATION = "estate:app:Application"
 SUPABASE_DATABASE = "estate:data:SupabaseDatabase"
 SUPABASE_PROJECT = "pulumi-python:dynamic/supabase:Project"
 RENDERERS = ("graphviz-pure", "dot")
@@ -96,29 +98,19 @@ class EstateGraph:
         return dict(sorted(grouped.items(), key=lambda item: (item[0] == SHARED, item[0])))
 
 
-def _ancestor(resource: Resource, by_urn: Mapping[str, Resource], type_token: str) -> Resource | None:
-    current: Resource | None = resource
-    while current is not None:
-        if current["type"] == type_token:
-            return current
-        current = by_urn.get(current.get("parent") or "")
-    return None
-
-
 def _suffix(type_token: str) -> str:
     return type_token.rsplit(":", 1)[-1]
 
 
 def build_graph(plan: Plan) -> EstateGraph:
     """The picture's nodes and edges from a plan document."""
-    resources: list[Resource] = plan["resources"]
-    by_urn = {r["urn"]: r for r in resources}
+    index = PlanIndex(plan)
+    resources = index.resources
     graph = EstateGraph(f"{plan['project']} / {plan['stack']}")
     outputs: Mapping[str, Any] = (plan.get("outputs") or {}).get("apps") or {}
 
     def app_of(resource: Resource) -> str:
-        application = _ancestor(resource, by_urn, APPLICATION)
-        return application["name"] if application else SHARED
+        return index.app_or_shared(resource)
 
     hosting_of_app: dict[str, list[str]] = defaultdict(list)
     database_node: dict[str, str] = {}  # SupabaseDatabase component URN → database node
@@ -155,7 +147,7 @@ def build_graph(plan: Plan) -> EstateGraph:
             host = graph.add(f"host:{inputs.get('hostname')}", str(inputs.get("hostname")), "domain", app)
             graph.link(node, host, "custom domain")
         elif resource["type"] == SUPABASE_PROJECT:
-            database = _ancestor(resource, by_urn, SUPABASE_DATABASE)
+            database = index.ancestor_of_type(resource, SUPABASE_DATABASE)
             node = graph.add(
                 f"db:{resource['urn']}",
                 f"Supabase {inputs.get('name')}\n{inputs.get('instance_size')}, {inputs.get('region')}",
@@ -193,7 +185,7 @@ def build_graph(plan: Plan) -> EstateGraph:
             graph.link(f"pages:{inputs.get('projectName')}", host, "custom domain")
         elif provider == "vercel" and kind == "ProjectDomain":
             host = graph.add(f"host:{inputs.get('domain')}", str(inputs.get("domain")), "domain", app)
-            project = _dependency(resource, by_urn, "vercel:index/project:Project")
+            project = next(iter(index.dependencies(resource, VERCEL_PROJECT)), None)
             if project is not None:
                 graph.link(f"hosting:{project['urn']}", host, "domain")
         elif provider == "cloudflare" and kind == "DnsRecord":
@@ -228,15 +220,15 @@ def build_graph(plan: Plan) -> EstateGraph:
         elif provider == "github" and kind == "ActionsEnvironmentSecret":
             secrets_of[app].append(str(inputs.get("secretName")))
             wired += _database_wires(
-                resource, by_urn, database_node, f"env:{app}", str(inputs.get("secretName"))
+                resource, index, database_node, f"env:{app}", str(inputs.get("secretName"))
             )
         elif provider == "github" and kind == "ActionsEnvironmentVariable":
             variables_of[app].append(str(inputs.get("variableName")))
         elif provider == "vercel" and kind == "ProjectEnvironmentVariable":
-            project = _dependency(resource, by_urn, "vercel:index/project:Project")
+            project = next(iter(index.dependencies(resource, VERCEL_PROJECT)), None)
             if project is not None:
                 wired += _database_wires(
-                    resource, by_urn, database_node, f"hosting:{project['urn']}", str(inputs.get("key"))
+                    resource, index, database_node, f"hosting:{project['urn']}", str(inputs.get("key"))
                 )
 
     for app, environment in environment_of.items():
@@ -258,26 +250,17 @@ def build_graph(plan: Plan) -> EstateGraph:
     return graph
 
 
-def _dependency(resource: Resource, by_urn: Mapping[str, Resource], type_token: str) -> Resource | None:
-    for urn in resource["options"].get("depends_on") or []:
-        dependency = by_urn.get(urn)
-        if dependency is not None and dependency["type"] == type_token:
-            return dependency
-    return None
-
-
 def _database_wires(
     resource: Resource,
-    by_urn: Mapping[str, Resource],
+    index: PlanIndex,
     database_node: Mapping[str, str],
     user: str,
     variable: str,
 ) -> list[tuple[str, str, str]]:
     """(database node, ``user``, ``variable``) when the variable's value comes from a database."""
     wires: list[tuple[str, str, str]] = []
-    for urn in resource["options"].get("depends_on") or []:
-        dependency = by_urn.get(urn)
-        database = _ancestor(dependency, by_urn, SUPABASE_DATABASE) if dependency else None
+    for dependency in index.dependencies(resource):
+        database = index.ancestor_of_type(dependency, SUPABASE_DATABASE)
         if database is not None and database["urn"] in database_node:
             wires.append((database_node[database["urn"]], user, variable))
     return wires

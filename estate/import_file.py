@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from estate.plan_document import PlanIndex
 from stacks.adoption import ImportFormat, import_format
 
 Plan = dict[str, Any]
@@ -102,7 +103,7 @@ def import_document(plan: Plan, *, strict: bool = True) -> tuple[dict[str, Any],
     A custom resource type without a known format raises :class:`UnknownTypeError`
     when ``strict``; otherwise its ID is a placeholder pointing at its SDK's docs.
     """
-    by_urn: dict[str, Resource] = {r["urn"]: r for r in plan["resources"]}
+    index = PlanIndex(plan)
     providers = {r["urn"]: r for r in plan["resources"] if r["type"].startswith(PROVIDER_PREFIX)}
     name_table: dict[str, str] = {}
     entries: list[dict[str, Any]] = []
@@ -114,7 +115,7 @@ def import_document(plan: Plan, *, strict: bool = True) -> tuple[dict[str, Any],
         if kind.startswith(PROVIDER_PREFIX) or kind == STACK_TYPE:
             continue
         entry: dict[str, Any] = {"type": kind, "name": resource["name"]}
-        parent = by_urn.get(resource.get("parent") or "")
+        parent = index.parent(resource)
         if parent is not None and parent["type"] != STACK_TYPE:
             entry["parent"] = parent["name"]
         if not resource.get("custom"):
@@ -129,7 +130,9 @@ def import_document(plan: Plan, *, strict: bool = True) -> tuple[dict[str, Any],
         if known.template is None or not known.in_file:
             skipped.append(Skipped(resource["name"], kind, known.note))
             continue
-        entry["id"] = resource["options"].get("import_id") or render_id(known.template, resource, by_urn)
+        entry["id"] = resource["options"].get("import_id") or render_id(
+            known.template, resource, index.by_urn
+        )
         provider_ref = resource.get("provider")
         if provider_ref:
             provider = providers.get(str(provider_ref).rsplit("::", 1)[0])

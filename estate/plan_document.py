@@ -23,7 +23,8 @@ DYNAMIC_TYPE_PREFIX: Final = "pulumi-python:dynamic"
 # Where resources outside every application are filed.
 SHARED: Final = "(shared)"
 
-Resource = Mapping[str, Any]
+# A resource of the JSON form, as the checks, the diff and the tests read it.
+Resource = dict[str, Any]
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from estate.plan_document import PlanIndex
+
 Plan = dict[str, Any]
 Resource = dict[str, Any]
 
@@ -39,17 +41,8 @@ def named(plan: Plan, name: str) -> Resource:
 
 def under(plan: Plan, ancestor_name: str) -> list[Resource]:
     """Every resource whose parent chain includes the resource named ``ancestor_name``."""
-    by_urn = {r["urn"]: r for r in plan["resources"]}
-    root = named(plan, ancestor_name)["urn"]
-    found = []
-    for resource in plan["resources"]:
-        parent = resource.get("parent")
-        while parent in by_urn:
-            if parent == root:
-                found.append(resource)
-                break
-            parent = by_urn[parent].get("parent")
-    return found
+    inside = {r["urn"] for r in PlanIndex(plan).descendants(named(plan, ancestor_name))}
+    return [resource for resource in plan["resources"] if resource["urn"] in inside]
 
 
 def hostnames(plan: Plan) -> set[str]:
