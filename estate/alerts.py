@@ -29,32 +29,34 @@ from pathlib import Path
 from typing import Any, cast
 
 from estate.plan_document import PlanIndex
+from policies.resource_types import ACTIONS_ENVIRONMENT_SECRET as ENVIRONMENT_SECRET
+from policies.resource_types import (
+    DELIVERY_BRANCH,
+    NOTIFICATION_POLICY,
+    PAGES_PROJECT,
+    SENTRY_ISSUE_ALERT,
+    SENTRY_KEY,
+    SENTRY_PLUGIN,
+    SENTRY_PROJECT,
+    SUPABASE_PROJECT,
+    VERCEL_ALERT_RULE,
+    VERCEL_PROJECT,
+    VERCEL_WEBHOOK,
+    WORKERS_SCRIPT,
+)
+from policies.resource_types import HEALTHCHECK as HEALTH_CHECK
+from policies.resource_types import NOTIFICATION_POLICY_WEBHOOKS as NOTIFICATION_WEBHOOKS
+from policies.resource_types import VERCEL_ALERT_RULE_WEBHOOK_NOTIFICATION as VERCEL_ALERT_LINK
+from policies.resource_types import VERCEL_ENV_VAR as VERCEL_ENV
+from policies.resource_types import WORKERS_CUSTOM_DOMAIN as WORKERS_DOMAIN
+from policies.resource_types import WORKERS_SCRIPT_SUBDOMAIN as WORKERS_SUBDOMAIN
 
 ESTATE_WORKFLOWS_DIR = Path(__file__).resolve().parent.parent / ".github" / "workflows"
 # The estate's own workflows that change or check a stack: each must report failures.
 ESTATE_PIPELINES = ("apply-prod.yml", "apply-staging.yml", "drift.yml")
 CI_WEBHOOK_SECRET = "SLACK_ALERTS_WEBHOOK_URL"
 
-VERCEL_PROJECT = "vercel:index/project:Project"
-VERCEL_WEBHOOK = "vercel:index/webhook:Webhook"
-VERCEL_ALERT_RULE = "vercel:index/alertRule:AlertRule"
-VERCEL_ALERT_LINK = "vercel:index/alertRuleWebhookNotification:AlertRuleWebhookNotification"
-VERCEL_ENV = "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable"
-PAGES_PROJECT = "cloudflare:index/pagesProject:PagesProject"
-WORKERS_DOMAIN = "cloudflare:index/workersCustomDomain:WorkersCustomDomain"
-WORKERS_SCRIPT = "cloudflare:index/workersScript:WorkersScript"
-WORKERS_SUBDOMAIN = "cloudflare:index/workersScriptSubdomain:WorkersScriptSubdomain"
-NOTIFICATION_POLICY = "cloudflare:index/notificationPolicy:NotificationPolicy"
-NOTIFICATION_WEBHOOKS = "cloudflare:index/notificationPolicyWebhooks:NotificationPolicyWebhooks"
-HEALTH_CHECK = "cloudflare:index/healthcheck:Healthcheck"
-SUPABASE_PROJECT = "pulumi-python:dynamic/supabase:Project"
-SENTRY_PROJECT = "sentry:index/sentryProject:SentryProject"
-SENTRY_KEY = "sentry:index/sentryKey:SentryKey"
-SENTRY_ISSUE_ALERT = "sentry:index/sentryIssueAlert:SentryIssueAlert"
-SENTRY_PLUGIN = "sentry:index/sentryPlugin:SentryPlugin"
 GOVERNANCE = "estate:delivery:RepositoryGovernance"
-ENVIRONMENT_SECRET = "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret"
-DELIVERY_BRANCH = "pulumi-python:dynamic/github:DeliveryBranch"
 RELAY = "estate:alerting:AlertRelay"
 
 Resource = dict[str, Any]

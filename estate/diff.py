@@ -27,6 +27,29 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from estate.plan_document import SECRET, SHARED, PlanIndex
+from policies.resource_types import (
+    ACCESS_APPLICATION,
+    BRANCH_PROTECTION,
+    DELIVERY_BRANCH,
+    DEPLOYMENT_POLICY,
+    DNS_RECORD,
+    GITHUB_BRANCH,
+    PAGES_DOMAIN,
+    PAGES_PROJECT,
+    PULL_REQUEST,
+    REPOSITORY_ENVIRONMENT,
+    SUPABASE_PITR,
+    SUPABASE_PROJECT,
+    VERCEL_PROJECT,
+    WORKERS_CUSTOM_DOMAIN,
+    WORKERS_ROUTE,
+    WORKERS_SCRIPT,
+    WORKERS_SCRIPT_SUBDOMAIN,
+)
+from policies.resource_types import ACTIONS_ENVIRONMENT_SECRET as ENVIRONMENT_SECRET
+from policies.resource_types import ACTIONS_ENVIRONMENT_VARIABLE as ENVIRONMENT_VARIABLE
+from policies.resource_types import VERCEL_ENV_VAR as VERCEL_ENV
+from policies.resource_types import VERCEL_PROJECT_DOMAIN as VERCEL_DOMAIN
 
 Plan = dict[str, Any]
 Resource = dict[str, Any]
@@ -34,25 +57,6 @@ Profile = dict[str, dict[str, list[str]]]  # app → aspect → sorted values
 
 PRODUCTION = "production"
 
-DNS_RECORD = "cloudflare:index/dnsRecord:DnsRecord"
-PAGES_PROJECT = "cloudflare:index/pagesProject:PagesProject"
-PAGES_DOMAIN = "cloudflare:index/pagesDomain:PagesDomain"
-ACCESS_APPLICATION = "cloudflare:index/zeroTrustAccessApplication:ZeroTrustAccessApplication"
-WORKERS_CUSTOM_DOMAIN = "cloudflare:index/workersCustomDomain:WorkersCustomDomain"
-WORKERS_ROUTE = "cloudflare:index/workersRoute:WorkersRoute"
-VERCEL_PROJECT = "vercel:index/project:Project"
-VERCEL_DOMAIN = "vercel:index/projectDomain:ProjectDomain"
-VERCEL_ENV = "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable"
-BRANCH_PROTECTION = "github:index/branchProtection:BranchProtection"
-REPOSITORY_ENVIRONMENT = "github:index/repositoryEnvironment:RepositoryEnvironment"
-DEPLOYMENT_POLICY = "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy"
-ENVIRONMENT_SECRET = "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret"
-ENVIRONMENT_VARIABLE = "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable"
-GITHUB_BRANCH = "github:index/branch:Branch"
-PULL_REQUEST = "github:index/repositoryPullRequest:RepositoryPullRequest"
-DELIVERY_BRANCH = "pulumi-python:dynamic/github:DeliveryBranch"
-SUPABASE_PROJECT = "pulumi-python:dynamic/supabase:Project"
-SUPABASE_PITR = "pulumi-python:dynamic/supabase:PointInTimeRecovery"
 
 # Aspects compared per app, in the order shown.
 ASPECTS = (
@@ -82,14 +86,14 @@ _CONFIG_ID_INPUTS = {"accountId", "zoneId", "teamId", "organization_id", "organi
 
 # Inputs an aspect of their own already compares.
 _ASPECT_INPUTS: Mapping[str, tuple[str, ...]] = {
-    "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable": ("key", "targets", "sensitive"),
-    "github:index/branchProtection:BranchProtection": ("requiredStatusChecks", "requiredPullRequestReviews"),
+    VERCEL_ENV: ("key", "targets", "sensitive"),
+    BRANCH_PROTECTION: ("requiredStatusChecks", "requiredPullRequestReviews"),
 }
 # Resources whose values are never shown, even when plain: variables and secrets.
 _VALUE_HIDDEN_TYPES = {
-    "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable",
-    "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret",
-    "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable",
+    VERCEL_ENV,
+    ENVIRONMENT_SECRET,
+    ENVIRONMENT_VARIABLE,
 }
 
 # Where a resource names the branch it deploys or protects.
@@ -111,8 +115,8 @@ _HOSTING_NAME_FIELDS: Mapping[str, tuple[str, ...]] = {
     VERCEL_PROJECT: ("name",),
     WORKERS_CUSTOM_DOMAIN: ("service",),
     WORKERS_ROUTE: ("script",),
-    "cloudflare:index/workersScript:WorkersScript": ("scriptName",),
-    "cloudflare:index/workersScriptSubdomain:WorkersScriptSubdomain": ("scriptName",),
+    WORKERS_SCRIPT: ("scriptName",),
+    WORKERS_SCRIPT_SUBDOMAIN: ("scriptName",),
 }
 # Where a resource names the GitHub deployment environment it writes to.
 _ENVIRONMENT_FIELDS: Mapping[str, tuple[str, ...]] = {

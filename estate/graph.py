@@ -29,7 +29,7 @@ from typing import Any, Literal
 
 from estate.plan_document import APPLICATION_TYPE as APPLICATION
 from estate.plan_document import SHARED, PlanIndex
-from policies.resource_types import VERCEL_PROJECT
+from policies.resource_types import SUPABASE_PROJECT, VERCEL_PROJECT
 
 Plan = dict[str, Any]
 Resource = dict[str, Any]
@@ -38,7 +38,6 @@ Kind = Literal[
 ]
 
 SUPABASE_DATABASE = "estate:data:SupabaseDatabase"
-SUPABASE_PROJECT = "pulumi-python:dynamic/supabase:Project"
 RENDERERS = ("graphviz-pure", "dot")
 
 # Shape and colours per kind of node, for dot; mermaid gets the same colours as classes.

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from estate.plan_document import PlanIndex
+from policies.resource_types import VERCEL_ALERT_RULE, VERCEL_PROJECT, VERCEL_WEBHOOK
 from stacks.adoption import ImportFormat, import_format
 
 Plan = dict[str, Any]
@@ -36,9 +37,9 @@ PROVIDER_PREFIX = "pulumi:providers:"
 STACK_TYPE = "pulumi:pulumi:Stack"
 # Inputs that carry another resource's ID, and that resource's type.
 REFERENCE_TYPES: Mapping[str, str] = {
-    "projectId": "vercel:index/project:Project",
-    "alertRuleId": "vercel:index/alertRule:AlertRule",
-    "webhookId": "vercel:index/webhook:Webhook",
+    "projectId": VERCEL_PROJECT,
+    "alertRuleId": VERCEL_ALERT_RULE,
+    "webhookId": VERCEL_WEBHOOK,
 }
 
 _FIELD = re.compile(r"\{(@?)([A-Za-z0-9_.]+)(\|colon)?\}")

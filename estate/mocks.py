@@ -21,6 +21,7 @@ import pulumi
 from estate.models import TypeModel, evaluate, fields, get_path, set_path
 from estate.models.registry import models
 from estate.sdk_internals import is_secret, secret
+from policies.resource_types import PERMISSION_GROUPS_LIST
 
 # Cloudflare account permission groups that token lookups may ask for.
 CLOUDFLARE_PERMISSION_GROUPS = (
@@ -131,10 +132,7 @@ class ProviderMocks(pulumi.runtime.Mocks):
         return answer.id, answer.state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        if (
-            args.token
-            == "cloudflare:index/getAccountApiTokenPermissionGroupsList:getAccountApiTokenPermissionGroupsList"
-        ):
+        if args.token == PERMISSION_GROUPS_LIST:
             # terraform-provider-cloudflare v5.19.1 account_api_token_permission_groups list data source:
             # each group has a 32-hex id, a name and its scopes.
             return {

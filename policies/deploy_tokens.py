@@ -21,9 +21,8 @@ from typing import Any, Final
 from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
 from policies.engine_view import items, text, violation
+from policies.resource_types import ACCOUNT_TOKEN, API_TOKEN
 
-ACCOUNT_TOKEN: Final = "cloudflare:index/accountToken:AccountToken"
-API_TOKEN: Final = "cloudflare:index/apiToken:ApiToken"
 # Token name prefix → how many permission groups that workflow needs.
 DEPLOY_TOKEN_KINDS: Final[Mapping[str, int]] = {"pages deploy": 1, "wrangler deploy": 1}
 

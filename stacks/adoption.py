@@ -30,6 +30,43 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from policies.resource_types import (
+    ACCESS_APPLICATION,
+    ACCESS_POLICY,
+    ACCOUNT_TOKEN,
+    ACTIONS_ENVIRONMENT_SECRET,
+    ACTIONS_ENVIRONMENT_VARIABLE,
+    BRANCH_PROTECTION,
+    DEPLOYMENT_POLICY,
+    DNS_RECORD,
+    GITHUB_BRANCH,
+    HEALTHCHECK,
+    ISSUE_LABEL,
+    NOTIFICATION_POLICY,
+    NOTIFICATION_POLICY_WEBHOOKS,
+    PAGES_DOMAIN,
+    PAGES_PROJECT,
+    PULL_REQUEST,
+    RANDOM_PASSWORD,
+    REPOSITORY_ENVIRONMENT,
+    REPOSITORY_FILE,
+    SENTRY_ISSUE_ALERT,
+    SENTRY_KEY,
+    SENTRY_PLUGIN,
+    SENTRY_PROJECT,
+    TIME_ROTATING,
+    VERCEL_ALERT_RULE,
+    VERCEL_ALERT_RULE_WEBHOOK_NOTIFICATION,
+    VERCEL_ENV_VAR,
+    VERCEL_PROJECT,
+    VERCEL_PROJECT_DOMAIN,
+    VERCEL_WEBHOOK,
+    WORKERS_CUSTOM_DOMAIN,
+    WORKERS_ROUTE,
+    WORKERS_SCRIPT,
+    WORKERS_SCRIPT_SUBDOMAIN,
+)
+
 if TYPE_CHECKING:
     import pulumi
 
@@ -67,25 +104,23 @@ class ImportFormat:
 
 
 IMPORT_FORMATS: Mapping[str, ImportFormat] = {
-    "cloudflare:index/dnsRecord:DnsRecord": ImportFormat(
-        "{zoneId}/<ID of the {type} record {name}>", "<zone_id>/<dns_record_id>"
-    ),
-    "cloudflare:index/pagesProject:PagesProject": ImportFormat(
+    DNS_RECORD: ImportFormat("{zoneId}/<ID of the {type} record {name}>", "<zone_id>/<dns_record_id>"),
+    PAGES_PROJECT: ImportFormat(
         "{accountId}/{name}",
         "<account_id>/<project_name>",
         note="a project with secret environment variables cannot be imported: remove them first",
     ),
-    "cloudflare:index/pagesDomain:PagesDomain": ImportFormat(
+    PAGES_DOMAIN: ImportFormat(
         "{accountId}/{projectName}/{name}", "<account_id>/<project_name>/<domain_name>"
     ),
-    "cloudflare:index/zeroTrustAccessApplication:ZeroTrustAccessApplication": ImportFormat(
+    ACCESS_APPLICATION: ImportFormat(
         "accounts/{accountId}/<ID of the Access application {name}>",
         "<{accounts|zones}/{account_id|zone_id}>/<app_id>",
     ),
-    "cloudflare:index/zeroTrustAccessPolicy:ZeroTrustAccessPolicy": ImportFormat(
+    ACCESS_POLICY: ImportFormat(
         "{accountId}/<ID of the reusable Access policy {name}>", "<account_id>/<policy_id>"
     ),
-    "cloudflare:index/accountToken:AccountToken": ImportFormat(
+    ACCOUNT_TOKEN: ImportFormat(
         "{accountId}/<ID of the account API token {name}>",
         "<account_id>/<token_id>",
         adoptable=False,
@@ -93,37 +128,31 @@ IMPORT_FORMATS: Mapping[str, ImportFormat] = {
         note="a token's value is shown only when it is created, so an adopted token would hand an empty "
         "value to the deploy workflow: let the stack create a new token, then delete the old one",
     ),
-    "cloudflare:index/workersCustomDomain:WorkersCustomDomain": ImportFormat(
+    WORKERS_CUSTOM_DOMAIN: ImportFormat(
         "{accountId}/<ID of the Workers custom domain {hostname}>", "<account_id>/<domain_id>"
     ),
-    "cloudflare:index/workersRoute:WorkersRoute": ImportFormat(
-        "{zoneId}/<ID of the Workers route {pattern}>", "<zone_id>/<route_id>"
-    ),
-    "vercel:index/project:Project": ImportFormat(
+    WORKERS_ROUTE: ImportFormat("{zoneId}/<ID of the Workers route {pattern}>", "<zone_id>/<route_id>"),
+    VERCEL_PROJECT: ImportFormat(
         "{teamId}/<ID prj_… of the Vercel project {name}>",
         "team_xxxxxxxxxxxxxxxxxxxxxxxx/prj_xxxxxxxxxxxxxxxxxxxxxxxxxxxx",
     ),
-    "vercel:index/projectDomain:ProjectDomain": ImportFormat(
+    VERCEL_PROJECT_DOMAIN: ImportFormat(
         "{teamId}/{@projectId}/{domain}",
         "team_xxxxxxxxxxxxxxxxxxxxxxxx/prj_xxxxxxxxxxxxxxxxxxxxxxxxxxxx/example.com",
     ),
-    "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable": ImportFormat(
+    VERCEL_ENV_VAR: ImportFormat(
         "{teamId}/{@projectId}/<ID of the variable {key} for {targets}>",
         "team_xxxxxxxxxxxxxxxxxxxxxxxx/prj_xxxxxxxxxxxxxxxxxxxxxxxxxxxx/FdT2e1E5Of6Cihmt",
         adoptable_unless="sensitive",
         note="a sensitive variable's value is imported as null and never matches: delete it in Vercel "
         "and let the stack create it",
     ),
-    "github:index/branchProtection:BranchProtection": ImportFormat(
-        "{repositoryId}:{pattern}", "terraform:main"
-    ),
-    "github:index/repositoryEnvironment:RepositoryEnvironment": ImportFormat(
-        "{repository}:{environment|colon}", "myrepo:myenv"
-    ),
-    "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy": ImportFormat(
+    BRANCH_PROTECTION: ImportFormat("{repositoryId}:{pattern}", "terraform:main"),
+    REPOSITORY_ENVIRONMENT: ImportFormat("{repository}:{environment|colon}", "myrepo:myenv"),
+    DEPLOYMENT_POLICY: ImportFormat(
         "{repository}:{environment|colon}:<ID of the branch policy {branchPattern}>", "myrepo:myenv:123456"
     ),
-    "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret": ImportFormat(
+    ACTIONS_ENVIRONMENT_SECRET: ImportFormat(
         "{repository}:{environment|colon}:{secretName}",
         "myrepo:myenv:mysecret",
         adoptable=False,
@@ -131,50 +160,40 @@ IMPORT_FORMATS: Mapping[str, ImportFormat] = {
         "to adopt: creating the secret overwrites the existing value (after `pulumi import`, the next up "
         "writes it)",
     ),
-    "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable": ImportFormat(
+    ACTIONS_ENVIRONMENT_VARIABLE: ImportFormat(
         "{repository}:{environment|colon}:{variableName}", "myrepo:myenv:myvariable"
     ),
-    "github:index/branch:Branch": ImportFormat(
-        "{repository}:{branch}:{sourceBranch}", "terraform:feature-branch:dev"
-    ),
-    "github:index/repositoryFile:RepositoryFile": ImportFormat(
-        "{repository}:{file|colon}:{branch}", "example:.gitignore:feature-branch"
-    ),
-    "github:index/repositoryPullRequest:RepositoryPullRequest": ImportFormat(
+    GITHUB_BRANCH: ImportFormat("{repository}:{branch}:{sourceBranch}", "terraform:feature-branch:dev"),
+    REPOSITORY_FILE: ImportFormat("{repository}:{file|colon}:{branch}", "example:.gitignore:feature-branch"),
+    PULL_REQUEST: ImportFormat(
         None,
         None,
         adoptable=False,
         in_file=False,
         note="the GitHub provider cannot import pull requests: close the existing one; the stack opens its own",
     ),
-    "cloudflare:index/healthcheck:Healthcheck": ImportFormat(
-        "{zoneId}/<ID of the health check {name}>", "<zone_id>/<healthcheck_id>"
-    ),
-    "cloudflare:index/notificationPolicy:NotificationPolicy": ImportFormat(
+    HEALTHCHECK: ImportFormat("{zoneId}/<ID of the health check {name}>", "<zone_id>/<healthcheck_id>"),
+    NOTIFICATION_POLICY: ImportFormat(
         "{accountId}/<ID of the notification policy {name}>", "<account_id>/<policy_id>"
     ),
-    "cloudflare:index/notificationPolicyWebhooks:NotificationPolicyWebhooks": ImportFormat(
+    NOTIFICATION_POLICY_WEBHOOKS: ImportFormat(
         "{accountId}/<ID of the notification webhook {name}>",
         "<account_id>/<webhook_id>",
         adoptable=False,
         note="its URL and secret are never returned, so an import cannot match the declared ones: let the stack "
         "create a new destination, then delete the old one",
     ),
-    "cloudflare:index/workersScript:WorkersScript": ImportFormat(
-        "{accountId}/{scriptName}", "<account_id>/<script_name>"
-    ),
-    "cloudflare:index/workersScriptSubdomain:WorkersScriptSubdomain": ImportFormat(
-        "{accountId}/{scriptName}", "<account_id>/<script_name>"
-    ),
-    "vercel:index/alertRule:AlertRule": ImportFormat(
+    WORKERS_SCRIPT: ImportFormat("{accountId}/{scriptName}", "<account_id>/<script_name>"),
+    WORKERS_SCRIPT_SUBDOMAIN: ImportFormat("{accountId}/{scriptName}", "<account_id>/<script_name>"),
+    VERCEL_ALERT_RULE: ImportFormat(
         "{teamId}/<ID ar_… of the alert rule {name}>",
         "team_xxxxxxxxxxxxxxxxxxxxxxxx/ar_xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx",
     ),
-    "vercel:index/alertRuleWebhookNotification:AlertRuleWebhookNotification": ImportFormat(
+    VERCEL_ALERT_RULE_WEBHOOK_NOTIFICATION: ImportFormat(
         "{teamId}/{@alertRuleId}/{@webhookId}",
         "team_xxxxxxxxxxxxxxxxxxxxxxxx/ar_xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx/hook_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
     ),
-    "vercel:index/webhook:Webhook": ImportFormat(
+    VERCEL_WEBHOOK: ImportFormat(
         "{teamId}/<ID hook_… of the webhook to {endpoint}>",
         "team_xxxxxxxxxxxxxxxxxxxxxxxx/hook_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
         adoptable=False,
@@ -182,36 +201,34 @@ IMPORT_FORMATS: Mapping[str, ImportFormat] = {
         note="its signing secret, which the alert relay checks, is returned only when it is created: let the "
         "stack create a new webhook, then delete the old one",
     ),
-    "sentry:index/sentryProject:SentryProject": ImportFormat(
-        "{organization}/{slug}", "org-slug/project-slug"
-    ),
-    "sentry:index/sentryKey:SentryKey": ImportFormat(
+    SENTRY_PROJECT: ImportFormat("{organization}/{slug}", "org-slug/project-slug"),
+    SENTRY_KEY: ImportFormat(
         "{organization}/{project}/<ID of the client key {name}>", "org-slug/project-slug/key-id"
     ),
-    "sentry:index/sentryIssueAlert:SentryIssueAlert": ImportFormat(
+    SENTRY_ISSUE_ALERT: ImportFormat(
         "{organization}/{project}/<rule ID of the alert {name}>", "org-slug/project-slug/rule-id"
     ),
-    "sentry:index/sentryPlugin:SentryPlugin": ImportFormat(
+    SENTRY_PLUGIN: ImportFormat(
         None,
         None,
         adoptable=False,
         in_file=False,
         note="the Sentry provider cannot import plugins; creating it configures the existing plugin",
     ),
-    "github:index/issueLabel:IssueLabel": ImportFormat(
+    ISSUE_LABEL: ImportFormat(
         "{repository}:{name}",
         "terraform:panic",
         note="GitHub refuses to create a label whose name exists (422 already_exists; the provider's Create "
         "only POSTs, terraform-provider-github v6.13.0 resource_github_issue_label.go): adopt labels made by hand",
     ),
-    "time:index/rotating:Rotating": ImportFormat(
+    TIME_ROTATING: ImportFormat(
         "<base_date>T<hh>:<mm>:<ss>Z,0,0,{rotationDays},0,0",
         "2020-02-12T06:36:13Z,0,0,30,0,0",
         adoptable=False,
         in_file=False,
         note="nothing exists outside the state: the first up starts the rotation schedule",
     ),
-    "random:index/randomPassword:RandomPassword": ImportFormat(
+    RANDOM_PASSWORD: ImportFormat(
         None,
         None,
         adoptable=False,

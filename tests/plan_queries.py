@@ -1,32 +1,61 @@
-"""Small queries over a plan document, shared by the tests."""
+"""Small queries over a plan document, shared by the tests (the type tokens re-exported under the tests' names)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from estate.plan_document import PlanIndex
+from policies.resource_types import (
+    ACCESS_APPLICATION,
+    ACCESS_POLICY,
+    ACCOUNT_TOKEN,
+    BRANCH_PROTECTION,
+    DELIVERY_BRANCH,
+    DEPLOYMENT_POLICY,
+    DNS_RECORD,
+    PAGES_DOMAIN,
+    PAGES_PROJECT,
+    SUPABASE_PITR,
+    SUPABASE_PROJECT,
+    VERCEL_PROJECT,
+    WORKERS_CUSTOM_DOMAIN,
+)
+from policies.resource_types import ACTIONS_ENVIRONMENT_SECRET as ENVIRONMENT_SECRET
+from policies.resource_types import ACTIONS_ENVIRONMENT_VARIABLE as ENVIRONMENT_VARIABLE
+from policies.resource_types import SUPABASE_AUTH_SETTINGS as SUPABASE_AUTH
+from policies.resource_types import VERCEL_ENV_VAR as VERCEL_ENV
+from policies.resource_types import VERCEL_PROJECT_DOMAIN as VERCEL_DOMAIN
+
+__all__ = [
+    "ACCESS_APPLICATION",
+    "ACCESS_POLICY",
+    "ACCOUNT_TOKEN",
+    "BRANCH_PROTECTION",
+    "DELIVERY_BRANCH",
+    "DEPLOYMENT_POLICY",
+    "DNS_RECORD",
+    "ENVIRONMENT_SECRET",
+    "ENVIRONMENT_VARIABLE",
+    "PAGES_DOMAIN",
+    "PAGES_PROJECT",
+    "SUPABASE_AUTH",
+    "SUPABASE_PITR",
+    "SUPABASE_PROJECT",
+    "VERCEL_DOMAIN",
+    "VERCEL_ENV",
+    "VERCEL_PROJECT",
+    "WORKERS_CUSTOM_DOMAIN",
+    "Plan",
+    "Resource",
+    "delivered_files",
+    "hostnames",
+    "named",
+    "of_type",
+    "under",
+]
 
 Plan = dict[str, Any]
 Resource = dict[str, Any]
-
-DNS_RECORD = "cloudflare:index/dnsRecord:DnsRecord"
-PAGES_PROJECT = "cloudflare:index/pagesProject:PagesProject"
-PAGES_DOMAIN = "cloudflare:index/pagesDomain:PagesDomain"
-ACCESS_APPLICATION = "cloudflare:index/zeroTrustAccessApplication:ZeroTrustAccessApplication"
-ACCESS_POLICY = "cloudflare:index/zeroTrustAccessPolicy:ZeroTrustAccessPolicy"
-WORKERS_CUSTOM_DOMAIN = "cloudflare:index/workersCustomDomain:WorkersCustomDomain"
-ACCOUNT_TOKEN = "cloudflare:index/accountToken:AccountToken"
-VERCEL_PROJECT = "vercel:index/project:Project"
-VERCEL_DOMAIN = "vercel:index/projectDomain:ProjectDomain"
-VERCEL_ENV = "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable"
-BRANCH_PROTECTION = "github:index/branchProtection:BranchProtection"
-ENVIRONMENT_SECRET = "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret"
-ENVIRONMENT_VARIABLE = "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable"
-DEPLOYMENT_POLICY = "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy"
-SUPABASE_PROJECT = "pulumi-python:dynamic/supabase:Project"
-SUPABASE_AUTH = "pulumi-python:dynamic/supabase:AuthSettings"
-SUPABASE_PITR = "pulumi-python:dynamic/supabase:PointInTimeRecovery"
-DELIVERY_BRANCH = "pulumi-python:dynamic/github:DeliveryBranch"
 
 
 def of_type(plan: Plan, type_token: str) -> list[Resource]:

@@ -18,6 +18,13 @@ from estate.alerts import (
     uncovered,
 )
 from estate.cli import main
+from policies.resource_types import (
+    ACTIONS_ENVIRONMENT_SECRET,
+    NOTIFICATION_POLICY,
+    VERCEL_ALERT_RULE,
+    VERCEL_WEBHOOK,
+    WORKERS_SCRIPT_SUBDOMAIN,
+)
 from stacks.catalog import APPS, PagesHosting, VercelHosting, WorkerHosting
 from tests.conftest import plan_of
 
@@ -80,7 +87,7 @@ def test_each_kind_of_system_has_its_expected_routes(stack: str) -> None:
 def test_a_vercel_project_without_its_webhooks_and_rule_is_reported() -> None:
     plan = without(
         plan_of("prod"),
-        lambda r: r["type"] in ("vercel:index/webhook:Webhook", "vercel:index/alertRule:AlertRule"),
+        lambda r: r["type"] in (VERCEL_WEBHOOK, VERCEL_ALERT_RULE),
     )
     missing = {s.name for s in uncovered(coverage(plan, workflows_dir=None))}
     assert {"oms", "esim-hub"} <= missing
@@ -92,7 +99,7 @@ def test_a_database_or_worker_without_a_health_check_policy_is_reported() -> Non
     plan = without(
         plan_of("staging"),
         lambda r: (
-            r["type"] == "cloudflare:index/notificationPolicy:NotificationPolicy"
+            r["type"] == NOTIFICATION_POLICY
             and r["inputs"]["alertType"] == "health_check_status_notification"
         ),
     )
@@ -113,7 +120,7 @@ def test_a_pages_project_the_relay_does_not_post_for_is_reported() -> None:
 def test_routes_through_a_relay_that_is_not_served_do_not_count() -> None:
     plan = without(
         plan_of("prod"),
-        lambda r: r["type"] == "cloudflare:index/workersScriptSubdomain:WorkersScriptSubdomain",
+        lambda r: r["type"] == WORKERS_SCRIPT_SUBDOMAIN,
     )
     missing = {s.kind for s in uncovered(coverage(plan, workflows_dir=None))}
     assert {"Vercel project", "Pages project"} <= missing
@@ -123,7 +130,7 @@ def test_a_repository_without_the_channel_secret_is_reported() -> None:
     plan = without(
         plan_of("prod"),
         lambda r: (
-            r["type"] == "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret"
+            r["type"] == ACTIONS_ENVIRONMENT_SECRET
             and r["inputs"]["secretName"] == "SLACK_ALERTS_WEBHOOK_URL"
         ),
     )

@@ -30,6 +30,24 @@ from components.error_tracking import DSN_VARIABLES, ErrorTracking, ErrorTrackin
 from components.vercel_alerts import PROJECT_EVENTS, VercelAlerts, VercelAlertsArgs
 from estate.engine import PROJECT_DIR, load_stack_config, run_program
 from estate.mocks import ProviderMocks
+from policies.resource_types import ACTIONS_ENVIRONMENT_SECRET as ENVIRONMENT_SECRET
+from policies.resource_types import HEALTHCHECK as HEALTH_CHECK
+from policies.resource_types import NOTIFICATION_POLICY as POLICY
+from policies.resource_types import NOTIFICATION_POLICY_WEBHOOKS as WEBHOOKS
+from policies.resource_types import (
+    PAGES_PROJECT,
+    RANDOM_PASSWORD,
+    SENTRY_PLUGIN,
+    SENTRY_PROJECT,
+    VERCEL_ALERT_RULE,
+    VERCEL_PROJECT,
+    VERCEL_WEBHOOK,
+    WORKERS_SCRIPT,
+)
+from policies.resource_types import SENTRY_ISSUE_ALERT as SENTRY_ALERT
+from policies.resource_types import VERCEL_ALERT_RULE_WEBHOOK_NOTIFICATION as VERCEL_ALERT_LINK
+from policies.resource_types import VERCEL_ENV_VAR as VERCEL_ENV
+from policies.resource_types import WORKERS_SCRIPT_SUBDOMAIN as WORKERS_SUBDOMAIN
 from stacks.alerting import CI_WEBHOOK_SECRET, stack_projects
 from stacks.catalog import APPS
 from stacks.settings import (
@@ -48,21 +66,7 @@ Plan = dict[str, Any]
 RELAY_DIR = PROJECT_DIR / "alerting" / "relay"
 STACKS = ["prod", "staging"]
 
-WEBHOOKS = "cloudflare:index/notificationPolicyWebhooks:NotificationPolicyWebhooks"
-POLICY = "cloudflare:index/notificationPolicy:NotificationPolicy"
-HEALTH_CHECK = "cloudflare:index/healthcheck:Healthcheck"
-WORKERS_SCRIPT = "cloudflare:index/workersScript:WorkersScript"
-WORKERS_SUBDOMAIN = "cloudflare:index/workersScriptSubdomain:WorkersScriptSubdomain"
-VERCEL_PROJECT = "vercel:index/project:Project"
-VERCEL_WEBHOOK = "vercel:index/webhook:Webhook"
-VERCEL_ALERT_RULE = "vercel:index/alertRule:AlertRule"
-VERCEL_ALERT_LINK = "vercel:index/alertRuleWebhookNotification:AlertRuleWebhookNotification"
-VERCEL_ENV = "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable"
-SENTRY_PROJECT = "sentry:index/sentryProject:SentryProject"
-SENTRY_PLUGIN = "sentry:index/sentryPlugin:SentryPlugin"
-SENTRY_ALERT = "sentry:index/sentryIssueAlert:SentryIssueAlert"
 SENTRY_PROVIDER = "pulumi:providers:sentry"
-ENVIRONMENT_SECRET = "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret"
 GOVERNANCE = "estate:delivery:RepositoryGovernance"
 
 CANARY_WEBHOOK = "https://hooks.slack.com/services/TCANARY00/BCANARY00/canaryWebhook4f1d9a7c"
@@ -383,7 +387,7 @@ def test_the_relay_posts_for_exactly_this_stacks_projects(
 ) -> None:
     plan = plan_of(stack)
     declared = {r["inputs"]["name"] for r in of_type(plan, VERCEL_PROJECT)}
-    declared |= {r["inputs"]["name"] for r in of_type(plan, "cloudflare:index/pagesProject:PagesProject")}
+    declared |= {r["inputs"]["name"] for r in of_type(plan, PAGES_PROJECT)}
     projects = relay_bindings[stack]["PROJECTS"]
     assert projects["type"] == "plain_text"
     assert set(json.loads(projects["text"])) == declared
@@ -538,7 +542,7 @@ def test_no_webhook_url_token_or_dsn_appears_in_the_plan(canary_plan: Plan) -> N
     # The relay's Sentry route carries its token in the path.
     assert not re.search(r"/sentry/[A-Za-z0-9]{16,}", text)
     # The generated relay secrets and Vercel signing secrets stay hidden too.
-    for secret in of_type(canary_plan, "random:index/randomPassword:RandomPassword"):
+    for secret in of_type(canary_plan, RANDOM_PASSWORD):
         assert "result" not in secret["inputs"]
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -157,3 +158,70 @@ def test_components_register_no_properties(stack: str) -> None:
         r["name"]: sorted(r["inputs"]) for r in plan_of(stack)["resources"] if not r["custom"] and r["inputs"]
     }
     assert carrying == {}
+
+
+# --- type tokens, declared once (policies/resource_types.py) ------------------------------------------
+
+
+def declared_type_tokens() -> dict[str, str]:
+    """Token → its constant's name in policies/resource_types.py."""
+    from policies import resource_types
+
+    return {
+        value: name
+        for name, value in vars(resource_types).items()
+        if name.isupper() and isinstance(value, str)
+    }
+
+
+def _token_literals(path: Path, tokens: Mapping[str, str]) -> list[str]:
+    tree = ast.parse(path.read_text(), str(path))
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    return [
+        f"line {node.lineno}: {tokens[node.value]}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and node.value in tokens
+        and id(node) not in docstrings
+    ]
+
+
+def test_type_tokens_are_written_only_where_they_are_declared() -> None:
+    tokens = declared_type_tokens()
+    found: dict[str, list[str]] = {}
+    for folder in (*PACKAGES, "tests", "benchmarks"):
+        for path in sorted((REPOSITORY_ROOT / folder).rglob("*.py")):
+            relative = path.relative_to(REPOSITORY_ROOT).as_posix()
+            if relative == "policies/resource_types.py":
+                continue
+            literals = _token_literals(path, tokens)
+            if literals:
+                found[relative] = literals
+    assert not found, f"import these constants from policies.resource_types instead: {found}"
+
+
+def test_every_type_the_stacks_register_is_declared(
+    prod_plan: dict[str, Any], staging_plan: dict[str, Any]
+) -> None:
+    tokens = declared_type_tokens()
+    registered = {
+        str(r["type"])
+        for plan in (prod_plan, staging_plan)
+        for r in plan["resources"]
+        if r.get("custom") and not str(r["type"]).startswith("pulumi:providers:")
+    }
+    assert registered - set(tokens) == set(), "declare these in policies/resource_types.py"
+
+
+def test_the_token_scan_sees_a_literal_outside_docstrings(tmp_path: Path) -> None:
+    module = tmp_path / "module.py"
+    module.write_text('"""Mentions vercel:index/project:Project."""\nKIND = "vercel:index/project:Project"\n')
+    assert _token_literals(module, declared_type_tokens()) == ["line 2: VERCEL_PROJECT"]

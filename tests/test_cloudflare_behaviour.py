@@ -30,6 +30,9 @@ from components.worker import Worker, WorkerArgs
 from estate.engine import PROJECT_DIR, load_stack_config, run_program
 from estate.mocks import ProviderMocks
 from estate.sdk_internals import SIG_KEY
+from policies.resource_types import HEALTHCHECK as HEALTH_CHECK
+from policies.resource_types import NOTIFICATION_POLICY, WORKERS_SCRIPT, WORKERS_SCRIPT_SUBDOMAIN
+from policies.resource_types import NOTIFICATION_POLICY_WEBHOOKS as WEBHOOKS
 from stacks.catalog import APPS, PagesHosting, WorkerHosting
 from stacks.settings import SettingsError, load_settings
 from tests.conftest import plan_of
@@ -47,10 +50,6 @@ from tests.plan_queries import (
 )
 
 STACKS = ["prod", "staging"]
-HEALTH_CHECK = "cloudflare:index/healthcheck:Healthcheck"
-WEBHOOKS = "cloudflare:index/notificationPolicyWebhooks:NotificationPolicyWebhooks"
-NOTIFICATION_POLICY = "cloudflare:index/notificationPolicy:NotificationPolicy"
-WORKERS_SCRIPT = "cloudflare:index/workersScript:WorkersScript"
 # Built at run time: secret scanners must not take the test value for a live webhook.
 SLACK_BASE = "https://hooks.slack.com/services/" + "/".join(["T0TEST0000", "B0TEST0000"])
 SLACK_SECRET = "x" * 8 + "secretpart" + "y" * 6
@@ -451,7 +450,7 @@ APPS_ACCOUNT_TYPES = (
     PAGES_DOMAIN,
     WORKERS_SCRIPT,
     ACCOUNT_TOKEN,
-    "cloudflare:index/workersScriptSubdomain:WorkersScriptSubdomain",
+    WORKERS_SCRIPT_SUBDOMAIN,
 )
 
 

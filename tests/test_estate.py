@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from policies.resource_types import PULL_REQUEST, WORKERS_SCRIPT
 from tests.plan_queries import (
     ACCESS_APPLICATION,
     ACCESS_POLICY,
@@ -237,9 +238,7 @@ def test_chatbot_worker_owns_domain_token_and_secrets_not_code(plan: Plan) -> No
     assert entry["inputs"].get("service", entry["inputs"].get("scriptName")) == script, (
         "routes to the wrangler-deployed script"
     )
-    [script] = [
-        r for r in under(plan, "chatbot") if r["type"] == "cloudflare:index/workersScript:WorkersScript"
-    ]
+    [script] = [r for r in under(plan, "chatbot") if r["type"] == WORKERS_SCRIPT]
     assert {"content", "bindings"} <= set(script["options"]["ignore_changes"]), "wrangler owns the code"
     secrets = {
         r["inputs"]["secretName"]
@@ -398,7 +397,7 @@ def test_deploy_secrets_live_in_the_stacks_environment(plan: Plan) -> None:
 
 def test_workflows_are_proposed_by_pull_request(plan: Plan) -> None:
     branch = "main" if plan["stack"] == "prod" else None
-    for pr in of_type(plan, "github:index/repositoryPullRequest:RepositoryPullRequest"):
+    for pr in of_type(plan, PULL_REQUEST):
         assert pr["inputs"]["headRef"].startswith("estate/"), pr["name"]
         if branch:
             assert pr["inputs"]["baseRef"] == branch, f"{pr['name']}: into the protected deploy branch"

@@ -19,15 +19,13 @@ import pytest
 
 from components.repository_governance import RepositoryGovernance, RepositoryGovernanceArgs
 from estate.mocks import ProviderMocks
+from policies.resource_types import DELIVERY_BRANCH, PULL_REQUEST, REPOSITORY_FILE
+from policies.resource_types import GITHUB_BRANCH as BRANCH
 from stacks.catalog import APPS
 from tests.conftest import plan_of
 from tests.plan_queries import Plan, of_type
 
 STACKS = ["prod", "staging"]
-BRANCH = "github:index/branch:Branch"
-REPOSITORY_FILE = "github:index/repositoryFile:RepositoryFile"
-PULL_REQUEST = "github:index/repositoryPullRequest:RepositoryPullRequest"
-DELIVERY_BRANCH = "pulumi-python:dynamic/github:DeliveryBranch"
 
 # What `pulumi refresh` does to a resource whose branch GitHub deleted after the merge
 # (terraform-provider-github v6.13.0): "dropped" = removed from the state, so the next

@@ -25,6 +25,7 @@ from estate.engine import load_stack_config, run_program
 from estate.hygiene import HygieneProblem, check_stack_file, check_stack_files, declared_keys
 from estate.output import print_plan_tree
 from estate.policy_runner import run_policies
+from policies.resource_types import SUPABASE_PROJECT
 
 PULUMI_YAML = {
     "name": "estate",
@@ -256,7 +257,7 @@ def test_no_canary_in_check_output_even_with_violations(
             and resource["inputs"]["key"] == "STRIPE_SECRET_KEY"
         ):
             resource["inputs"]["sensitive"] = False
-        if resource["type"] == "pulumi-python:dynamic/supabase:Project":
+        if resource["type"] == SUPABASE_PROJECT:
             resource["options"]["protect"] = False
     assert {v.policy for v in run_policies(broken)} == {"secrets-stay-secret", "production-database-retained"}
     plan_file = tmp_path / "plan.json"

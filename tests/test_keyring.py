@@ -12,11 +12,12 @@ from typing import Any
 
 import pytest
 
+from policies.resource_types import KEYRING
 from providers.keyring import KeyringProvider, keyring_entries
 from providers.supabase_management.wire import is_secret, reveal
 from tests.dynamic_provider_server import UNKNOWN, DynamicProviderServer, deserialize, secret, serialize, urn
 
-URN = urn("pulumi-python:dynamic/estate:Keyring", "alert-relay-cloudflare-keyring")
+URN = urn(KEYRING, "alert-relay-cloudflare-keyring")
 FIRST, ROTATION = "2026-01-01T00:00:00Z", "2026-04-01T03:00:00Z"
 
 

@@ -34,6 +34,7 @@ from policies.engine_view import FIX_MARKER
 from policies.pack import PACK_ENFORCEMENT_LEVEL, PACK_NAME, POLICIES
 from policies.resource_types import (
     ACCESS_APPLICATION,
+    ACCOUNT_TOKEN,
     ACTIONS_ENVIRONMENT_SECRET,
     ACTIONS_ENVIRONMENT_VARIABLE,
     BRANCH_PROTECTION,
@@ -43,6 +44,8 @@ from policies.resource_types import (
     PAGES_PROJECT,
     REPOSITORY_ENVIRONMENT,
     REPOSITORY_FILE,
+    SUPABASE_AUTH_SETTINGS,
+    SUPABASE_PITR,
     SUPABASE_PROJECT,
     VERCEL_ENV_VAR,
     VERCEL_PROJECT,
@@ -606,7 +609,7 @@ def staging_estate() -> list[PolicyResource]:
     return [
         project,
         resource(
-            "pulumi-python:dynamic/supabase:AuthSettings",
+            SUPABASE_AUTH_SETTINGS,
             "oms-auth",
             {"project_ref": STAGING_REF, "site_url": "https://oms-staging.gstarlink.com"},
             stack="staging",
@@ -764,7 +767,7 @@ def test_a_ref_without_a_dependency_on_the_stack_s_own_project_is_foreign() -> N
     resources = [r for r in staging_estate() if r.name != "oms-auth"]
     resources.append(
         resource(
-            "pulumi-python:dynamic/supabase:AuthSettings",
+            SUPABASE_AUTH_SETTINGS,
             "oms-auth",
             {"project_ref": STAGING_REF},
             stack="staging",
@@ -876,7 +879,7 @@ def pitr_estate(size: str | None) -> list[PolicyResource]:
     return [
         project,
         resource(
-            "pulumi-python:dynamic/supabase:PointInTimeRecovery",
+            SUPABASE_PITR,
             "oms-database-pitr",
             {"project_ref": UNKNOWN_STRING_VALUE, "variant": "pitr_7"},
             depends_on=[project],
@@ -895,8 +898,7 @@ def test_pitr_below_small_compute_is_a_violation(size: str | None) -> None:
     assert (
         len(found) == 1
         and "gstarlink-oms" in found[0][0]
-        and found[0][1]
-        == urn_of("pulumi-python:dynamic/supabase:PointInTimeRecovery", "oms-database-pitr", "prod")
+        and found[0][1] == urn_of(SUPABASE_PITR, "oms-database-pitr", "prod")
     )
     assert_has_fix([message for message, _ in found])
 
@@ -1260,7 +1262,7 @@ def deploy_token(
             {"effect": "allow", "resources": resources, "permissionGroups": [{"id": g} for g in groups]}
         ],
     }
-    return resource("cloudflare:index/accountToken:AccountToken", name.split(":")[0].replace(" ", "-"), props)
+    return resource(ACCOUNT_TOKEN, name.split(":")[0].replace(" ", "-"), props)
 
 
 def test_deploy_tokens_with_their_own_group_pass() -> None:

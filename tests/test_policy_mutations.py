@@ -35,18 +35,23 @@ from estate.sdk_internals import secret
 from policies.pack import POLICIES
 from policies.resource_types import (
     ACCESS_APPLICATION,
+    ACCOUNT_TOKEN,
     ACTIONS_ENVIRONMENT_SECRET,
     ACTIONS_ENVIRONMENT_VARIABLE,
     BRANCH_PROTECTION,
     DELIVERY_BRANCH,
     DEPLOYMENT_POLICY,
     DNS_RECORD,
+    NOTIFICATION_POLICY,
     PAGES_DOMAIN,
+    PAGES_PROJECT,
     REPOSITORY_ENVIRONMENT,
     SUPABASE_PROJECT,
     VERCEL_ENV_VAR,
     VERCEL_PROJECT,
     VERCEL_PROJECT_DOMAIN,
+    WORKERS_CUSTOM_DOMAIN,
+    WORKERS_SCRIPT_SUBDOMAIN,
 )
 
 Plan = dict[str, Any]
@@ -136,13 +141,13 @@ def _zone_account(plan: Plan) -> str:
     """gstarlink's zone account, as the stack's health-check alerts show it."""
     return find_named(
         plan,
-        "cloudflare:index/notificationPolicy:NotificationPolicy",
+        NOTIFICATION_POLICY,
         "gstarlink-cloudflare-notifications-health",
     )["inputs"]["accountId"]
 
 
 def _token_in_zone_account(plan: Plan, name: str) -> None:
-    token = find_named(plan, "cloudflare:index/accountToken:AccountToken", name)["inputs"]
+    token = find_named(plan, ACCOUNT_TOKEN, name)["inputs"]
     account = _zone_account(plan)
     token["accountId"] = account
     for policy in token["policies"]:
@@ -164,8 +169,7 @@ def deploy_token(plan: Plan, kind: str) -> Resource:
     matches = [
         r
         for r in plan["resources"]
-        if r["type"] == "cloudflare:index/accountToken:AccountToken"
-        and str(r["inputs"].get("name", "")).startswith(kind)
+        if r["type"] == ACCOUNT_TOKEN and str(r["inputs"].get("name", "")).startswith(kind)
     ]
     assert matches, f"no {kind} token"
     return matches[0]
@@ -625,7 +629,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         lambda plan: [
             r["inputs"].update(accountId=_zone_account(plan))
             for r in plan["resources"]
-            if r["type"] == "cloudflare:index/pagesProject:PagesProject"
+            if r["type"] == PAGES_PROJECT
         ],
     ),
     Mutation(
@@ -636,12 +640,12 @@ MUTATIONS: tuple[Mutation, ...] = (
             plan,
             find_named(
                 plan,
-                "cloudflare:index/workersScriptSubdomain:WorkersScriptSubdomain",
+                WORKERS_SCRIPT_SUBDOMAIN,
                 "chatbot-worker-workers-dev",
             ),
             "chatbot-worker-domain",
             {"hostname": "chat-staging.gstarlink.com", "service": "gstarlink-chatbot-staging"},
-        ).update(type="cloudflare:index/workersCustomDomain:WorkersCustomDomain"),
+        ).update(type=WORKERS_CUSTOM_DOMAIN),
     ),
     # DNS targets.
     Mutation(

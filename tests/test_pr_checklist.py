@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from policies.resource_types import ISSUE_LABEL
 from stacks.app_checks import (
     CHECK_FILES,
     MANIFEST_PATH,
@@ -416,8 +417,6 @@ def test_check_scripts_need_only_their_pinned_parser() -> None:
 
 # --- the labels the records check reads ----------------------------------------------------------
 
-ISSUE_LABEL = "github:index/issueLabel:IssueLabel"
-
 
 def test_production_declares_the_labels_in_every_repository_staging_none() -> None:
     from stacks.app_checks import CHECKLIST_LABELS
@@ -455,8 +454,8 @@ def test_labels_made_by_hand_are_adopted_not_created_again() -> None:
     """GitHub answers 422 to a label name that exists, and the pinned provider's create only POSTs."""
     import json
 
+    from estate.engine import load_stack_config, run_program
     from estate.import_file import import_document
-    from estate.plan import load_stack_config, run_program
 
     document, _ = import_document(plan_of("prod"))
     ids = {entry["name"]: entry.get("id") for entry in document["resources"]}
@@ -464,6 +463,6 @@ def test_labels_made_by_hand_are_adopted_not_created_again() -> None:
     assert ids["oms-labels-no-changelog-revert"] == "shopify-esim-system:no-changelog: revert"
     config, secret_keys, _ = load_stack_config("prod")
     config["estate:imports"] = json.dumps({"talkline-labels-significant": "fancrush-talkline:significant"})
-    plan = run_program("prod", config, secret_keys)
+    plan = run_program("prod", config, secret_keys).to_json()
     (label,) = [r for r in of_type(plan, ISSUE_LABEL) if r["name"] == "talkline-labels-significant"]
     assert label["options"]["import_id"] == "fancrush-talkline:significant"

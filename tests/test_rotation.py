@@ -30,6 +30,10 @@ from components.rotation_schedule import RFC3339
 from estate.doctor import diagnose
 from estate.models.time import PLAN_CLOCK
 from estate.rotation import due_in_stack_file, rotation_due, slack_text
+from policies.resource_types import KEYRING, RANDOM_PASSWORD, SENTRY_PLUGIN, VERCEL_WEBHOOK, WORKERS_SCRIPT
+from policies.resource_types import NOTIFICATION_POLICY_WEBHOOKS as CLOUDFLARE_DESTINATION
+from policies.resource_types import TIME_ROTATING as ROTATING
+from policies.resource_types import VERCEL_ALERT_RULE_WEBHOOK_NOTIFICATION as WEBHOOK_LINK
 from stacks.settings import SettingsError, load_settings, rotation_entry, secret_config_keys
 from tests.conftest import plan_of
 from tests.plan_queries import ACCOUNT_TOKEN, ENVIRONMENT_SECRET, of_type
@@ -45,7 +49,6 @@ from tests.test_workflows import (
 )
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-ROTATING = "time:index/rotating:Rotating"
 STACKS = ("prod", "staging")
 
 
@@ -379,13 +382,6 @@ def test_bad_rotation_settings_are_named_with_their_fix(edit: Any, expected: str
 # senders get their new values, and the replaced webhooks and links are deleted last. At every step
 # each sender's credential is judged by the relay's own code (alerting/relay/src/relay.js, in node).
 
-KEYRING = "pulumi-python:dynamic/estate:Keyring"
-RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"
-WORKERS_SCRIPT = "cloudflare:index/workersScript:WorkersScript"
-VERCEL_WEBHOOK = "vercel:index/webhook:Webhook"
-WEBHOOK_LINK = "vercel:index/alertRuleWebhookNotification:AlertRuleWebhookNotification"
-CLOUDFLARE_DESTINATION = "cloudflare:index/notificationPolicyWebhooks:NotificationPolicyWebhooks"
-SENTRY_PLUGIN = "sentry:index/sentryPlugin:SentryPlugin"
 RELAY_DIR = REPO_ROOT / "alerting" / "relay"
 KEYRING_BINDINGS = {
     "cloudflare": "CLOUDFLARE_WEBHOOK_SECRETS",
@@ -462,13 +458,13 @@ def test_webhook_secrets_rotate_on_the_schedule_and_reach_the_relay_first(stack:
 
 def plan_at(stack: str, clock: datetime, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """The stack's plan with the time provider's clock at ``clock`` (a fresh schedule generation)."""
+    from estate.engine import load_stack_config, run_program
     from estate.models import time as time_model
-    from estate.plan import load_stack_config, run_program
 
     monkeypatch.setattr(time_model, "PLAN_CLOCK", clock)
     config, secret_keys, _ = load_stack_config(stack)
     try:
-        return run_program(stack, config, secret_keys)
+        return run_program(stack, config, secret_keys).to_json()
     finally:
         monkeypatch.undo()
 
@@ -480,7 +476,7 @@ def rotation_up(before: dict[str, Any], after: dict[str, Any]) -> tuple[set[str]
     the model says replaces. Changed: those, every resource whose recorded inputs differ, and every
     resource that depends on a replaced one (its outputs are unknown until the up makes them).
     """
-    from estate.models import models
+    from estate.models.registry import models
 
     old, new = by_urn(before), by_urn(after)
     replaced: set[str] = set()

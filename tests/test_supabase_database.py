@@ -15,6 +15,7 @@ import pytest
 
 from components.supabase_database import SupabaseDatabase, SupabaseDatabaseArgs
 from estate.mocks import ProviderMocks
+from policies.resource_types import RANDOM_PASSWORD
 
 # Supabase connection docs, "Transaction pooler (shared pooler)".
 POOLER_URL = re.compile(
@@ -37,7 +38,7 @@ class _PasswordRecorder(ProviderMocks):
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         resource_id, state = super().new_resource(args)
-        if args.typ == "random:index/randomPassword:RandomPassword":
+        if args.typ == RANDOM_PASSWORD:
             self.passwords[args.name] = state["result"]
         return resource_id, state
 

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import grpc
 import pytest
 
+from policies.resource_types import SUPABASE_API_KEYS, SUPABASE_AUTH_SETTINGS, SUPABASE_PITR
 from providers.supabase_management.resources import (
     AuthSettingsProvider,
     PointInTimeRecoveryProvider,
@@ -34,9 +35,9 @@ ANON_KEY = "eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoiYW5vbiJ9.anon-canary-signature"
 SERVICE_KEY = "eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoic2VydmljZV9yb2xlIn0.service-canary-signature"
 REF = "abcdefghijklmnopqrst"
 
-AUTH = urn("pulumi-python:dynamic/supabase:AuthSettings", "oms-database-auth")
-PITR = urn("pulumi-python:dynamic/supabase:PointInTimeRecovery", "oms-database-pitr")
-KEYS = urn("pulumi-python:dynamic/supabase:ProjectApiKeys", "oms-database-api-keys")
+AUTH = urn(SUPABASE_AUTH_SETTINGS, "oms-database-auth")
+PITR = urn(SUPABASE_PITR, "oms-database-pitr")
+KEYS = urn(SUPABASE_API_KEYS, "oms-database-api-keys")
 
 
 @pytest.fixture(scope="module")

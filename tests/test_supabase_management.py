@@ -21,6 +21,7 @@ from pulumi.runtime.rpc import UNKNOWN
 from typing_extensions import override
 
 from estate.sdk_internals import DYNAMIC_PROVIDER_KEY, Registration, RegistrationMonitor, pickle_provider
+from policies.resource_types import SUPABASE_API_KEYS, SUPABASE_AUTH_SETTINGS, SUPABASE_PITR
 from providers.supabase_management import client as client_module
 from providers.supabase_management.client import (
     AuthenticationError,
@@ -732,11 +733,11 @@ def test_resources_register_with_typed_outputs_and_secret_keys(monitor: _Recordi
 
     run_program(program)
     auth_type, auth_secrets, auth_parent = monitor.registered["auth"]
-    assert auth_type == "pulumi-python:dynamic/supabase:AuthSettings" and auth_secrets == []
+    assert auth_type == SUPABASE_AUTH_SETTINGS and auth_secrets == []
     assert auth_parent.endswith("estate:test:Parent::db")
-    assert monitor.registered["pitr"][0] == "pulumi-python:dynamic/supabase:PointInTimeRecovery"
+    assert monitor.registered["pitr"][0] == SUPABASE_PITR
     keys_type, keys_secrets, _ = monitor.registered["keys"]
-    assert keys_type == "pulumi-python:dynamic/supabase:ProjectApiKeys"
+    assert keys_type == SUPABASE_API_KEYS
     assert sorted(keys_secrets) == ["anon_key", "service_role_key"]
 
 

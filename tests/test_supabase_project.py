@@ -14,6 +14,7 @@ import grpc
 import pytest
 from google.protobuf import struct_pb2
 
+from policies.resource_types import SUPABASE_PROJECT as PROJECT
 from providers.supabase_management.project import SupabaseProjectProvider
 from providers.supabase_management.wire import is_secret, reveal
 from tests.dynamic_provider_server import (
@@ -29,7 +30,6 @@ from tests.fake_supabase_api import FakeProject, FakeSupabaseApi
 TOKEN = "sbp_canary0token0do0not0print0000000000000"
 PASSWORD = "canary-db-password-0000000000000000000000"
 ORG = "gstarlink-org"
-PROJECT = "pulumi-python:dynamic/supabase:Project"
 # No real sleeping in the child process: health polls back to back.
 PROVIDER = SupabaseProjectProvider(poll_interval_seconds=0.0, health_timeout_seconds=5.0)
 

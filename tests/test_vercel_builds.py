@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 
+from policies.resource_types import PULL_REQUEST
 from stacks.catalog import APPS, VercelHosting
 from tests.conftest import plan_of
 from tests.plan_queries import VERCEL_PROJECT, of_type
 
-PULL_REQUEST = "github:index/repositoryPullRequest:RepositoryPullRequest"
 VERCEL_APPS = [app for app in APPS if isinstance(app.hosting[0], VercelHosting)]
 
 

@@ -27,6 +27,9 @@ from typing import cast
 import pytest
 import yaml
 
+from policies.resource_types import ACTIONS_ENVIRONMENT_SECRET as ENVIRONMENT_SECRET
+from policies.resource_types import ACTIONS_ENVIRONMENT_VARIABLE as ENVIRONMENT_VARIABLE
+from policies.resource_types import BRANCH_PROTECTION, DEPLOYMENT_POLICY
 from tests.plan_queries import delivered_files
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -36,11 +39,6 @@ DEPLOY_JOB_BRANCH = re.compile(r"^github\.ref == 'refs/heads/(?P<branch>[^']+)'$
 # Only inside ${{ }} expressions: `secrets.json` in a shell line is a file name.
 SECRET_REFERENCE = re.compile(r"\$\{\{[^}]*?\bsecrets\.([A-Za-z_][A-Za-z0-9_]*)")
 VARIABLE_REFERENCE = re.compile(r"\$\{\{[^}]*?\bvars\.([A-Za-z_][A-Za-z0-9_]*)")
-
-BRANCH_PROTECTION = "github:index/branchProtection:BranchProtection"
-ENVIRONMENT_SECRET = "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret"
-ENVIRONMENT_VARIABLE = "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable"
-DEPLOYMENT_POLICY = "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy"
 
 
 @cache

@@ -15,6 +15,7 @@ from typing import Any
 import grpc
 import pytest
 
+from policies.resource_types import DELIVERY_BRANCH
 from providers.github_delivery.resources import DeliveryBranchProvider, content_digest, delivery_branch_name
 from tests.dynamic_provider_server import UNKNOWN, DynamicProviderServer, deserialize, secret, serialize, urn
 from tests.fake_github_api import FakeGitHubApi
@@ -22,7 +23,7 @@ from tests.fake_github_api import FakeGitHubApi
 # Built at run time so secret scanners do not mistake the canary for a key.
 TOKEN = "github" + "_pat_" + "canary0token0do0not0print0000000000"
 REPO = "gstarlink/shopify-esim-system"
-DELIVERY = urn("pulumi-python:dynamic/github:DeliveryBranch", "oms-repository-workflows")
+DELIVERY = urn(DELIVERY_BRANCH, "oms-repository-workflows")
 CI_V1 = "name: ci\non: pull_request\n"
 CI_V2 = "name: ci\non: [pull_request, push]\n"
 DB_V1 = "name: database\n"

@@ -9,22 +9,24 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from estate.models import COMPUTED, DEFAULT, ID, PROVIDES, REQUIRES, STORED, Rule
+from policies.resource_types import (
+    ACCESS_APPLICATION,
+    ACCESS_POLICY,
+    ACCOUNT_TOKEN,
+    DNS_RECORD,
+    HEALTHCHECK,
+    NOTIFICATION_POLICY,
+    PAGES_DOMAIN,
+    PAGES_PROJECT,
+    WORKERS_CUSTOM_DOMAIN,
+    WORKERS_ROUTE,
+    WORKERS_SCRIPT,
+    WORKERS_SCRIPT_SUBDOMAIN,
+)
+from policies.resource_types import NOTIFICATION_POLICY_WEBHOOKS as NOTIFICATION_WEBHOOKS
 
 TF = "terraform-provider-cloudflare v5.19.1 internal/services"
 
-ACCESS_APPLICATION = "cloudflare:index/zeroTrustAccessApplication:ZeroTrustAccessApplication"
-ACCESS_POLICY = "cloudflare:index/zeroTrustAccessPolicy:ZeroTrustAccessPolicy"
-ACCOUNT_TOKEN = "cloudflare:index/accountToken:AccountToken"
-DNS_RECORD = "cloudflare:index/dnsRecord:DnsRecord"
-HEALTHCHECK = "cloudflare:index/healthcheck:Healthcheck"
-NOTIFICATION_POLICY = "cloudflare:index/notificationPolicy:NotificationPolicy"
-NOTIFICATION_WEBHOOKS = "cloudflare:index/notificationPolicyWebhooks:NotificationPolicyWebhooks"
-PAGES_DOMAIN = "cloudflare:index/pagesDomain:PagesDomain"
-PAGES_PROJECT = "cloudflare:index/pagesProject:PagesProject"
-WORKERS_CUSTOM_DOMAIN = "cloudflare:index/workersCustomDomain:WorkersCustomDomain"
-WORKERS_ROUTE = "cloudflare:index/workersRoute:WorkersRoute"
-WORKERS_SCRIPT = "cloudflare:index/workersScript:WorkersScript"
-WORKERS_SCRIPT_SUBDOMAIN = "cloudflare:index/workersScriptSubdomain:WorkersScriptSubdomain"
 
 _WORKERS_DEV = re.compile(r"^(?P<script>[a-z0-9-]+)\.(?P<subdomain>[a-z0-9-]+)\.workers\.dev$")
 

@@ -10,22 +10,24 @@ from collections.abc import Mapping
 from typing import Any
 
 from estate.models import COMPUTED, DEFAULT, ID, PROVIDES, REPLACES, REQUIRES, STORED, Rule
+from policies.resource_types import (
+    ACTIONS_ENVIRONMENT_SECRET,
+    ACTIONS_ENVIRONMENT_VARIABLE,
+    BRANCH_PROTECTION,
+    DELIVERY_BRANCH,
+    DEPLOYMENT_POLICY,
+    ISSUE_LABEL,
+    PULL_REQUEST,
+    REPOSITORY_ENVIRONMENT,
+    REPOSITORY_FILE,
+)
+from policies.resource_types import GITHUB_BRANCH as BRANCH
 
 TF = "integrations/terraform-provider-github v6.13.0 (upstream of pulumi-github 6.15.0) github"
 REST = "https://docs.github.com/en/rest"
 
-ACTIONS_ENVIRONMENT_SECRET = "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret"
-ACTIONS_ENVIRONMENT_VARIABLE = "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable"
-BRANCH = "github:index/branch:Branch"
-BRANCH_PROTECTION = "github:index/branchProtection:BranchProtection"
-REPOSITORY_ENVIRONMENT = "github:index/repositoryEnvironment:RepositoryEnvironment"
-DEPLOYMENT_POLICY = "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy"
-REPOSITORY_FILE = "github:index/repositoryFile:RepositoryFile"
-PULL_REQUEST = "github:index/repositoryPullRequest:RepositoryPullRequest"
 # The estate's own dynamic resource (providers/github_delivery/resources.py, ``DELIVERY`` below).
-DELIVERY_BRANCH = "pulumi-python:dynamic/github:DeliveryBranch"
 DELIVERY = "providers/github_delivery/resources.py"
-ISSUE_LABEL = "github:index/issueLabel:IssueLabel"
 
 DEFAULT_BRANCH = "main"
 EXISTING = "the estate's repositories exist before the first up, each with its default branch main (seeds; stacks/catalog.py)"

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from estate.models import COMPUTED, ID, Rule
+from policies.resource_types import KEYRING
 
-KEYRING = "pulumi-python:dynamic/estate:Keyring"
 SOURCE = "providers/keyring/resources.py"
 
 

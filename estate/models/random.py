@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from estate.models import COMPUTED, DEFAULT, ID, Rule
+from policies.resource_types import RANDOM_PASSWORD
 
 TF = "hashicorp/terraform-provider-random internal/provider/resource_password.go"
-
-RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"
 
 
 TABLE: tuple[Rule, ...] = (

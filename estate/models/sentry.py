@@ -4,14 +4,11 @@ properties as its schema lists them (provider/cmd/pulumi-resource-sentry/schema.
 from __future__ import annotations
 
 from estate.models import COMPUTED, ID, Rule
+from policies.resource_types import SENTRY_ISSUE_ALERT, SENTRY_KEY, SENTRY_PLUGIN, SENTRY_PROJECT
 
 SCHEMA = "pulumiverse/pulumi-sentry v0.0.9 provider/cmd/pulumi-resource-sentry/schema.json"
 TF = "jianyuan/terraform-provider-sentry v0.11.2 sentry"
 
-SENTRY_PROJECT = "sentry:index/sentryProject:SentryProject"
-SENTRY_KEY = "sentry:index/sentryKey:SentryKey"
-SENTRY_ISSUE_ALERT = "sentry:index/sentryIssueAlert:SentryIssueAlert"
-SENTRY_PLUGIN = "sentry:index/sentryPlugin:SentryPlugin"
 
 TABLE: tuple[Rule, ...] = (
     Rule(

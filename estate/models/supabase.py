@@ -5,6 +5,10 @@ provider code itself, exercised through Pulumi's dynamic-provider server by its 
 from __future__ import annotations
 
 from estate.models import COMPUTED, ID, NO_DIFF, OMITTED, PROVIDES, REPLACES, REQUIRES, Rule
+from policies.resource_types import SUPABASE_API_KEYS as PROJECT_API_KEYS
+from policies.resource_types import SUPABASE_AUTH_SETTINGS as AUTH_SETTINGS
+from policies.resource_types import SUPABASE_PITR as POINT_IN_TIME_RECOVERY
+from policies.resource_types import SUPABASE_PROJECT as MANAGED_PROJECT
 
 SRC = "LuxChanLu/pulumi-supabase v1.1.2 provider/pkg/provider"
 API = "https://supabase.com/docs/reference/api"
@@ -12,12 +16,8 @@ HEALTHY = "https://supabase.com/docs/reference/api/v1-get-project (status ACTIVE
 
 PROJECT = "supabase:index:Project"
 # providers/supabase_management/project.py: what the estate uses instead (docs/supabase.md says why).
-MANAGED_PROJECT = "pulumi-python:dynamic/supabase:Project"
 MANAGED = "providers/supabase_management/project.py"
 OPENAPI = "supabase/cli packages/api/src/generated/openapi.json"
-AUTH_SETTINGS = "pulumi-python:dynamic/supabase:AuthSettings"
-POINT_IN_TIME_RECOVERY = "pulumi-python:dynamic/supabase:PointInTimeRecovery"
-PROJECT_API_KEYS = "pulumi-python:dynamic/supabase:ProjectApiKeys"
 
 TABLE: tuple[Rule, ...] = (
     Rule(PROJECT, ID, "", "{ref20}", f"{SRC}/project.go:21 (the API's project id: a 20-letter ref)"),

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from estate.models import COMPUTED, ID, Rule
+from policies.resource_types import TIME_ROTATING as ROTATING
 
 TF = "hashicorp/terraform-provider-time v0.12.1 internal/provider/resource_time_rotating.go"
 
-ROTATING = "time:index/rotating:Rotating"
 
 # The provider's clock when a plan runs: fixed, so plans are reproducible (the rotation tests move it).
 PLAN_CLOCK = datetime(2026, 1, 1, tzinfo=UTC)

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from estate.models import COMPUTED, ID, REPLACES, Rule
+from policies.resource_types import VERCEL_ALERT_RULE as ALERT_RULE
+from policies.resource_types import VERCEL_ALERT_RULE_WEBHOOK_NOTIFICATION as ALERT_RULE_WEBHOOK_NOTIFICATION
+from policies.resource_types import VERCEL_ENV_VAR as PROJECT_ENVIRONMENT_VARIABLE
+from policies.resource_types import VERCEL_PROJECT as PROJECT
+from policies.resource_types import VERCEL_PROJECT_DOMAIN as PROJECT_DOMAIN
+from policies.resource_types import VERCEL_WEBHOOK as WEBHOOK
 
 TF = "vercel/terraform-provider-vercel vercel"
 
-PROJECT = "vercel:index/project:Project"
-PROJECT_DOMAIN = "vercel:index/projectDomain:ProjectDomain"
-PROJECT_ENVIRONMENT_VARIABLE = "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable"
-WEBHOOK = "vercel:index/webhook:Webhook"
-ALERT_RULE = "vercel:index/alertRule:AlertRule"
-ALERT_RULE_WEBHOOK_NOTIFICATION = "vercel:index/alertRuleWebhookNotification:AlertRuleWebhookNotification"
 SDK = "pulumiverse-vercel 5.21.1 (SDK docstrings: the import IDs)"
 
 TABLE: tuple[Rule, ...] = (
