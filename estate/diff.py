@@ -27,6 +27,8 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from estate.plan_document import SECRET, SHARED, PlanIndex
+from policies.environments import PRODUCTION, carries_marker, marker, name_belongs
+from policies.environments import without_marker as neutral
 from policies.resource_types import (
     ACCESS_APPLICATION,
     BRANCH_PROTECTION,
@@ -54,8 +56,6 @@ from policies.resource_types import VERCEL_PROJECT_DOMAIN as VERCEL_DOMAIN
 Plan = dict[str, Any]
 Resource = dict[str, Any]
 Profile = dict[str, dict[str, list[str]]]  # app → aspect → sorted values
-
-PRODUCTION = "production"
 
 
 # Aspects compared per app, in the order shown.
@@ -134,19 +134,6 @@ _HOSTNAME = re.compile(r"(?:\*\.)?[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?
 def environment_of(plan: Plan) -> str:
     """The environment a plan serves, from its ``environment`` output."""
     return str((plan.get("outputs") or {}).get("environment") or plan["stack"])
-
-
-def env_marker(environment: str) -> re.Pattern[str] | None:
-    """``-staging`` as a name suffix or hostname label suffix; production names carry none."""
-    if environment == PRODUCTION:
-        return None
-    return re.compile(rf"-{re.escape(environment)}(?=$|[^a-z0-9])")
-
-
-def neutral(text: str, environment: str) -> str:
-    """``text`` without the environment marker, so both stacks' names compare."""
-    marker = env_marker(environment)
-    return marker.sub("", text) if marker else text
 
 
 def logical_role(resource: Resource, environment: str) -> str:
@@ -542,7 +529,7 @@ def _names_in(plan: Plan, fields: Mapping[str, tuple[str, ...]]) -> set[str]:
 def production_leaks(production: Plan, other: Plan) -> list[Leak]:
     """Everything in ``other`` (a non-production stack) that points at ``production``."""
     environment = environment_of(other)
-    suffix = f"-{environment}"
+    suffix = marker(environment)
     production_hosts = _serving_hosts(production)
     production_branches = _names_in(production, {BRANCH_PROTECTION: ("pattern",)})
     production_hosting = _names_in(production, _HOSTING_NAME_FIELDS)
@@ -582,7 +569,7 @@ def production_leaks(production: Plan, other: Plan) -> list[Leak]:
                 continue
             if value in production_hosting:
                 flag(field, value, "a production Pages/Vercel/Worker name")
-            elif not value.endswith(suffix):
+            elif not name_belongs(value, environment):
                 flag(field, value, f"a Pages/Vercel/Worker name without the {suffix} suffix")
         if kind == ENVIRONMENT_VARIABLE:
             value = inputs.get("value")
@@ -597,12 +584,12 @@ def production_leaks(production: Plan, other: Plan) -> list[Leak]:
             name = inputs.get("name")
             if isinstance(name, str) and name in production_databases:
                 flag("name", name, "a production Supabase project name")
-            elif isinstance(name, str) and not name.endswith(suffix):
+            elif isinstance(name, str) and not name_belongs(name, environment):
                 flag("name", name, f"a Supabase project name without the {suffix} suffix")
         if kind in (DNS_RECORD, VERCEL_DOMAIN, PAGES_DOMAIN, WORKERS_CUSTOM_DOMAIN):
             field = {DNS_RECORD: "name", VERCEL_DOMAIN: "domain", PAGES_DOMAIN: "name"}.get(kind, "hostname")
             host = str(inputs.get(field) or "")
-            if host and host not in production_hosts and not host.split(".")[0].endswith(suffix):
+            if host and host not in production_hosts and not carries_marker(host.split(".")[0], environment):
                 flag(field, host, f"a hostname whose first label lacks the {suffix} marker")
     return sorted(set(leaks), key=lambda leak: (leak.app, leak.resource, leak.field, leak.found))
 

@@ -16,9 +16,9 @@ from collections import defaultdict
 from pulumi_policy import ReportViolation, StackValidationArgs
 
 from policies.engine_view import UNKNOWN, field, flag, text, violation
+from policies.environments import PRODUCTION
 from policies.resource_types import DEPLOYMENT_POLICY, REPOSITORY_ENVIRONMENT
 
-PRODUCTION_ENVIRONMENT = "production"
 PRODUCTION_BRANCH = "main"
 
 
@@ -64,7 +64,7 @@ def validate_environments_admit_only_their_branch(
             )
             continue
         admitted = branches.get((repository, environment), [])
-        wanted = PRODUCTION_BRANCH if environment == PRODUCTION_ENVIRONMENT else None
+        wanted = PRODUCTION_BRANCH if environment == PRODUCTION else None
         if len(admitted) != 1:
             report_violation(
                 violation(

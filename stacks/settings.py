@@ -63,13 +63,14 @@ from pydantic.alias_generators import to_camel
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails, PydanticCustomError
 
+from policies.environments import DEFAULT_PRODUCTION_STACKS, PRODUCTION, is_production_stack, name_for
 from stacks.app_checks import PREVIEW_E2E_CHECK
 from stacks.catalog import APPS, ORGANIZATIONS, App, Environment, Hosting, Plain, Secret, runs_cloudflare_apps
 
 NAMESPACE = "estate"
 ENVIRONMENTS: tuple[Environment, ...] = get_args(Environment)
-# The stacks that serve production; every other stack serves staging.
-PRODUCTION_STACKS: tuple[str, ...] = ("prod", "production")  # as the policy pack (policies/environments.py)
+# The stacks that serve production; every other stack serves staging (policies/environments.py).
+PRODUCTION_STACKS: tuple[str, ...] = DEFAULT_PRODUCTION_STACKS
 SupabaseRegion = Literal[
     "us-east-1",
     "us-west-1",
@@ -574,24 +575,18 @@ class StackSettings:
 
     @property
     def is_production(self) -> bool:
-        return self.environment == "production"
+        return self.environment == PRODUCTION
 
     def deploy_branch(self, app: App) -> str:
         return "main" if self.is_production else app.staging_branch
 
     def hostname(self, app: App, subdomain: str) -> str:
-        """``oms.gstarlink.com`` in production, ``oms-staging.gstarlink.com`` elsewhere.
-
-        One label, not ``oms.staging.…``: Cloudflare's universal certificate covers
-        only first-level subdomains of a proxied zone.
-        """
-        zone = self.organizations[app.organization].zone
-        label = subdomain if self.is_production else f"{subdomain}-{self.environment}"
-        return f"{label}.{zone}"
+        """``oms.gstarlink.com`` in production, ``oms-staging.gstarlink.com`` elsewhere (the naming rule)."""
+        return name_for(f"{subdomain}.{self.organizations[app.organization].zone}", self.environment)
 
     def resource_name(self, name: str) -> str:
-        """Names of account-wide things (projects, workers): suffixed outside production."""
-        return name if self.is_production else f"{name}-{self.environment}"
+        """Names of account-wide things (projects, workers): marked outside production (the naming rule)."""
+        return name_for(name, self.environment)
 
 
 # --- fixes ----------------------------------------------------------------------------------------------------------
@@ -681,7 +676,7 @@ def known_config_keys() -> list[str]:
 
 def production_stack_of(stack: str) -> bool:
     """Whether ``stack`` serves production (only the ``PRODUCTION_STACKS`` do)."""
-    return stack in PRODUCTION_STACKS
+    return is_production_stack(stack, PRODUCTION_STACKS)
 
 
 def environment_of(stack: str) -> Environment:
