@@ -38,6 +38,8 @@ class ResourceOptions:
     replace_on_changes: tuple[str, ...]
     delete_before_replace: bool
     import_id: str | None
+    # A value whose change replaces the resource (``ResourceOptions.replacement_trigger``), secrets masked.
+    replacement_trigger: Any = None
 
     @classmethod
     def from_json(cls, options: Mapping[str, Any]) -> ResourceOptions:
@@ -49,6 +51,7 @@ class ResourceOptions:
             replace_on_changes=tuple(options.get("replace_on_changes") or ()),
             delete_before_replace=bool(options.get("delete_before_replace")),
             import_id=options.get("import_id"),
+            replacement_trigger=options.get("replacement_trigger"),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -60,6 +63,8 @@ class ResourceOptions:
             "replace_on_changes": list(self.replace_on_changes),
             "delete_before_replace": self.delete_before_replace,
             "import_id": self.import_id,
+            # A value whose change replaces the resource (ResourceOptions.replacement_trigger).
+            "replacement_trigger": self.replacement_trigger,
         }
 
 

@@ -136,6 +136,7 @@ class PlanRecorder:
                 replace_on_changes=registration.replace_on_changes,
                 delete_before_replace=registration.delete_before_replace,
                 import_id=registration.import_id,
+                replacement_trigger=public_value(registration.replacement_trigger),
             ),
             provider=registration.provider,
             # Which code the engine will run for a dynamic resource: the pickled provider's class.

@@ -142,6 +142,8 @@ class Registration:
     delete_before_replace: bool
     import_id: str | None
     provider: str | None
+    # ``ResourceOptions.replacement_trigger``: a value whose change replaces the resource (None: unset).
+    replacement_trigger: Any = None
     # A read of an existing resource (``Resource.get``, ``StackReference``): ``id`` is what was read.
     read: bool = False
 
@@ -186,6 +188,7 @@ class RegistrationMonitor(MockMonitor):
                 delete_before_replace=bool(request.deleteBeforeReplace),
                 import_id=request.importId or None,
                 provider=request.provider or None,
+                replacement_trigger=_replacement_trigger(request),
             )
         )
         return response
@@ -227,6 +230,15 @@ class RegistrationMonitor(MockMonitor):
             if qualified_parent != STACK_TYPE:
                 type_ = f"{qualified_parent}${type_}"
         return "urn:pulumi:" + "::".join([pulumi.get_stack(), pulumi.get_project(), type_, name])
+
+
+def _replacement_trigger(request: Any) -> Any:
+    """The ``replacement_trigger`` option as the engine receives it (a protobuf ``Value``); None when unset."""
+    from google.protobuf import json_format
+
+    if not request.HasField("replacement_trigger"):
+        return None
+    return json_format.MessageToDict(request.replacement_trigger)
 
 
 # --- the policy SDK (pulumi_policy/policy.py, proxy.py) ---------------------------------------------
