@@ -1562,7 +1562,7 @@ class _OfflineRun:
 def offline_placeholders() -> Generator[None]:
     """Within: :func:`load_from_pulumi` loads offline, accepting the offline plan's placeholder.
 
-    Only the offline tooling (``estate.plan.run_program``) enters it, around
+    Only the offline tooling (``estate.engine.run_program``) enters it, around
     running the program under mocks. A real ``pulumi up`` runs ``__main__`` in a
     process of its own where nothing does: no config key or environment
     variable can make a real run accept a placeholder.
