@@ -26,7 +26,7 @@ from stacks.settings import PRODUCTION_STACKS, StackSettings, environment_of, lo
 
 def settings(stack: str) -> StackSettings:
     config, secret_keys, _ = load_stack_config(stack)
-    return load_settings(stack, config, secret_keys)
+    return load_settings(stack, config, secret_keys, offline=True)
 
 
 @pytest.fixture(scope="module")
