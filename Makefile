@@ -1,28 +1,54 @@
-# Everything a fresh machine needs: `make plan` and `make test` set up .venv from
-# the pinned requirements on first use.
+# Everything a fresh machine needs: `make plan` sets up .venv with the runtime
+# dependencies only (requirements.txt); `make test` adds the development tools
+# (requirements-dev.txt). Both files are hash-locked: pip refuses anything else.
+PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.requirements-installed
+PIP_INSTALL := $(PY) -m pip install --quiet --disable-pip-version-check --require-hashes
+RUNTIME_STAMP := $(VENV)/.runtime-installed
+DEV_STAMP := $(VENV)/.dev-installed
+# The lock files' target: CI's Python on Linux x86-64, whatever machine compiles them.
+UV_COMPILE := $(VENV)/bin/uv pip compile --quiet --generate-hashes --python-version 3.11 \
+	--python-platform x86_64-manylinux_2_17 --custom-compile-command "make lock"
 
-.PHONY: plan test typecheck lint bench
+.PHONY: plan test typecheck lint bench dev lock
 
-$(STAMP): requirements.txt
-	python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	touch $(STAMP)
+$(PY):
+	$(PYTHON) -m venv $(VENV)
 
-plan: $(STAMP)
+# Each install says what it does and how long it took; it runs again only when its lock changes.
+$(RUNTIME_STAMP): requirements.txt | $(PY)
+	@echo "make: installing the runtime dependencies (requirements.txt, hash-checked) into $(VENV); first run only, about half a minute"
+	@start=$$(date +%s); $(PIP_INSTALL) -r requirements.txt \
+		&& echo "make: runtime dependencies installed in $$(( $$(date +%s) - start )) s"
+	@touch $@
+
+$(DEV_STAMP): requirements-dev.txt $(RUNTIME_STAMP)
+	@echo "make: installing the development tools (requirements-dev.txt, hash-checked) into $(VENV); first run only, about a minute"
+	@start=$$(date +%s); $(PIP_INSTALL) -r requirements-dev.txt \
+		&& echo "make: development tools installed in $$(( $$(date +%s) - start )) s"
+	@touch $@
+
+plan: $(RUNTIME_STAMP)
 	$(PY) -m estate plan --stack prod --stack staging
 
-typecheck: $(STAMP)
+dev: $(DEV_STAMP)
+
+typecheck: $(DEV_STAMP)
 	$(VENV)/bin/basedpyright
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: $(STAMP) typecheck lint
+test: $(DEV_STAMP) typecheck lint
 	$(PY) -m pytest -q
 
-bench: $(STAMP)
+bench: $(DEV_STAMP)
 	$(PY) benchmarks/plan_speed.py
+
+# Recompile the locks after editing requirements.in or requirements-dev.in (README, "Dependencies").
+# Unchanged pins keep their versions; UPGRADE="pkg ..." moves those packages to their newest allowed release.
+lock: $(DEV_STAMP)
+	$(UV_COMPILE) $(foreach p,$(UPGRADE),--upgrade-package $(p)) requirements.in -o requirements.txt
+	$(UV_COMPILE) $(foreach p,$(UPGRADE),--upgrade-package $(p)) requirements-dev.in -o requirements-dev.txt

@@ -7,22 +7,21 @@ the DNS record behind each, the Access gates in front of them, and its
 Supabase database with the variables wired from it into the app (names only).
 Account-wide things (the reusable Access policy) sit in a shared cluster.
 
-``dot`` and ``mermaid`` print the graph's source; ``svg`` lays it out with
-Graphviz's ``dot`` language through ``graphviz-pure`` (pinned in
-requirements.txt, a self-contained binary), or a Graphviz ``dot`` on PATH.
+``dot``, ``mermaid`` and ``json`` need nothing installed; ``svg`` lays the graph
+out with Graphviz's own ``dot`` program found on PATH (the operating system's
+Graphviz package; docs/operations.md says why no wheel-shipped renderer).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import shutil
 import subprocess
 import sys
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -38,7 +37,9 @@ Kind = Literal[
 ]
 
 SUPABASE_DATABASE = "estate:data:SupabaseDatabase"
-RENDERERS = ("graphviz-pure", "dot")
+# The layout program: Graphviz's own, from the operating system (docs/operations.md, "graph").
+RENDERERS = ("dot",)
+INSTALL_GRAPHVIZ = "sudo apt-get install graphviz"
 
 # Shape and colours per kind of node, for dot; mermaid gets the same colours as classes.
 _STYLE: Mapping[Kind, Mapping[str, str]] = {
@@ -328,20 +329,15 @@ class RendererMissingError(Exception):
     """No Graphviz ``dot`` layout program is installed."""
 
 
-def find_renderer(extra_dirs: Iterable[Path] = ()) -> Path:
-    """The ``graphviz-pure`` binary of this virtualenv (or PATH), else a Graphviz ``dot`` on PATH."""
-    scripts = [*extra_dirs, Path(sys.executable).parent]
+def find_renderer() -> Path:
+    """Graphviz's ``dot`` on PATH; never a layout binary shipped in a Python wheel."""
     for name in RENDERERS:
-        for folder in scripts:
-            candidate = folder / name
-            if candidate.is_file() and os.access(candidate, os.X_OK):
-                return candidate
         found = shutil.which(name)
         if found:
             return Path(found)
     raise RendererMissingError(
-        "no Graphviz layout program: install the pinned `graphviz-pure` "
-        "(`make plan` sets up .venv from requirements.txt) or Graphviz's `dot`, or use --format dot|mermaid"
+        f"no Graphviz `dot` on PATH to lay out the SVG: install Graphviz (`{INSTALL_GRAPHVIZ}`, "
+        "or `brew install graphviz` on macOS), or use --format dot|mermaid|json, which need nothing installed"
     )
 
 

@@ -304,7 +304,7 @@ def _tool(name: str) -> str:
     path = TOOLS_DIR / name
     if not path.exists():
         raise AssertionError(
-            f"{name} is not installed next to {sys.executable}: run `make test` (it installs requirements.txt)"
+            f"{name} is not installed next to {sys.executable}: run `make test` (it installs requirements-dev.txt)"
         )
     return str(path)
 
