@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import sys
 from collections.abc import Sequence
 
 # Module names under estate/ that provide a command, in the order shown by --help.
@@ -25,6 +26,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "backend",
     "alerts",
 )
+# Top-level modules of the development set (requirements-dev.in) that a command may import:
+# `make plan` installs only the runtime set (docs/dependencies.md).
+DEVELOPMENT_SET_MODULES = frozenset({"boto3", "botocore", "pulumi_supabase"})
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,4 +45,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    return int(args.handler(args))
+    try:
+        return int(args.handler(args))
+    except ModuleNotFoundError as error:
+        missing = (error.name or "").split(".")[0]
+        if missing not in DEVELOPMENT_SET_MODULES:
+            raise
+        print(
+            f"error: `python -m estate {args.command}` needs {missing}, which is in the development set "
+            "that `make plan` does not install. Fix: make dev",
+            file=sys.stderr,
+        )
+        return 2

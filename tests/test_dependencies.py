@@ -243,3 +243,19 @@ def test_ci_caches_package_downloads_keyed_on_the_locks() -> None:
         "requirements.txt",
         "requirements-dev.txt",
     }
+
+
+def test_a_command_that_needs_the_development_set_names_the_fix(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`make plan` installs no boto3; the state-backend commands then say how to get it."""
+    from estate.cli import main
+
+    for module in ("boto3", "boto3.session", "botocore", "botocore.exceptions"):
+        monkeypatch.setitem(sys.modules, module, None)
+    assert main(["backend", "bootstrap", "--bucket", "estate-state-example", "--region", "eu-west-1"]) == 2
+    error = capsys.readouterr().err
+    assert re.search(
+        r"`python -m estate backend` needs (boto3|botocore), which is in the development set", error
+    )
+    assert error.rstrip().endswith("Fix: make dev")

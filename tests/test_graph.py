@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import sys
@@ -165,10 +166,15 @@ def test_svg_is_laid_out_by_graphviz_dot_on_path_never_by_a_wheel_binary(
         render_svg("syntax error")
 
 
-@pytest.mark.skipif(
-    shutil.which("dot") is None, reason="Graphviz is not installed (sudo apt-get install graphviz)"
-)
 def test_graphviz_lays_out_the_estate_as_svg() -> None:
+    if shutil.which("dot") is None:
+        if os.environ.get("CI"):
+            pytest.fail(
+                "Graphviz's dot is missing in CI: .ci/run installs it (sudo apt-get install graphviz)"
+            )
+        pytest.skip(
+            "Graphviz is not installed here (sudo apt-get install graphviz); CI installs it and runs this"
+        )
     svg = render_svg(to_dot(build_graph(plan_of("staging"))))
     root = ElementTree.fromstring(svg)
     assert root.tag.endswith("svg")

@@ -182,7 +182,7 @@ class _SdkPackage:
     def __init__(self, module: str) -> None:
         spec = importlib.util.find_spec(module)
         if spec is None or spec.origin is None:
-            raise SystemExit(f"{module} is not installed: `pip install -r requirements.txt`")
+            raise SystemExit(f"{module} is not installed: run `make dev` (it installs requirements-dev.txt)")
         self.root = Path(spec.origin).parent
         self.prefix = module
         self.token_files: dict[str, Path] = {}
