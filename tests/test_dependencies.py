@@ -112,13 +112,11 @@ def test_the_development_set_installs_the_runtime_set_unchanged() -> None:
     assert differing == set(), f"{DEV_LOCK.name} pins these runtime packages differently: run `make lock`"
 
 
-def _program_imports() -> dict[str, set[str]]:
+def _program_imports(folders: tuple[str, ...] = PROGRAM_DIRS) -> dict[str, set[str]]:
     """Third-party top-level modules the program imports at run time (not under TYPE_CHECKING) → files."""
     found: dict[str, set[str]] = {}
-    files = [
-        ROOT / "__main__.py",
-        *(path for folder in PROGRAM_DIRS for path in sorted((ROOT / folder).rglob("*.py"))),
-    ]
+    files = [ROOT / "__main__.py"] if folders == PROGRAM_DIRS else []
+    files += [path for folder in folders for path in sorted((ROOT / folder).rglob("*.py"))]
     for path in files:
         tree = ast.parse(path.read_text(), filename=str(path))
         typing_only = {
@@ -159,6 +157,18 @@ def test_runtime_set_holds_everything_the_program_imports() -> None:
     assert missing == {}, (
         f"imported by the program but not in {RUNTIME_LOCK.name}: add them to {RUNTIME_IN.name}"
     )
+
+
+def test_the_policy_packs_own_requirements_cover_its_imports_at_the_locked_versions() -> None:
+    """policies/requirements.txt: what a separate environment for the pack needs (PulumiPolicy.yaml)."""
+    pack = read_input(ROOT / "policies" / "requirements.txt")
+    runtime = read_lock(RUNTIME_LOCK)
+    assert {name: version for name, version in pack.items() if runtime[name].version != version} == {}
+    distributions = packages_distributions()
+    imported = {
+        canonical(name) for module in _program_imports(("policies",)) for name in distributions[module]
+    }
+    assert sorted(imported - pack.keys()) == []
 
 
 def test_runtime_set_holds_no_development_tool() -> None:
