@@ -13,7 +13,9 @@ UV_COMPILE := $(VENV)/bin/uv pip compile --quiet --generate-hashes --python-vers
 
 .PHONY: plan test typecheck lint bench dev lock
 
+# The locks are resolved for Python 3.11 (CI's): another version stops here with the fix.
 $(PY):
+	@$(PYTHON) -c 'import sys; v = "%d.%d" % sys.version_info[:2]; sys.exit(None if v == "3.11" else f"make: the locks are for Python 3.11, $(PYTHON) is {v}. Fix: make $(MAKECMDGOALS) PYTHON=python3.11")'
 	$(PYTHON) -m venv $(VENV)
 
 # Each install says what it does and how long it took; it runs again only when its lock changes.
