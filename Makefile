@@ -20,7 +20,7 @@ $(PY):
 
 # Each install says what it does and how long it took; it runs again only when its lock changes.
 $(RUNTIME_STAMP): requirements.txt | $(PY)
-	@echo "make: installing the runtime dependencies (requirements.txt, hash-checked) into $(VENV); first run only, about half a minute"
+	@echo "make: installing the runtime dependencies (requirements.txt, hash-checked) into $(VENV); first run only, about a minute"
 	@start=$$(date +%s); $(PIP_INSTALL) -r requirements.txt \
 		&& echo "make: runtime dependencies installed in $$(( $$(date +%s) - start )) s"
 	@touch $@
