@@ -14,6 +14,7 @@ that can see a secret.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any, cast
@@ -65,14 +66,21 @@ def _prints(command: str, secret_vars: set[str]) -> str | None:
 
 def workflow_leaks(content: str) -> list[str]:
     """Each step of a workflow file that prints a secret: ``job / step: what``."""
+    return list(_workflow_leaks(content))
+
+
+@functools.lru_cache(maxsize=256)
+def _workflow_leaks(content: str) -> tuple[str, ...]:
+    # Cached by content: a stack delivers the same few workflow files to several repositories.
     import yaml
 
     try:
-        document = yaml.safe_load(content)
+        # libyaml's safe loader when PyYAML has it: the pure-Python parser was most of the pack's time.
+        document = yaml.load(content, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError:
-        return []
+        return ()
     if not isinstance(document, Mapping):
-        return []
+        return ()
     workflow = cast(Mapping[str, Any], document)
     found: list[str] = []
     workflow_env = _secret_env(workflow.get("env"))
@@ -97,7 +105,7 @@ def workflow_leaks(content: str) -> list[str]:
                 printed = _prints(command, secret_vars)
                 if printed is not None:
                     found.append(f"{label}: prints {printed}")
-    return found
+    return tuple(found)
 
 
 def validate_no_workflow_prints_a_secret(

@@ -1,26 +1,20 @@
 """Shared fixtures: the real plan of each stack, computed once per test session.
 
 ``estate.engine.run_plan`` sets Pulumi's mocks before it runs the program, so
-every resource graph here is the program's own, under mocked providers.
+every resource graph here is the program's own, under mocked providers. Tests
+share these plans (tests/shared_plans.py) instead of planning again; a test that
+needs a changed plan deep-copies one with ``plan_of``.
 """
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import pytest
 
-from estate.engine import run_plan
+from tests.shared_plans import plan_of, plan_warnings, shared_run_plan
 
-_PLANS: dict[str, dict[str, Any]] = {}
-
-
-def plan_of(stack: str) -> dict[str, Any]:
-    """A private copy of the stack's plan (computed once), safe to mutate."""
-    if stack not in _PLANS:
-        _PLANS[stack] = run_plan(stack).to_json()
-    return copy.deepcopy(_PLANS[stack])
+__all__ = ["plan_of", "plan_warnings"]
 
 
 @pytest.fixture(scope="session")
@@ -31,3 +25,11 @@ def prod_plan() -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def staging_plan() -> dict[str, Any]:
     return plan_of("staging")
+
+
+@pytest.fixture
+def shared_plans(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The commands called in-process plan with the session's plans (the program unpatched, the files as committed)."""
+    import estate.engine
+
+    monkeypatch.setattr(estate.engine, "run_plan", shared_run_plan)

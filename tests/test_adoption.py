@@ -15,7 +15,7 @@ from estate.engine import load_stack_config, run_program
 from estate.import_file import import_document, placeholders, render_id
 from stacks.adoption import IMPORT_FORMATS, import_format
 from stacks.settings import SettingsError, load_settings
-from tests.conftest import plan_of
+from tests.shared_plans import plan_of
 
 SDK_PACKAGES = {
     "cloudflare": "pulumi_cloudflare",
@@ -221,6 +221,7 @@ def test_the_shape_of_estate_imports_is_validated_with_the_other_settings() -> N
     }
 
 
+@pytest.mark.usefixtures("shared_plans")
 def test_cli_writes_the_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     target = tmp_path / "import.json"
     assert main(["import-file", "--stack", "staging", "--output", str(target)]) == 0

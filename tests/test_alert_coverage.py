@@ -26,7 +26,7 @@ from policies.resource_types import (
     WORKERS_SCRIPT_SUBDOMAIN,
 )
 from stacks.catalog import APPS, PagesHosting, VercelHosting, WorkerHosting
-from tests.conftest import plan_of
+from tests.shared_plans import plan_of
 
 Plan = dict[str, Any]
 STACKS = ["prod", "staging"]
@@ -168,6 +168,7 @@ def test_every_estate_pipeline_reports_its_failures() -> None:
     assert missing == []
 
 
+@pytest.mark.usefixtures("shared_plans")
 def test_the_command_prints_json_and_fails_on_a_gap(capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["alerts", "--stack", "staging", "--format", "json"])
     document = json.loads(capsys.readouterr().out)

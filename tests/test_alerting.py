@@ -60,7 +60,7 @@ from stacks.settings import (
     load_settings,
     secret_config_keys,
 )
-from tests.conftest import plan_of
+from tests.shared_plans import plan_of
 
 Plan = dict[str, Any]
 RELAY_DIR = PROJECT_DIR / "alerting" / "relay"

@@ -35,7 +35,6 @@ from policies.resource_types import NOTIFICATION_POLICY, WORKERS_SCRIPT, WORKERS
 from policies.resource_types import NOTIFICATION_POLICY_WEBHOOKS as WEBHOOKS
 from stacks.catalog import APPS, PagesHosting, WorkerHosting
 from stacks.settings import SettingsError, load_settings
-from tests.conftest import plan_of
 from tests.plan_queries import (
     ACCESS_APPLICATION,
     ACCOUNT_TOKEN,
@@ -48,6 +47,7 @@ from tests.plan_queries import (
     of_type,
     under,
 )
+from tests.shared_plans import plan_of
 
 STACKS = ["prod", "staging"]
 # Built at run time: secret scanners must not take the test value for a live webhook.

@@ -11,7 +11,7 @@ import pytest
 
 from estate.cli import main
 from estate.diff import compare, logical_role, neutral, print_diff, production_leaks
-from tests.conftest import plan_of
+from tests.shared_plans import plan_of
 
 Plan = dict[str, Any]
 
@@ -240,6 +240,7 @@ def test_values_of_variables_and_secrets_are_never_shown(capsys: pytest.CaptureF
     assert "(value hidden)" in shown
 
 
+@pytest.mark.usefixtures("shared_plans")
 def test_cli_json_and_exit_code(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["diff", "prod", "staging", "--format", "json"]) == 0
     document = json.loads(capsys.readouterr().out)
@@ -253,6 +254,7 @@ def test_cli_refuses_the_same_stack_twice(capsys: pytest.CaptureFixture[str]) ->
     assert "both stacks are 'prod'" in capsys.readouterr().err
 
 
+@pytest.mark.usefixtures("shared_plans")
 def test_cli_reports_a_missing_stack(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["diff", "prod", "qa", "--quiet"]) == 2
     assert "Pulumi.qa.yaml" in capsys.readouterr().err

@@ -21,10 +21,10 @@ import pytest
 from pulumi.dynamic import ResourceProvider
 
 from tests.broken_providers import IntegersOnly
-from tests.conftest import plan_of
 from tests.dynamic_provider_server import UNKNOWN, DynamicProviderServer, deserialize, secret, serialize
 from tests.fake_github_api import FakeGitHubApi
 from tests.fake_supabase_api import FakeSupabaseApi, legacy_keys
+from tests.shared_plans import plan_of
 
 TOKEN = "sbp_" + "0" * 36 + "canary"
 VERBS = ("check (preview)", "check", "create", "diff (second up)", "read", "update", "delete")

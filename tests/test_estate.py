@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -422,46 +422,82 @@ def test_staging_never_mentions_production_names(prod_plan: Plan, staging_plan: 
         assert name not in projects, f"staging declares production Pages project {name}"
 
 
-def test_no_deprecated_resource_or_argument(prod_plan: Plan) -> None:
-    import warnings
+@pytest.mark.parametrize("stack", ["prod", "staging"])
+def test_no_deprecated_resource_or_argument(stack: str) -> None:
+    from tests.shared_plans import plan_of, plan_warnings
 
-    from estate.engine import run_plan
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        plan = run_plan("prod").to_json()
-    used = {r["type"].split(":")[-1] for r in plan["resources"]}
-    for warning in caught:
+    # (package, class) of each type: the component estate:access:AccessPolicy is not cloudflare's AccessPolicy.
+    used = {(r["type"].split(":")[0], r["type"].split(":")[-1]) for r in plan_of(stack)["resources"]}
+    for warning in plan_warnings(stack):
         message = str(warning.message)
         assert "This attribute is deprecated" not in message, f"deprecated argument used: {message}"
         if "has been deprecated" in message:
-            deprecated_type = message.split(" has been deprecated")[0].split(".")[-1]
-            assert deprecated_type not in used, f"deprecated resource type used: {message}"
+            # e.g. "cloudflare.index/accesspolicy.AccessPolicy has been deprecated in favor of ..."
+            deprecated = message.split(" has been deprecated")[0]
+            package, kind = deprecated.split(".")[0], deprecated.split(".")[-1]
+            assert (package, kind) not in used, f"deprecated resource type used: {message}"
 
 
-def test_type_check_catches_a_misspelled_provider_argument(tmp_path: Path) -> None:
-    """The test command's type check really bites on provider arguments."""
-    import subprocess
+def _sdk_class(token: str) -> type:
+    """The SDK class that registers ``token`` (``cloudflare:index/dnsRecord:DnsRecord``, ``pulumi:providers:github``)."""
+    package, module, name = token.split(":")
+    if package == "pulumi" and module == "providers":
+        package, name = name, "Provider"
+    elif not module.startswith("index/"):
+        raise AssertionError(f"{token}: not a top-level resource of its SDK; teach this test its module")
+    sdk = next(
+        (sys.modules[m] for m in (f"pulumi_{package}", f"pulumiverse_{package}") if m in sys.modules), None
+    )
+    assert sdk is not None, f"{token}: its SDK is not imported"
+    return getattr(sdk, name)
+
+
+def test_type_check_catches_a_misspelled_provider_argument(prod_plan: Plan, staging_plan: Plan) -> None:
+    """The test command's type check really bites on provider arguments, shown without re-running it.
+
+    ``make test`` runs basedpyright (``make typecheck``) over the program with call issues as errors,
+    and every provider resource the stacks create is declared by its SDK with typed overloads that
+    name each argument and take no ``**kwargs``: a misspelled argument (``contnet=`` for
+    ``content=``) matches no overload, which is a call issue.
+    """
+    import inspect
+    import tomllib
+    import typing
 
     from estate.engine import PROJECT_DIR
 
-    call = 'cloudflare.DnsRecord("x", zone_id="z", name="n", type="CNAME", ttl=1, {}="target")\n'
-    good, bad = tmp_path / "good.py", tmp_path / "bad.py"
-    good.write_text("import pulumi_cloudflare as cloudflare\n" + call.format("content"))
-    bad.write_text("import pulumi_cloudflare as cloudflare\n" + call.format("contnet"))
-    result = subprocess.run(
-        [
-            str(PROJECT_DIR / ".venv" / "bin" / "basedpyright"),
-            "--pythonpath",
-            sys.executable,
-            str(good),
-            str(bad),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=tmp_path,
+    settings = tomllib.loads((PROJECT_DIR / "pyproject.toml").read_text())["tool"]["basedpyright"]
+    assert settings["reportCallIssue"] == "error", settings
+    assert {"__main__.py", "components", "stacks", "providers"} <= set(settings["include"]), settings[
+        "include"
+    ]
+    assert settings.get("venv") == ".venv", "the type check must resolve the pinned SDKs in .venv"
+    makefile = (PROJECT_DIR / "Makefile").read_text()
+    assert re.search(r"^test:.*\btypecheck\b", makefile, re.MULTILINE), "make test must run the type check"
+    assert re.search(r"^typecheck:.*\n\t.*basedpyright", makefile, re.MULTILINE), makefile
+
+    # Every provider resource and provider of both stacks (components and dynamic resources are the program's own).
+    used = {
+        r["type"]
+        for plan in (prod_plan, staging_plan)
+        for r in plan["resources"]
+        if not r["type"].startswith(("estate:", "pulumi-python:dynamic"))
+    }
+    assert "cloudflare:index/dnsRecord:DnsRecord" in used, sorted(used)
+    for token in sorted(used):
+        overloads = [
+            inspect.signature(o).parameters for o in typing.get_overloads(_sdk_class(token).__init__)
+        ]
+        assert len(overloads) == 2 and sum("args" in o for o in overloads) == 1, (
+            f"{token}: expected the SDK's two typed constructor overloads (keywords, or one Args object)"
+        )
+        for parameters in overloads:
+            kinds = {p.kind for p in parameters.values()}
+            assert not kinds & {inspect.Parameter.VAR_KEYWORD, inspect.Parameter.VAR_POSITIONAL}, (
+                f"{token}: an overload takes *args/**kwargs, so a misspelled argument would type-check"
+            )
+    dns_record = typing.get_overloads(_sdk_class("cloudflare:index/dnsRecord:DnsRecord").__init__)
+    keywords = next(
+        inspect.signature(o).parameters for o in dns_record if "args" not in inspect.signature(o).parameters
     )
-    errors = [line for line in result.stdout.splitlines() if "- error:" in line]
-    assert result.returncode != 0 and errors, result.stdout
-    assert all("bad.py:2" in line for line in errors), f"only the misspelled call fails: {errors}"
+    assert "content" in keywords and "contnet" not in keywords

@@ -22,8 +22,8 @@ from estate.mocks import ProviderMocks
 from policies.resource_types import DELIVERY_BRANCH, PULL_REQUEST, REPOSITORY_FILE
 from policies.resource_types import GITHUB_BRANCH as BRANCH
 from stacks.catalog import APPS
-from tests.conftest import plan_of
 from tests.plan_queries import Plan, of_type
+from tests.shared_plans import plan_of
 
 STACKS = ["prod", "staging"]
 

@@ -17,7 +17,7 @@ from estate import graph as graph_module
 from estate.cli import main
 from estate.engine import PROJECT_DIR
 from estate.graph import EstateGraph, build_graph, find_renderer, render_svg, to_dot, to_mermaid
-from tests.conftest import plan_of
+from tests.shared_plans import plan_of
 
 CANARY = "CANARY-graph-0c4f"
 
@@ -190,6 +190,7 @@ def test_committed_picture_is_a_rendered_prod_estate() -> None:
     assert {f"app: {app}" for app in ("oms", "esim-hub", "handbook", "chatbot", "talkline")} <= texts
 
 
+@pytest.mark.usefixtures("shared_plans")
 def test_cli_formats_and_errors(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

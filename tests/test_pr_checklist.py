@@ -27,7 +27,6 @@ from stacks.app_checks import (
     runtime_names,
 )
 from stacks.catalog import APPS, App
-from tests.conftest import plan_of
 from tests.plan_queries import (
     BRANCH_PROTECTION,
     ENVIRONMENT_SECRET,
@@ -36,6 +35,7 @@ from tests.plan_queries import (
     delivered_files,
     of_type,
 )
+from tests.shared_plans import plan_of
 from tests.test_workflows import (
     APP_WORKFLOWS_DIR,
     REPO_ROOT,

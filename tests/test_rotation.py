@@ -35,8 +35,8 @@ from policies.resource_types import NOTIFICATION_POLICY_WEBHOOKS as CLOUDFLARE_D
 from policies.resource_types import TIME_ROTATING as ROTATING
 from policies.resource_types import VERCEL_ALERT_RULE_WEBHOOK_NOTIFICATION as WEBHOOK_LINK
 from stacks.settings import SettingsError, load_settings, rotation_entry, secret_config_keys
-from tests.conftest import plan_of
 from tests.plan_queries import ACCOUNT_TOKEN, ENVIRONMENT_SECRET, of_type
+from tests.shared_plans import plan_of
 from tests.test_workflows import (
     APP_WORKFLOWS_DIR,
     ESTATE_WORKFLOWS_DIR,

@@ -130,6 +130,7 @@ def _run_every_command(stack: str, capsys: pytest.CaptureFixture[str]) -> dict[s
     return outputs
 
 
+@pytest.mark.usefixtures("shared_plans")
 def test_no_canary_reaches_any_output_of_any_command(
     stack_file: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -31,7 +31,6 @@ from estate.models.cloudflare import (
 from estate.models.github import BRANCH, PULL_REQUEST
 from estate.models.supabase import AUTH_SETTINGS
 from estate.simulation import check
-from tests.conftest import plan_of
 from tests.plan_queries import (
     ACCESS_APPLICATION,
     ACCOUNT_TOKEN,
@@ -42,6 +41,7 @@ from tests.plan_queries import (
     Resource,
     of_type,
 )
+from tests.shared_plans import plan_of
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 

@@ -17,8 +17,8 @@ import pytest
 
 from policies.resource_types import PULL_REQUEST
 from stacks.catalog import APPS, VercelHosting
-from tests.conftest import plan_of
 from tests.plan_queries import VERCEL_PROJECT, of_type
+from tests.shared_plans import plan_of
 
 VERCEL_APPS = [app for app in APPS if isinstance(app.hosting[0], VercelHosting)]
 

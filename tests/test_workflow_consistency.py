@@ -43,9 +43,9 @@ VARIABLE_REFERENCE = re.compile(r"\$\{\{[^}]*?\bvars\.([A-Za-z_][A-Za-z0-9_]*)")
 
 @cache
 def plan(stack: str) -> dict[str, object]:
-    from estate.engine import run_plan
+    from tests.shared_plans import plan_of
 
-    return run_plan(stack).to_json()
+    return plan_of(stack)
 
 
 def resources(stack: str, type_token: str) -> list[dict[str, object]]:

@@ -28,7 +28,7 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import pytest
 import yaml
@@ -316,23 +316,54 @@ def _run_tool(arguments: list[str]) -> subprocess.CompletedProcess[str]:
     )
 
 
-def actionlint(path: Path) -> subprocess.CompletedProcess[str]:
-    return _run_tool(
+@dataclass(frozen=True)
+class LintRun:
+    """One run of a linter over every workflow at once (and the deliberately bad ones): its findings by file."""
+
+    result: subprocess.CompletedProcess[str]
+    findings: dict[Path, list[str]]
+
+    def of(self, path: Path) -> list[str]:
+        return self.findings.get(path.resolve(), [])
+
+    def report(self, path: Path) -> str:
+        return f"{_relative(path)}: {self.of(path)}\n{_report(self.result)}"
+
+
+def _by_file(pairs: Iterator[tuple[str, str]]) -> dict[Path, list[str]]:
+    findings: dict[Path, list[str]] = {}
+    for filename, finding in pairs:
+        findings.setdefault((REPO_ROOT / filename).resolve(), []).append(finding)
+    return findings
+
+
+def actionlint(paths: list[Path]) -> LintRun:
+    result = _run_tool(
         [
             _tool("actionlint"),
             "-no-color",
-            "-oneline",
+            "-format",
+            "{{json .}}",
             "-shellcheck",
             _tool("shellcheck"),
             "-pyflakes",
             "",
-            str(path),
+            *map(str, paths),
         ]
+    )
+    # 0: nothing found, 1: findings; any other code: it did not run.
+    assert result.returncode in (0, 1), _report(result)
+    errors = cast(list[dict[str, object]], json.loads(result.stdout or "[]"))
+    return LintRun(
+        result,
+        _by_file(
+            (str(e["filepath"]), f"{e['line']}:{e['column']}: {e['message']} [{e['kind']}]") for e in errors
+        ),
     )
 
 
-def zizmor(path: Path) -> subprocess.CompletedProcess[str]:
-    return _run_tool(
+def zizmor(paths: list[Path]) -> LintRun:
+    result = _run_tool(
         [
             _tool("zizmor"),
             "--offline",
@@ -342,51 +373,101 @@ def zizmor(path: Path) -> subprocess.CompletedProcess[str]:
             "--color",
             "never",
             "--format",
-            "plain",
-            str(path),
+            "json",
+            *map(str, paths),
         ]
     )
+    # 0: nothing found, 10 and up: findings; 1 to 9: it did not run.
+    assert result.returncode == 0 or result.returncode >= 10, _report(result)
+    found = cast(list[dict[str, Any]], json.loads(result.stdout))
+    findings = _by_file(
+        (str(f["locations"][0]["symbolic"]["key"]["Local"]["verbatim_path"]), str(f["ident"]))
+        for f in found
+        if not f["ignored"]
+    )
+    # zizmor skips (with a warning) a file it cannot read as a workflow, where a run on that file alone fails.
+    audited = {
+        (REPO_ROOT / m).resolve() for m in re.findall(r"completed (\S+)$", result.stderr, re.MULTILINE)
+    }
+    for path in paths:
+        if path.resolve() not in audited:
+            findings.setdefault(path.resolve(), []).append(
+                "not audited: zizmor could not read it as a workflow"
+            )
+    return LintRun(result, findings)
 
 
-def workflow_schema(path: Path) -> subprocess.CompletedProcess[str]:
-    return _run_tool([_tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(path)])
+def workflow_schema(paths: list[Path]) -> LintRun:
+    result = _run_tool(
+        [
+            _tool("check-jsonschema"),
+            "--builtin-schema",
+            "vendor.github-workflows",
+            "-o",
+            "json",
+            *map(str, paths),
+        ]
+    )
+    document = cast(dict[str, Any], json.loads(result.stdout))
+    assert result.returncode == (0 if document["status"] == "ok" else 1), _report(result)
+    problems = [*document["errors"], *document["parse_errors"]]
+    return LintRun(result, _by_file((str(e["filename"]), str(e.get("message", e))) for e in problems))
 
 
 def _report(result: subprocess.CompletedProcess[str]) -> str:
     return f"exit {result.returncode}\n{result.stdout}\n{result.stderr}"
 
 
-@pytest.mark.parametrize("path", ALL_WORKFLOW_FILES, ids=_ids(ALL_WORKFLOW_FILES))
-def test_actionlint_finds_nothing(path: Path) -> None:
-    result = actionlint(path)
-    assert result.returncode == 0 and result.stdout.strip() == "", _report(result)
+@dataclass(frozen=True)
+class Lints:
+    """Each linter run once over every workflow plus the deliberately bad workflows, which each must flag."""
+
+    bad: Path
+    invalid: Path
+    actionlint: LintRun
+    zizmor: LintRun
+    schema: LintRun
 
 
-@pytest.mark.parametrize("path", ALL_WORKFLOW_FILES, ids=_ids(ALL_WORKFLOW_FILES))
-def test_zizmor_finds_nothing(path: Path) -> None:
-    result = zizmor(path)
-    assert result.returncode == 0 and "No findings" in result.stdout, _report(result)
-
-
-@pytest.mark.parametrize("path", ALL_WORKFLOW_FILES, ids=_ids(ALL_WORKFLOW_FILES))
-def test_matches_the_github_workflow_schema(path: Path) -> None:
-    result = workflow_schema(path)
-    assert result.returncode == 0, _report(result)
-
-
-def test_actionlint_fails_on_the_bad_workflow(tmp_path: Path) -> None:
-    bad = tmp_path / "bad.yml"
+@pytest.fixture(scope="module")
+def lints(tmp_path_factory: pytest.TempPathFactory) -> Lints:
+    directory = tmp_path_factory.mktemp("bad-workflows")
+    bad, invalid = directory / "bad.yml", directory / "invalid.yml"
     _ = bad.write_text(BAD_WORKFLOW, encoding="utf-8")
-    result = actionlint(bad)
-    assert result.returncode != 0, _report(result)
-    assert "potentially untrusted" in result.stdout, _report(result)
+    _ = invalid.write_text(SCHEMA_INVALID_WORKFLOW, encoding="utf-8")
+    return Lints(
+        bad,
+        invalid,
+        actionlint([*ALL_WORKFLOW_FILES, bad]),
+        zizmor([*ALL_WORKFLOW_FILES, bad]),
+        workflow_schema([*ALL_WORKFLOW_FILES, invalid]),
+    )
 
 
-def test_zizmor_fails_on_the_bad_workflow(tmp_path: Path) -> None:
-    bad = tmp_path / "bad.yml"
-    _ = bad.write_text(BAD_WORKFLOW, encoding="utf-8")
-    result = zizmor(bad)
-    assert result.returncode != 0, _report(result)
+@pytest.mark.parametrize("path", ALL_WORKFLOW_FILES, ids=_ids(ALL_WORKFLOW_FILES))
+def test_actionlint_finds_nothing(lints: Lints, path: Path) -> None:
+    assert lints.actionlint.of(path) == [], lints.actionlint.report(path)
+
+
+@pytest.mark.parametrize("path", ALL_WORKFLOW_FILES, ids=_ids(ALL_WORKFLOW_FILES))
+def test_zizmor_finds_nothing(lints: Lints, path: Path) -> None:
+    assert lints.zizmor.of(path) == [], lints.zizmor.report(path)
+
+
+@pytest.mark.parametrize("path", ALL_WORKFLOW_FILES, ids=_ids(ALL_WORKFLOW_FILES))
+def test_matches_the_github_workflow_schema(lints: Lints, path: Path) -> None:
+    assert lints.schema.of(path) == [], lints.schema.report(path)
+
+
+def test_actionlint_fails_on_the_bad_workflow(lints: Lints) -> None:
+    assert lints.actionlint.result.returncode != 0, lints.actionlint.report(lints.bad)
+    assert any("potentially untrusted" in finding for finding in lints.actionlint.of(lints.bad)), (
+        lints.actionlint.report(lints.bad)
+    )
+
+
+def test_zizmor_fails_on_the_bad_workflow(lints: Lints) -> None:
+    assert lints.zizmor.result.returncode != 0, lints.zizmor.report(lints.bad)
     for audit in (
         "template-injection",
         "dangerous-triggers",
@@ -394,14 +475,14 @@ def test_zizmor_fails_on_the_bad_workflow(tmp_path: Path) -> None:
         "excessive-permissions",
         "artipacked",
     ):
-        assert audit in result.stdout, f"zizmor did not report {audit}:\n{_report(result)}"
+        assert audit in lints.zizmor.of(lints.bad), (
+            f"zizmor did not report {audit}:\n{lints.zizmor.report(lints.bad)}"
+        )
 
 
-def test_schema_check_fails_on_an_invalid_workflow(tmp_path: Path) -> None:
-    invalid = tmp_path / "invalid.yml"
-    _ = invalid.write_text(SCHEMA_INVALID_WORKFLOW, encoding="utf-8")
-    result = workflow_schema(invalid)
-    assert result.returncode != 0, _report(result)
+def test_schema_check_fails_on_an_invalid_workflow(lints: Lints) -> None:
+    assert lints.schema.result.returncode != 0, lints.schema.report(lints.invalid)
+    assert lints.schema.of(lints.invalid), lints.schema.report(lints.invalid)
 
 
 # --- the estate's own pipelines -----------------------------------------------------------------
@@ -813,15 +894,25 @@ ADDITIVE_MIGRATIONS = {
 }
 
 
+# The lint's outcome by (step script, pull request): the database apps deliver the same step, so an identical
+# script on an identical pull request runs once, and each app's test judges that outcome.
+_MIGRATION_LINTS: dict[tuple[str, str], subprocess.CompletedProcess[str]] = {}
+
+
 def _lint_migrations(
     tmp_path: Path, repo: str, change: dict[str, str | None]
 ) -> subprocess.CompletedProcess[str]:
-    repository, base_sha, head_sha = pull_request(tmp_path, BASE_APP_TREE, change)
     script = _run(
         find_step(load_workflow(APP_WORKFLOWS_DIR / repo / "ci.yml"), "migrations-additive", step_id="squawk")
     )
-    _ = _tool("squawk")
-    return run_script(script, {"BASE_SHA": base_sha, "HEAD_SHA": head_sha}, repository, [TOOLS_DIR])
+    key = (script, json.dumps(change, sort_keys=True))
+    if key not in _MIGRATION_LINTS:
+        repository, base_sha, head_sha = pull_request(tmp_path, BASE_APP_TREE, change)
+        _ = _tool("squawk")
+        _MIGRATION_LINTS[key] = run_script(
+            script, {"BASE_SHA": base_sha, "HEAD_SHA": head_sha}, repository, [TOOLS_DIR]
+        )
+    return _MIGRATION_LINTS[key]
 
 
 @pytest.mark.parametrize("repo", DATABASE_APP_REPOS)

@@ -1,0 +1,54 @@
+"""The real plan of each stack, computed once per test session and shared by every test.
+
+One module holds the cache: pytest imports ``tests/conftest.py`` as ``conftest`` while
+tests import ``tests.conftest``, two module objects that would each plan again.
+A plan is cached with the stack files it was made from; when a test rewrites
+them (``Pulumi.*.yaml``), the next request plans afresh.
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from typing import Any
+
+from estate.engine import PROJECT_DIR, run_plan
+from estate.plan_document import PlanDocument
+
+Plan = dict[str, Any]
+
+_PLANS: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[Plan, list[warnings.WarningMessage]]] = {}
+
+
+def _stack_files(stack: str) -> tuple[tuple[str, str], ...]:
+    """The files a stack's plan reads, as they are now (staging's settings also read production's stack file)."""
+    names = ("Pulumi.yaml", "Pulumi.prod.yaml", f"Pulumi.{stack}.yaml")
+    return tuple((name, (PROJECT_DIR / name).read_text()) for name in dict.fromkeys(names))
+
+
+def _planned(stack: str) -> tuple[Plan, list[warnings.WarningMessage]]:
+    key = (stack, _stack_files(stack))
+    if key not in _PLANS:
+        # Every warning the run raises, recorded (deprecated types and arguments are checked in test_estate).
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            plan = run_plan(stack).to_json()
+        _PLANS[key] = (plan, list(caught))
+    return _PLANS[key]
+
+
+def plan_of(stack: str) -> Plan:
+    """A private copy of the stack's plan (computed once), safe to mutate."""
+    return copy.deepcopy(_planned(stack)[0])
+
+
+def plan_warnings(stack: str) -> list[warnings.WarningMessage]:
+    """The warnings raised while planning the stack."""
+    return _planned(stack)[1]
+
+
+def shared_run_plan(stack: str, project_dir: Any = PROJECT_DIR) -> PlanDocument:
+    """``estate.engine.run_plan`` for in-process command tests: the session's plan while the files are as committed."""
+    if project_dir != PROJECT_DIR or not (PROJECT_DIR / f"Pulumi.{stack}.yaml").exists():
+        return run_plan(stack, project_dir)
+    return PlanDocument.from_json(plan_of(stack))
