@@ -254,7 +254,18 @@ def test_plan_of_unknown_stack_fails_clearly() -> None:
     assert result.stdout == ""
 
 
-def test_plan_with_bad_config_prints_only_the_error_list(tmp_path: Path) -> None:
+def run_in_process(capsys: pytest.CaptureFixture[str], *args: str) -> subprocess.CompletedProcess[str]:
+    """The command as ``python -m estate`` runs it (``estate.cli.main``), in this process: no second SDK import."""
+    from estate.cli import main
+
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return subprocess.CompletedProcess(["estate", *args], code, captured.out, captured.err)
+
+
+def test_plan_with_bad_config_prints_only_the_error_list(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     broken = PROJECT_DIR / "Pulumi.test-broken-config.yaml"
     text = (PROJECT_DIR / "Pulumi.staging.yaml").read_text()
     broken.write_text(
@@ -263,7 +274,7 @@ def test_plan_with_bad_config_prints_only_the_error_list(tmp_path: Path) -> None
         )
     )
     try:
-        result = run_cli("plan", "--stack", "test-broken-config", "--format", "json")
+        result = run_in_process(capsys, "plan", "--stack", "test-broken-config", "--format", "json")
     finally:
         broken.unlink()
     assert result.returncode == 2, result.stderr
@@ -272,8 +283,9 @@ def test_plan_with_bad_config_prints_only_the_error_list(tmp_path: Path) -> None
     assert "organizations.gstarlink.zone" in result.stderr and "requiredApprovals" in result.stderr
 
 
-def test_plan_json_shape() -> None:
-    result = run_cli("plan", "--stack", "staging", "--format", "json")
+@pytest.mark.usefixtures("shared_plans")
+def test_plan_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_in_process(capsys, "plan", "--stack", "staging", "--format", "json")
     assert result.returncode == 0, result.stderr
     plan = json.loads(result.stdout)
     assert set(plan) == {"stack", "project", "resources", "outputs", "unmodelled_types", "checks"}

@@ -10,8 +10,6 @@ the tests keep biting after the estate is fixed.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -283,16 +281,16 @@ def test_findings_summarise_every_check_in_one_line(prod: Plan) -> None:
     assert any(c["urn"] == pr["urn"] for c in document["second_up"]["changes"])
 
 
-def test_simulate_command_prints_the_summary_and_fails_on_findings() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "estate", "simulate", "--stack", "staging", "--format", "json"],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    document: dict[str, Any] = json.loads(result.stdout)
-    assert result.returncode == (0 if document["passed"] else 1), result.stderr
+@pytest.mark.usefixtures("shared_plans")
+def test_simulate_command_prints_the_summary_and_fails_on_findings(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from estate.cli import main
+
+    code = main(["simulate", "--stack", "staging", "--format", "json"])
+    captured = capsys.readouterr()
+    document: dict[str, Any] = json.loads(captured.out)
+    assert code == (0 if document["passed"] else 1), captured.err
     assert document["summary"].startswith("staging ")
 
 
