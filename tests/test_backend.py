@@ -1,4 +1,4 @@
-"""Tests for `python -m estate backend` (bootstrap, history, restore) against moto's AWS.
+"""Tests for `python -m estate backend bootstrap` against moto's AWS.
 
 Every test runs inside `mock_aws` with canary credentials: no network, and the
 `run_cli` helper fails any test whose output contains a canary value.
@@ -6,7 +6,6 @@ Every test runs inside `mock_aws` with canary credentials: no network, and the
 
 from __future__ import annotations
 
-import gzip
 import json
 import socket
 from collections.abc import Iterator
@@ -21,7 +20,7 @@ from moto.iam.access_control import IAMPolicy, PermissionResult
 from moto.s3.models import FakeBucket
 
 from estate import cli
-from estate.backend_ops import aws, inputs, layout
+from estate.backend_ops import aws, inputs
 from estate.backend_ops.aws import AwsClients, describe_aws_failure, open_clients
 from estate.backend_ops.bootstrap import (
     LIFECYCLE_RULE_ID,
@@ -32,7 +31,6 @@ from estate.backend_ops.bootstrap import (
     bootstrap,
 )
 from estate.backend_ops.inputs import BackendError
-from estate.backend_ops.recovery import StackLocation, restore_state_version, state_history
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -41,13 +39,11 @@ if TYPE_CHECKING:
 REGION = "eu-west-1"
 BUCKET = "acme-pulumi-state"
 ALIAS = "alias/pulumi-estate"
-STATE_KEY = ".pulumi/stacks/estate/prod.json"
 
 CANARY_ACCESS_KEY = "AKIA" + "CANARY0000000001"  # split: no scanner mistakes a test canary for a key
 CANARY_SECRET_KEY = "canary-secret-key-value-do-not-print"
 CANARY_SESSION_TOKEN = "canary-session-token-value-do-not-print"
-CANARY_STATE_SECRET = "canary-state-secret-in-checkpoint"
-CANARIES = (CANARY_SECRET_KEY, CANARY_SESSION_TOKEN, CANARY_STATE_SECRET)
+CANARIES = (CANARY_SECRET_KEY, CANARY_SESSION_TOKEN)
 
 READ_ONLY_PREFIXES = ("Get", "Head", "List", "Describe")
 
@@ -131,26 +127,6 @@ def make_plain_bucket(s3: S3Client, bucket: str = BUCKET, region: str = REGION) 
             Bucket=bucket,
             CreateBucketConfiguration={"LocationConstraint": cast("BucketLocationConstraintType", region)},
         )
-
-
-def checkpoint(serial: int) -> bytes:
-    """A small but well-formed Pulumi checkpoint."""
-    document = {
-        "version": 3,
-        "checkpoint": {
-            "stack": "organization/estate/prod",
-            "latest": {"manifest": {"magic": f"serial-{serial}"}, "resources": []},
-        },
-    }
-    return json.dumps(document).encode()
-
-
-def put_state(s3: S3Client, body: bytes, key: str = STATE_KEY) -> str:
-    return s3.put_object(Bucket=BUCKET, Key=key, Body=body)["VersionId"]
-
-
-def read_current(s3: S3Client, key: str = STATE_KEY) -> bytes:
-    return s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()
 
 
 def assert_backend_fully_configured(clients: AwsClients, days: int = 90, region: str = REGION) -> None:
@@ -439,200 +415,6 @@ def test_cli_bootstrap_weak_bucket_exits_nonzero_and_names_fix(
     assert_backend_fully_configured(open_clients(REGION))
 
 
-# ---------------------------------------------------------------- history and restore
-
-
-@pytest.fixture
-def backend(clients: AwsClients) -> AwsClients:
-    """A bootstrapped backend, the way `bootstrap` leaves it."""
-    _ = bootstrap(clients, BootstrapRequest(bucket=BUCKET, region=REGION))
-    return clients
-
-
-PROD = StackLocation(bucket=BUCKET, region=REGION, stack="prod")
-
-
-def test_history_lists_versions_newest_first_with_delete_marker(backend: AwsClients) -> None:
-    s3 = backend.s3
-    first = put_state(s3, checkpoint(1))
-    second = put_state(s3, checkpoint(2))
-    _ = put_state(s3, b"ignored", key=STATE_KEY + ".bak")  # Pulumi's sidecar copy is not the state
-    marker = s3.delete_object(Bucket=BUCKET, Key=STATE_KEY)["VersionId"]
-
-    history = state_history(s3, PROD)
-
-    assert [v.version_id for v in history.versions] == [marker, second, first]
-    latest = [v for v in history.versions if v.is_latest]
-    assert [(v.version_id, v.is_delete_marker) for v in latest] == [(marker, True)]
-    assert {v.key for v in history.versions} == {STATE_KEY}
-    assert history.versioning == "Enabled"
-
-
-def test_restore_overwritten_state_keeps_the_corrupt_one_as_backup(backend: AwsClients) -> None:
-    s3 = backend.s3
-    good = checkpoint(1)
-    corrupt = b'{"version": 3, "checkpoint": {"stack": "' + CANARY_STATE_SECRET.encode() + b"\x00truncated"
-    good_version = put_state(s3, good)
-    corrupt_version = put_state(s3, corrupt)
-
-    result = restore_state_version(s3, PROD, good_version, clock_ns=lambda: 1_700_000_000_000_000_000)
-
-    assert read_current(s3) == good  # byte-identical
-    assert result.previous_version_id == corrupt_version
-    assert result.backup_key is not None
-    assert result.backup_key == layout.pre_restore_backup_key(
-        "estate", "prod", ".json", 1_700_000_000_000_000_000
-    )
-    assert result.backup_key.startswith(".pulumi/backups/estate/prod/")
-    assert s3.get_object(Bucket=BUCKET, Key=result.backup_key)["Body"].read() == corrupt
-    # Nothing lost: every earlier version is still stored, plus the restored copy on top.
-    versions = {v.version_id for v in state_history(s3, PROD).versions}
-    assert {good_version, corrupt_version, result.new_version_id} <= versions
-    assert s3.get_object(Bucket=BUCKET, Key=STATE_KEY, VersionId=corrupt_version)["Body"].read() == corrupt
-
-
-def test_restore_deleted_state(backend: AwsClients) -> None:
-    s3 = backend.s3
-    _ = put_state(s3, checkpoint(1))
-    wanted = put_state(s3, checkpoint(2))
-    _ = s3.delete_object(Bucket=BUCKET, Key=STATE_KEY)
-
-    result = restore_state_version(s3, PROD, wanted)
-
-    assert read_current(s3) == checkpoint(2)
-    assert result.backup_key is None and result.previous_version_id is None
-    assert not s3.list_objects_v2(Bucket=BUCKET, Prefix=layout.backup_dir("estate", "prod")).get("Contents")
-
-
-def test_restore_of_current_version_is_a_no_op(backend: AwsClients) -> None:
-    current = put_state(backend.s3, checkpoint(1))
-    recorder = CallRecorder()
-    recorder.attach(backend)
-
-    result = restore_state_version(backend.s3, PROD, current)
-
-    assert result.already_current
-    assert recorder.writes == []
-
-
-def test_restore_refuses_a_version_that_is_not_a_checkpoint_without_quoting_it(backend: AwsClients) -> None:
-    s3 = backend.s3
-    corrupt_version = put_state(s3, b"{" + CANARY_STATE_SECRET.encode())
-    _ = put_state(s3, checkpoint(2))
-
-    with pytest.raises(BackendError) as raised:
-        _ = restore_state_version(s3, PROD, corrupt_version)
-
-    message = str(raised.value)
-    assert "is not valid JSON" in message and "Pick another version" in message
-    assert CANARY_STATE_SECRET not in message
-    assert read_current(s3) == checkpoint(2)
-
-
-def test_restore_refuses_delete_marker_and_unknown_version(backend: AwsClients) -> None:
-    s3 = backend.s3
-    kept = put_state(s3, checkpoint(1))
-    marker = s3.delete_object(Bucket=BUCKET, Key=STATE_KEY)["VersionId"]
-
-    with pytest.raises(BackendError, match="is a delete marker"):
-        _ = restore_state_version(s3, PROD, marker)
-    with pytest.raises(BackendError) as raised:
-        _ = restore_state_version(s3, PROD, "no-such-version")
-    assert "is not a version of 'prod'" in str(raised.value)
-    assert kept in str(raised.value)  # lists real versions to pick from
-
-
-def test_restore_refuses_while_an_update_holds_the_lock(backend: AwsClients) -> None:
-    s3 = backend.s3
-    old = put_state(s3, checkpoint(1))
-    _ = put_state(s3, checkpoint(2))
-    lock_key = layout.locks_dir("estate", "prod") + "a1b2c3.json"
-    _ = s3.put_object(Bucket=BUCKET, Key=lock_key, Body=b"{}")
-
-    with pytest.raises(BackendError, match="locked by a running Pulumi update"):
-        _ = restore_state_version(s3, PROD, old)
-    assert read_current(s3) == checkpoint(2)
-
-
-def test_gzip_checkpoints_are_found_and_checked(backend: AwsClients) -> None:
-    s3 = backend.s3
-    gz_key = STATE_KEY + ".gz"
-    old = put_state(s3, gzip.compress(checkpoint(1)), key=gz_key)
-    _ = put_state(s3, gzip.compress(checkpoint(2)), key=gz_key)
-
-    result = restore_state_version(s3, PROD, old, clock_ns=lambda: 42)
-
-    assert gzip.decompress(read_current(s3, gz_key)) == checkpoint(1)
-    assert result.backup_key is not None and result.backup_key.endswith(".before-restore.json.gz")
-
-
-def test_missing_stack_names_the_stacks_that_exist(backend: AwsClients) -> None:
-    _ = put_state(backend.s3, checkpoint(1), key=".pulumi/stacks/estate/staging.json")
-
-    with pytest.raises(BackendError) as raised:
-        _ = state_history(backend.s3, PROD)
-    message = str(raised.value)
-    assert "--stack 'prod'" in message and "estate/staging" in message
-
-
-def test_cli_history_table_and_json(backend: AwsClients, capsys: pytest.CaptureFixture[str]) -> None:
-    first = put_state(backend.s3, checkpoint(1))
-    second = put_state(backend.s3, checkpoint(2))
-    base = ("backend", "history", "--bucket", BUCKET, "--region", REGION, "--stack", "prod")
-
-    code, out, _ = run_cli(capsys, *base)
-    assert code == 0
-    assert first in out and second in out and "current" in out
-    assert "python -m estate backend restore --bucket" in out
-
-    code, out, _ = run_cli(capsys, *base, "--format", "json")
-    assert code == 0
-    document = cast(dict[str, object], json.loads(out))
-    versions = cast(list[dict[str, object]], document["versions"])
-    assert [v["version_id"] for v in versions] == [second, first]
-    assert versions[0]["is_latest"] is True and versions[0]["key"] == STATE_KEY
-    assert document["stack"] == "prod" and document["project"] == "estate"
-
-
-def test_cli_restore_prints_backup_location(backend: AwsClients, capsys: pytest.CaptureFixture[str]) -> None:
-    good = put_state(backend.s3, checkpoint(1))
-    _ = put_state(backend.s3, b"{" + CANARY_STATE_SECRET.encode() + b"}")
-
-    code, out, _ = run_cli(
-        capsys,
-        "backend",
-        "restore",
-        "--bucket",
-        BUCKET,
-        "--region",
-        REGION,
-        "--stack",
-        "prod",
-        "--version",
-        good,
-    )
-
-    assert code == 0
-    assert read_current(backend.s3) == checkpoint(1)
-    assert f"from version {good}" in out
-    assert f"s3://{BUCKET}/.pulumi/backups/estate/prod/prod." in out
-
-
-def test_cli_history_on_unversioned_bucket_warns(
-    mocked_aws: None, capsys: pytest.CaptureFixture[str]
-) -> None:
-    s3 = open_clients(REGION).s3
-    make_plain_bucket(s3)
-    _ = s3.put_object(Bucket=BUCKET, Key=STATE_KEY, Body=checkpoint(1))
-
-    code, out, _ = run_cli(
-        capsys, "backend", "history", "--bucket", BUCKET, "--region", REGION, "--stack", "prod"
-    )
-
-    assert code == 0
-    assert "versioning" in out and "never enabled" in out and "--fix" in out
-
-
 # ---------------------------------------------------------------- bad input
 
 
@@ -689,16 +471,6 @@ def test_other_inputs_are_validated() -> None:
     assert inputs.kms_alias_problems(ALIAS) == []
     assert inputs.noncurrent_days_problems(0)
     assert inputs.noncurrent_days_problems(1) == []
-    assert inputs.stack_problems("prod/../x")
-    assert inputs.stack_problems("..")
-    assert inputs.stack_problems("prod") == []
-    assert inputs.project_problems("my project")
-    assert inputs.version_id_problems("")
-    assert inputs.version_id_problems("abc def")
-    assert inputs.version_id_problems("null") == []
-    assert (
-        inputs.version_id_problems("3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY+MTRCxf3vjVBH40Nr8X8gdRQBpUMLUo") == []
-    )
 
 
 def test_cli_reports_every_bad_flag_at_once_without_calling_aws(
@@ -728,71 +500,19 @@ def test_cli_reports_every_bad_flag_at_once_without_calling_aws(
     for flag in ("--bucket 'Bad_Bucket'", "--region 'moon-1'", "--kms-alias 'nope'", "--noncurrent-days 0"):
         assert flag in err
 
-    code, _, err = run_cli(
-        capsys,
-        "backend",
-        "restore",
-        "--bucket",
-        BUCKET,
-        "--region",
-        REGION,
-        "--stack",
-        "a/b",
-        "--version",
-        "x y",
-    )
-    assert code == 2 and "--stack 'a/b'" in err and "--version 'x y'" in err
-
 
 def test_cli_region_is_required(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as raised:
-        _ = cli.main(["backend", "history", "--bucket", BUCKET, "--stack", "prod"])
+        _ = cli.main(["backend", "bootstrap", "--bucket", BUCKET])
     assert raised.value.code == 2
     assert "--region" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("action", ["history", "restore"])
-def test_cli_no_such_bucket(mocked_aws: None, capsys: pytest.CaptureFixture[str], action: str) -> None:
-    extra = ("--version", "abc") if action == "restore" else ()
-    code, _, err = run_cli(
-        capsys,
-        "backend",
-        action,
-        "--bucket",
-        "no-such-bucket-here",
-        "--region",
-        REGION,
-        "--stack",
-        "prod",
-        *extra,
-    )
-    assert code == 2
-    assert "--bucket 'no-such-bucket-here': no such bucket" in err
-    assert "python -m estate backend bootstrap --bucket no-such-bucket-here --region eu-west-1" in err
-
-
-def test_cli_wrong_region(backend: AwsClients, capsys: pytest.CaptureFixture[str]) -> None:
-    _ = put_state(backend.s3, checkpoint(1))
-    code, _, err = run_cli(
-        capsys, "backend", "history", "--bucket", BUCKET, "--region", "us-west-2", "--stack", "prod"
-    )
+def test_cli_wrong_region(mocked_aws: None, capsys: pytest.CaptureFixture[str]) -> None:
+    make_plain_bucket(open_clients(REGION).s3)
+    code, _, err = run_cli(capsys, "backend", "bootstrap", "--bucket", BUCKET, "--region", "us-west-2")
     assert code == 2
     assert f"--region 'us-west-2' is wrong for bucket '{BUCKET}'" in err and f"pass --region {REGION}" in err
-
-
-def test_cli_no_such_stack_and_unknown_version(
-    backend: AwsClients, capsys: pytest.CaptureFixture[str]
-) -> None:
-    version = put_state(backend.s3, checkpoint(1))
-    location = ("--bucket", BUCKET, "--region", REGION)
-
-    code, _, err = run_cli(capsys, "backend", "history", *location, "--stack", "qa")
-    assert code == 2 and "--stack 'qa'" in err and "estate/prod" in err
-
-    code, _, err = run_cli(
-        capsys, "backend", "restore", *location, "--stack", "prod", "--version", "v-unknown"
-    )
-    assert code == 2 and "--version 'v-unknown' is not a version" in err and version in err
 
 
 def test_aws_errors_are_explained_and_scrubbed_of_credentials() -> None:
@@ -823,9 +543,7 @@ def test_cli_without_credentials_names_the_fix(
         raise AssertionError("network access attempted")
 
     monkeypatch.setattr(socket.socket, "connect", no_network)
-    code, _, err = run_cli(
-        capsys, "backend", "history", "--bucket", BUCKET, "--region", REGION, "--stack", "prod"
-    )
+    code, _, err = run_cli(capsys, "backend", "bootstrap", "--bucket", BUCKET, "--region", REGION)
 
     assert code == 2
     assert "No usable AWS credentials" in err and "AWS_PROFILE" in err

@@ -1,13 +1,11 @@
-"""Logic behind `python -m estate backend`: bootstrap and recover the S3 + KMS Pulumi state backend.
+"""Logic behind `python -m estate backend bootstrap`: the S3 bucket and KMS key of the Pulumi state backend.
 
 Modules:
 
-* ``inputs``: validation of bucket names, regions, aliases, stack names (no AWS calls).
-* ``layout``: where Pulumi's self-managed backend keeps things, and the URLs to log in with.
-* ``aws``: boto3 clients and the bucket/region checks shared by every action.
+* ``inputs``: validation of the bucket name, region, key alias and retention (no AWS calls).
+* ``aws``: boto3 clients, the bucket's region, and AWS failures explained (scrubbed of credentials).
 * ``bootstrap``: inspect, report and (with ``fix``) create or tighten the bucket and key.
-* ``recovery``: list a stack's state versions and restore one, keeping a copy of the current.
 
-Every function takes boto3 clients, so tests drive them with moto and the CLI in
+Every function takes boto3 clients, so tests drive them with moto and the command in
 ``estate/backend.py`` stays a thin layer.
 """

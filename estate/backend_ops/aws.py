@@ -99,20 +99,6 @@ def bucket_region(s3: S3Client, bucket: str) -> str | None:
     return str(location) if location else "us-east-1"
 
 
-def require_bucket_in_region(s3: S3Client, bucket: str, region: str) -> None:
-    """Raise `BackendError` unless ``bucket`` exists and lives in ``region``."""
-    found_region = bucket_region(s3, bucket)
-    if found_region is None:
-        raise BackendError(
-            [
-                f"--bucket {bucket!r}: no such bucket. Check the name, or create the backend "
-                + f"with `python -m estate backend bootstrap --bucket {bucket} --region {region}`."
-            ]
-        )
-    if found_region != region:
-        raise BackendError([wrong_region_problem(bucket, region, found_region)])
-
-
 def wrong_region_problem(bucket: str, region: str, found_region: str) -> str:
     """The sentence for a bucket that lives in another region than ``--region``."""
     return (

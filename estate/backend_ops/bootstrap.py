@@ -5,7 +5,9 @@ the backend needs, then:
 
 * creates what is missing (a new key, a new bucket and all its settings);
 * leaves an existing resource alone when one of its settings is weaker than
-  wanted, unless the request says ``fix``: then it rewrites just those settings;
+  wanted, unless the request says ``fix``: then it rewrites just those settings
+  (with the same call that creates the setting; only the bucket policy and the
+  lifecycle rules keep other statements and rules beside ours);
 * writes nothing at all when every setting already matches.
 """
 
@@ -554,3 +556,17 @@ def _as_strings(value: object) -> list[str]:
 def bootstrap(clients: AwsClients, request: BootstrapRequest) -> BootstrapResult:
     """Inspect and converge the backend; see `Bootstrapper`."""
     return Bootstrapper(clients, request).run()
+
+
+def next_steps(bucket: str, region: str, kms_alias: str) -> list[str]:
+    """Shell lines that point Pulumi at the backend and create both stacks.
+
+    The login URL is Pulumi's documented S3 form (region pinned, AWS SDK v2), single-quoted
+    because an unquoted '&' would background the command in every POSIX shell.
+    """
+    provider = f"awskms://{kms_alias}?region={region}"
+    return [
+        f"pulumi login 's3://{bucket}?region={region}&awssdk=v2'",
+        f'pulumi stack init prod --secrets-provider "{provider}"',
+        f'pulumi stack init staging --secrets-provider "{provider}"',
+    ]

@@ -14,7 +14,6 @@ from functools import cache
 
 DEFAULT_KMS_ALIAS = "alias/pulumi-estate"
 DEFAULT_NONCURRENT_DAYS = 90
-DEFAULT_PROJECT = "estate"
 
 
 class BackendError(Exception):
@@ -130,46 +129,6 @@ def noncurrent_days_problems(days: int) -> list[str]:
             + f"overwritten state version stays recoverable (default {DEFAULT_NONCURRENT_DAYS})."
         ]
     return []
-
-
-# Pulumi's rules (sdk/go/common/tokens): stack names and project names alike are
-# letters, digits, '-', '_' and '.', 100 characters at most.
-_PULUMI_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
-
-
-def stack_problems(stack: str) -> list[str]:
-    """Why ``stack`` is not a Pulumi stack name, or nothing."""
-    if _PULUMI_NAME.match(stack) and stack not in {".", ".."}:
-        return []
-    return [
-        f"--stack {stack!r} is not a Pulumi stack name; pass the short name such as "
-        + "'prod' or 'staging' (letters, digits, '-', '_', '.')."
-    ]
-
-
-def project_problems(project: str) -> list[str]:
-    """Why ``project`` is not a Pulumi project name, or nothing."""
-    if _PULUMI_NAME.match(project) and project not in {".", ".."}:
-        return []
-    return [
-        f"--project {project!r} is not a Pulumi project name; pass the `name:` from "
-        + f"Pulumi.yaml (default {DEFAULT_PROJECT!r})."
-    ]
-
-
-# S3 version ids are opaque printable tokens (or the literal "null" for objects
-# written before versioning was on).
-_VERSION_SHAPE = re.compile(r"^[A-Za-z0-9._+/=-]{1,1024}$")
-
-
-def version_id_problems(version_id: str) -> list[str]:
-    """Why ``version_id`` cannot be an S3 version id, or nothing."""
-    if _VERSION_SHAPE.match(version_id):
-        return []
-    return [
-        f"--version {version_id!r} is not an S3 version id; copy one from "
-        + "`python -m estate backend history` (VERSION column)."
-    ]
 
 
 def raise_if_any(problems: list[str]) -> None:
