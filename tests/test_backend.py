@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+import botocore.session
 import pytest
 from botocore.exceptions import ClientError
+from botocore.loaders import Loader, create_loader
 from moto import mock_aws
 from moto.iam.access_control import IAMPolicy, PermissionResult
 from moto.s3.models import FakeBucket
@@ -70,9 +72,26 @@ def _tls_aware_bucket_permission(bucket: FakeBucket, action: str, resource: str)
     )
 
 
+_LOADERS: dict[object, Loader] = {}
+
+
+def _shared_loader(search_paths: object = None) -> Loader:
+    """One botocore data loader per search path for the whole session.
+
+    Each ``open_clients`` makes a new boto3 session, whose loader parses the S3 and KMS
+    service models and the endpoint data again (most of these tests' time). The data is
+    the same for every session, so the tests share the loader that caches it.
+    """
+    key = tuple(search_paths) if isinstance(search_paths, list) else search_paths
+    if key not in _LOADERS:
+        _LOADERS[key] = create_loader(search_paths)  # pyright: ignore[reportArgumentType]
+    return _LOADERS[key]
+
+
 @pytest.fixture
 def mocked_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     """moto's AWS with canary credentials and no ambient profile or default region."""
+    monkeypatch.setattr(botocore.session, "create_loader", _shared_loader)
     monkeypatch.setattr(FakeBucket, "get_permission", _tls_aware_bucket_permission)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", CANARY_ACCESS_KEY)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", CANARY_SECRET_KEY)
