@@ -48,6 +48,7 @@ test: $(DEV_STAMP) typecheck lint
 
 bench: $(DEV_STAMP)
 	$(PY) benchmarks/plan_speed.py
+	$(PY) benchmarks/suite_speed.py
 
 # Recompile the locks after editing requirements.in or requirements-dev.in (README, "Dependencies").
 # Unchanged pins keep their versions; UPGRADE="pkg ..." moves those packages to their newest allowed release.

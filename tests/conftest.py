@@ -33,3 +33,17 @@ def shared_plans(monkeypatch: pytest.MonkeyPatch) -> None:
     import estate.engine
 
     monkeypatch.setattr(estate.engine, "run_plan", shared_run_plan)
+
+
+# Test files that write stack files into the project (Pulumi.<name>.yaml) or judge every stack file there:
+# under pytest-xdist they share one worker, so no test sees another's temporary stack file.
+_PROJECT_STACK_FILE_TESTS = {"test_settings.py", "test_settings_guarantees.py", "test_hygiene.py"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """One pytest-xdist group per test file (module-scoped fixtures and caches are made once), see above."""
+    for item in items:
+        name = item.path.name
+        item.add_marker(
+            pytest.mark.xdist_group("project-stack-files" if name in _PROJECT_STACK_FILE_TESTS else name)
+        )
