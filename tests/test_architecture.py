@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import plan_of
+from tests.shared_plans import plan_of
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("components", "stacks", "estate", "policies", "providers", "app-checks")
