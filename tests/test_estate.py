@@ -483,7 +483,7 @@ def test_type_check_catches_a_misspelled_provider_argument(prod_plan: Plan, stag
         for r in plan["resources"]
         if not r["type"].startswith(("estate:", "pulumi-python:dynamic"))
     }
-    assert "cloudflare:index/dnsRecord:DnsRecord" in used, sorted(used)
+    assert DNS_RECORD in used, sorted(used)
     for token in sorted(used):
         overloads = [
             inspect.signature(o).parameters for o in typing.get_overloads(_sdk_class(token).__init__)
@@ -496,7 +496,7 @@ def test_type_check_catches_a_misspelled_provider_argument(prod_plan: Plan, stag
             assert not kinds & {inspect.Parameter.VAR_KEYWORD, inspect.Parameter.VAR_POSITIONAL}, (
                 f"{token}: an overload takes *args/**kwargs, so a misspelled argument would type-check"
             )
-    dns_record = typing.get_overloads(_sdk_class("cloudflare:index/dnsRecord:DnsRecord").__init__)
+    dns_record = typing.get_overloads(_sdk_class(DNS_RECORD).__init__)
     keywords = next(
         inspect.signature(o).parameters for o in dns_record if "args" not in inspect.signature(o).parameters
     )
