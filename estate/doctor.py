@@ -162,11 +162,11 @@ def diagnose(stack: str, project_dir: Path = PROJECT_DIR, today: date | None = N
     )
     rotation_due = [
         Finding(
-            f"estate:rotation.lastRotated.{rotation_entry(due.key)}",
+            due.record_key or f"estate:rotation.lastRotated.{rotation_entry(due.key)}",
             due.last_rotated,
             f"{due.key} ({due.description}) is past the rotation period: due on {due.due}, {due.days_overdue} "
-            "day(s) ago. Rotate it at its vendor, set the new value, record the date",
-            " && ".join(due.fix),
+            f"day(s) ago. {due.how}",
+            " && ".join(command for command in due.fix if not command.startswith("#")),
         )
         for due in due_in_stack_file(stack, project_dir, today or datetime.now(UTC).date())
     ]

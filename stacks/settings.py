@@ -315,6 +315,12 @@ class RotationConfig(BaseModel):
     last_rotated: dict[str, IsoDate] = Field(
         description="each secret setting (its key without `estate:`) → the date it was last rotated"
     )
+    # Judged by _rotation_problems (a value that is not a date is a request to schedule the rotation).
+    database_passwords: dict[str, Any] = Field(
+        default_factory=dict,
+        description="each app with a database → the date its password was last rotated by hand",
+        examples=[{"oms": "2026-12-01"}],
+    )
 
 
 class StackConfig(BaseModel):
@@ -538,6 +544,8 @@ class RotationSettings:
     creates (see ``components.rotation_schedule``). ``external_period_days``:
     when a credential people set is due. ``last_rotated``: full config key →
     the date it was last rotated; ``descriptions``: full config key → what it is.
+    ``database_passwords``: app key → the date its database password was last
+    rotated by hand (``DATABASE_PASSWORD_BY_HAND`` says why not on the schedule).
     """
 
     period_days: int
@@ -545,6 +553,7 @@ class RotationSettings:
     external_period_days: int
     last_rotated: Mapping[str, date]
     descriptions: Mapping[str, str]
+    database_passwords: Mapping[str, date]
 
 
 @dataclass(frozen=True)
@@ -1502,7 +1511,99 @@ def _rotation_settings(rotation: RotationConfig) -> RotationSettings:
             if entry in by_entry
         },
         descriptions=secret_descriptions(),
+        database_passwords={
+            app: date.fromisoformat(str(day)) for app, day in rotation.database_passwords.items()
+        },
     )
+
+
+# Why database passwords are not on the rotation schedule (docs/pipeline.md, "Database passwords: rotated by hand").
+DATABASE_PASSWORD_BY_HAND = (
+    "database passwords are rotated by hand, never on the schedule: a Supabase project has one password "
+    "for its postgres role and no second one to overlap with (Management API PATCH "
+    "/v1/projects/{ref}/database/password replaces it), so every connection and every running deployment "
+    "holding the old one fails at once (Vercel deployments keep DATABASE_URL until redeployed; the pooler "
+    "blocks clients that retry the old password); rotate it in a maintenance window (docs/pipeline.md, "
+    "'Database passwords: rotated by hand') and record the date here"
+)
+
+
+def database_password_apps() -> list[str]:
+    """The apps whose Supabase database password the stack generates (catalog ``database``)."""
+    return [app.key for app in APPS if app.database]
+
+
+def _database_password_problems(stack: str, rotation: Mapping[str, Any]) -> list[Problem]:
+    """Every app database carries the date of its last hand rotation; anything but a date is refused."""
+    key = f"{NAMESPACE}:rotation.databasePasswords"
+    today = datetime.now(UTC).date().isoformat()
+    dates = rotation.get("databasePasswords")
+    if not isinstance(dates, dict):
+        fix = " && ".join(
+            config_set(f"{key}.{app}", today, path=True, stack=stack) for app in database_password_apps()
+        )
+        shown = MISSING if dates is None else shown_value(key, dates)
+        return [
+            Problem(
+                key,
+                shown,
+                "required: for each app database, the date its password was last rotated; "
+                + DATABASE_PASSWORD_BY_HAND,
+                fix,
+            )
+        ]
+    dates = cast(dict[str, Any], dates)
+    problems: list[Problem] = []
+    for app in database_password_apps():
+        value = dates.get(app)
+        entry = f"{key}.{app}"
+        if value is None:
+            problems.append(
+                Problem(
+                    entry,
+                    MISSING,
+                    f"required: the date the {app} database password was last rotated; "
+                    + DATABASE_PASSWORD_BY_HAND,
+                    config_set(entry, today, path=True, stack=stack),
+                )
+            )
+            continue
+        try:
+            valid = (
+                isinstance(value, str)
+                and bool(_ISO_DATE.match(value))
+                and date.fromisoformat(value) is not None
+            )
+        except ValueError:
+            valid = False
+        if not valid:
+            problems.append(
+                Problem(
+                    entry,
+                    shown_value(entry, value),
+                    "must be the date of the last hand rotation, YYYY-MM-DD; " + DATABASE_PASSWORD_BY_HAND,
+                    config_set(entry, today, path=True, stack=stack),
+                )
+            )
+        elif date.fromisoformat(value) > datetime.now(UTC).date():
+            problems.append(
+                Problem(
+                    entry,
+                    shown_value(entry, value),
+                    "is in the future: the date the password was last rotated",
+                    config_set(entry, today, path=True, stack=stack),
+                )
+            )
+    for app in sorted(set(dates) - set(database_password_apps())):
+        problems.append(
+            Problem(
+                f"{key}.{app}",
+                HIDDEN_SHOWN,
+                f"not an app with a database; known: {database_password_apps()}",
+                config_rm(f"{key}.{app}", path=True, stack=stack),
+            )
+        )
+    return problems
 
 
 def _rotation_problems(stack: str, data: Mapping[str, Any]) -> list[Problem]:
@@ -1537,6 +1638,7 @@ def _rotation_problems(stack: str, data: Mapping[str, Any]) -> list[Problem]:
                     config_rm(f"{key}.{entry}", path=True, stack=stack),
                 )
             )
+    problems += _database_password_problems(stack, rotation)
     period, grace = rotation.get("periodDays"), rotation.get("graceDays")
     if isinstance(period, int) and isinstance(grace, int) and grace >= period:
         problems.append(
