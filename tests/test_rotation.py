@@ -897,7 +897,7 @@ def test_the_documented_database_password_messages_are_the_codes(
     rotation["databasePasswords"]["oms"] = "scheduled"
     config["estate:rotation"] = json.dumps(rotation)
     with pytest.raises(SettingsError) as raised:
-        load_settings("prod", config, secret_keys)
+        load_settings("prod", config, secret_keys, offline=True)
     (problem,) = raised.value.problems
     assert str(problem) in blocks[1], str(problem)
     project = project_with_dates(tmp_path, "prod", {"oms": "2025-06-01"})
