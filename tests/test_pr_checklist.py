@@ -466,3 +466,19 @@ def test_labels_made_by_hand_are_adopted_not_created_again() -> None:
     plan = run_program("prod", config, secret_keys).to_json()
     (label,) = [r for r in of_type(plan, ISSUE_LABEL) if r["name"] == "talkline-labels-significant"]
     assert label["options"]["import_id"] == "fancrush-talkline:significant"
+
+
+def test_the_documented_env_vars_error_is_what_the_check_prints(tmp_path: Path) -> None:
+    """docs/pipeline.md's `env-vars` example: the annotation's title, then its message, as GitHub shows them."""
+    import re
+
+    code = "export function key() {\n  return process.env.STRIPE_NEW_KEY;\n}\n"
+    result = run_env_check(tmp_path, "talkline", {}, {NEXT_ROUTE: code})
+    (annotation,) = [line for line in result.stdout.splitlines() if line.startswith("::error ")]
+    found = re.fullmatch(r"::error [^:]*title=([^:]+)::(.*)", annotation)
+    assert found is not None, annotation
+    shown = [found.group(1), *found.group(2).replace("%0A", "\n").replace("%25", "%").splitlines()]
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "pipeline.md").read_text(encoding="utf-8")
+    section = docs[docs.index("### `env-vars`") : docs.index("### `changelog-or-adr`")]
+    first_block = re.findall(r"```\n(.*?)```", section, flags=re.DOTALL)[0]
+    assert first_block.rstrip("\n").splitlines() == shown
