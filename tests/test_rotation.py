@@ -890,7 +890,7 @@ def test_the_documented_database_password_messages_are_the_codes(
 
     monkeypatch.setattr(settings_module, "datetime", Frozen)
     blocks = doc_blocks("### Database passwords: rotated by hand")
-    from estate.plan import load_stack_config
+    from estate.engine import load_stack_config
 
     config, secret_keys, _ = load_stack_config("prod")
     rotation = json.loads(config["estate:rotation"])
