@@ -19,8 +19,9 @@ class PullRequestLabelsArgs:
 
     ``repository``: the repository's name (its owner is the GitHub provider's).
     ``labels``: label name → (colour as six lowercase hex digits without ``#``,
-    description). GitHub keys labels by name: one that exists already is adopted
-    and updated, not duplicated.
+    description). GitHub keys labels by name and refuses to create one that
+    exists (422): a label made by hand is adopted through ``estate:imports``
+    (``<repository>:<name>``), then updated to these values.
     """
 
     repository: str
