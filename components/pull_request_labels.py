@@ -20,8 +20,8 @@ class PullRequestLabelsArgs:
     ``repository``: the repository's name (its owner is the GitHub provider's).
     ``labels``: label name → (colour as six lowercase hex digits without ``#``,
     description). GitHub keys labels by name and refuses to create one that
-    exists (422): a label made by hand is adopted through ``estate:imports``
-    (``<repository>:<name>``), then updated to these values.
+    exists (422): a label made by hand is adopted first (import ID
+    ``<repository>:<name>``; docs/pipeline.md says how).
     """
 
     repository: str
