@@ -100,9 +100,10 @@ def database_password_urn(stack: str, app: str) -> str:
     """The URN of an app database's generated password (``components.supabase_database``)."""
     from components.application import APPLICATION_TYPE
     from components.supabase_database import SUPABASE_DATABASE_TYPE
+    from policies.resource_types import RANDOM_PASSWORD
 
-    password = "random:index/randomPassword:RandomPassword"
-    return f"urn:pulumi:{stack}::estate::{APPLICATION_TYPE}${SUPABASE_DATABASE_TYPE}${password}::{app}-database-db-password"
+    parents = f"{APPLICATION_TYPE}${SUPABASE_DATABASE_TYPE}"
+    return f"urn:pulumi:{stack}::estate::{parents}${RANDOM_PASSWORD}::{app}-database-db-password"
 
 
 def database_passwords_due(
