@@ -31,10 +31,8 @@ class PullRequestLabelsArgs:
 class PullRequestLabels(pulumi.ComponentResource):
     """One ``github.IssueLabel`` per label. Labels are repository-wide: declare them in one stack only.
 
-    Outputs: ``names`` (the label names).
+    Outputs: none; nothing in the estate reads them.
     """
-
-    names: pulumi.Output[list[str]]
 
     def __init__(
         self, name: str, args: PullRequestLabelsArgs, opts: pulumi.ResourceOptions | None = None
@@ -57,5 +55,4 @@ class PullRequestLabels(pulumi.ComponentResource):
                 description=description,
                 opts=pulumi.ResourceOptions(parent=self),
             )
-        self.names = pulumi.Output.from_input(sorted(args.labels))
-        self.register_outputs({"names": self.names})
+        self.register_outputs({})

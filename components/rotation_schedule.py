@@ -42,13 +42,11 @@ class RotationSchedule(pulumi.ComponentResource):
     update, before anything it replaces is removed.
 
     Outputs: ``generation`` (the generation's start, RFC 3339; changes only at a
-    rotation), ``rotates_at`` (when the next generation is due) and
-    ``expires_on`` (``rotates_at`` plus ``grace_days``: credentials of this
-    generation stop working then).
+    rotation) and ``expires_on`` (when the next generation is due plus
+    ``grace_days``: credentials of this generation stop working then).
     """
 
     generation: pulumi.Output[str]
-    rotates_at: pulumi.Output[str]
     expires_on: pulumi.Output[str]
 
     def __init__(
@@ -66,8 +64,5 @@ class RotationSchedule(pulumi.ComponentResource):
         )
         grace = args.grace_days
         self.generation = rotating.rfc3339
-        self.rotates_at = rotating.rotation_rfc3339
         self.expires_on = rotating.rotation_rfc3339.apply(lambda due: add_days(due, grace))
-        self.register_outputs(
-            {"generation": self.generation, "rotates_at": self.rotates_at, "expires_on": self.expires_on}
-        )
+        self.register_outputs({"generation": self.generation, "expires_on": self.expires_on})

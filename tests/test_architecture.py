@@ -225,3 +225,40 @@ def test_the_token_scan_sees_a_literal_outside_docstrings(tmp_path: Path) -> Non
     module = tmp_path / "module.py"
     module.write_text('"""Mentions vercel:index/project:Project."""\nKIND = "vercel:index/project:Project"\n')
     assert _token_literals(module, declared_type_tokens()) == ["line 2: VERCEL_PROJECT"]
+
+
+def _component_outputs() -> dict[str, list[str]]:
+    """Component class → the outputs it declares (annotated attributes of the class body)."""
+    outputs: dict[str, list[str]] = {}
+    for path in sorted((REPOSITORY_ROOT / "components").glob("*.py")):
+        for node in ast.parse(path.read_text(), str(path)).body:
+            if isinstance(node, ast.ClassDef) and any(
+                isinstance(base, ast.Attribute) and base.attr == "ComponentResource" for base in node.bases
+            ):
+                outputs[node.name] = [
+                    item.target.id
+                    for item in node.body
+                    if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)
+                ]
+    return outputs
+
+
+def test_every_component_output_is_read_by_the_program() -> None:
+    """An output nothing reads is state to keep and docs to write: outputs exist for the program only.
+
+    Read means an attribute access ``.<output>`` in stacks/, or, for the
+    database, a catalog ``FromDatabase`` naming it.
+    """
+    read: set[str] = set()
+    for path in sorted((REPOSITORY_ROOT / "stacks").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Attribute):
+                read.add(node.attr)
+    from stacks.catalog import APPS, FromDatabase
+
+    read |= {v.source.output for app in APPS for v in app.env if isinstance(v.source, FromDatabase)}
+    unread = {
+        component: [name for name in names if name not in read]
+        for component, names in _component_outputs().items()
+    }
+    assert {component: names for component, names in unread.items() if names} == {}
