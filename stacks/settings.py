@@ -709,7 +709,7 @@ def load_settings(
     a staging stack, the production stack's config (plain values and ciphertexts,
     as :func:`stacks.stack_files.read_stack_config` gives it), so that staging
     reusing a production identifier is refused. ``offline``: the config comes
-    from the stack file without decryption (``estate.plan.load_stack_config``),
+    from the stack file without decryption (``estate.engine.load_stack_config``),
     so a secret may be :data:`OFFLINE_SECRET_PLACEHOLDER`; otherwise (a real
     run) the placeholder is a problem like any wrong value. Raises
     :class:`SettingsError` listing every problem.
