@@ -12,11 +12,12 @@ are thin layers over :func:`run_plan`; what they print lives in ``estate/output.
 from __future__ import annotations
 
 import asyncio
+import copy
 import gc
 import json
 import runpy
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -113,32 +114,65 @@ def _replace_encrypted(value: Any, placeholder: str) -> Any:
     return value
 
 
+# Plans of stack files already run in this process, by (project dir, stack, stack file text): a stack
+# that another references is planned once, first, and its plan reused when it is planned itself.
+_PLANNED: dict[tuple[str, str, str], PlanDocument] = {}
+
+
 def run_plan(stack: str, project_dir: Path = PROJECT_DIR) -> PlanDocument:
     """Runs the program of ``project_dir`` for ``stack`` under mocks; returns the plan document.
 
-    Raises :class:`stacks.settings.SettingsError` for bad config and
-    :class:`StackFileError` for a missing or unreadable stack file.
+    Its outputs then stand in for the stack's in every ``StackReference`` to it
+    (``estate/models/pulumi.py``). Raises :class:`stacks.settings.SettingsError`
+    for bad config and :class:`StackFileError` for a missing or unreadable stack file.
     """
-    config, secret_keys, _ = load_stack_config(stack, project_dir)
-    return run_program(stack, config, secret_keys, project_dir)
+    path = project_dir / f"Pulumi.{stack}.yaml"
+    key = (str(project_dir), stack, path.read_text() if path.is_file() else "")
+    if key not in _PLANNED:
+        config, secret_keys, _ = load_stack_config(stack, project_dir)
+        _PLANNED[key] = run_program(stack, config, secret_keys, project_dir, publish_outputs=True)
+    return copy.deepcopy(_PLANNED[key])
+
+
+def _plan_referenced_stacks(stacks: Sequence[str], project_dir: Path) -> None:
+    """Plans each stack the program reads through a ``StackReference`` that has no offline plan yet."""
+    from estate.models.pulumi import offline_stack
+
+    project = project_name(project_dir)
+    for referenced in stacks:
+        if offline_stack(project, referenced) is None:
+            run_plan(referenced, project_dir)
 
 
 def run_program(
-    stack: str, config: Mapping[str, str], secret_keys: list[str], project_dir: Path = PROJECT_DIR
+    stack: str,
+    config: Mapping[str, str],
+    secret_keys: list[str],
+    project_dir: Path = PROJECT_DIR,
+    *,
+    publish_outputs: bool = False,
 ) -> PlanDocument:
-    """Runs the program with the given config under mocks; returns the plan document."""
+    """Runs the program with the given config under mocks; returns the plan document.
+
+    Stacks the program references are planned first, from their stack files.
+    ``publish_outputs``: this run's outputs become what references to ``stack``
+    read (only a run of the stack file's own config may stand in for the stack).
+    """
     import pulumi
     import pulumi.runtime
+    from stacks.staging_reference import referenced_stacks
 
     from estate.mocks import ProviderMocks
+    from estate.models.pulumi import register_offline_stack
     from estate.recording_monitor import PlanRecorder
     from estate.sdk_internals import stack_outputs
     from stacks.settings import load_settings, offline_placeholders, production_stack_config
 
     # Validate first, exactly as the program will: bad config registers nothing.
-    load_settings(
+    settings = load_settings(
         stack, config, secret_keys, production_config=production_stack_config(project_dir), offline=True
     )
+    _plan_referenced_stacks(referenced_stacks(settings), project_dir)
 
     if str(project_dir) not in sys.path:
         sys.path.insert(0, str(project_dir))
@@ -152,6 +186,8 @@ def run_program(
     pulumi.runtime.set_all_config(dict(config), list(secret_keys))
 
     outputs: dict[str, Any] = {}
+    # The same outputs with secrets kept (marked as the RPC layer marks them): what a reference reads.
+    readable_outputs: dict[str, Any] = {}
 
     @pulumi.runtime.test
     def program() -> pulumi.Output[None]:
@@ -160,6 +196,10 @@ def run_program(
 
         async def collect() -> None:
             outputs.update({name: await _resolve(value) for name, value in exported.items()})
+            if publish_outputs:
+                readable_outputs.update(
+                    {name: await _resolve(value, keep_secrets=True) for name, value in exported.items()}
+                )
 
         return pulumi.Output.from_input(asyncio.ensure_future(collect()))
 
@@ -180,6 +220,8 @@ def run_program(
         gc.freeze()
         if was_enabled:
             gc.enable()
+    if publish_outputs:
+        register_offline_stack(project, stack, readable_outputs)
     return PlanDocument(
         stack=stack,
         project=project,
@@ -189,18 +231,23 @@ def run_program(
     )
 
 
-async def _resolve(value: Any) -> Any:
+async def _resolve(value: Any, *, keep_secrets: bool = False) -> Any:
+    """An exported value, resolved; a secret reads ``"[secret]"``, or is kept inside the RPC secret marker."""
     import pulumi
+
+    from estate.sdk_internals import secret
 
     if isinstance(value, pulumi.Output):
         output: pulumi.Output[Any] = value
         if await output.is_secret():
-            return SECRET
-        return await _resolve(await output.future())
+            if not keep_secrets:
+                return SECRET
+            return secret(await _resolve(await output.future(), keep_secrets=True))
+        return await _resolve(await output.future(), keep_secrets=keep_secrets)
     if isinstance(value, dict):
-        return {k: await _resolve(v) for k, v in value.items()}
+        return {k: await _resolve(v, keep_secrets=keep_secrets) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [await _resolve(v) for v in value]
+        return [await _resolve(v, keep_secrets=keep_secrets) for v in value]
     if isinstance(value, pulumi.Resource):
-        return await _resolve(value.urn)
+        return await _resolve(value.urn, keep_secrets=keep_secrets)
     return value

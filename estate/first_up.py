@@ -16,6 +16,13 @@ nothing in the stack provides it, or when what provides it is not a dependency.
 
 Facts in ``SOFT_FACTS`` are required only when the stack itself provides them:
 a host outside the estate (a Slack webhook) is taken as live.
+
+Facts in ``CROSS_STACK_FACTS`` are made true by another stack's ``up``: a
+``StackReference`` reads the outputs of a stack that must have been ``up``
+first (the engine answers ``unknown stack``, or finds no outputs, otherwise).
+Nothing in this stack can provide them; the requirement is met when the
+referenced stack is another stack of this project with a stack file, and
+:func:`stacks_to_up_first` names the stacks whose ``up`` must come first.
 """
 
 from __future__ import annotations
@@ -26,11 +33,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from estate.models import PROVIDES, Rule, evaluate, fields
+from estate.models.pulumi import STACK_UP, StackReferenceError, parse_reference
 from estate.models.registry import models
 from estate.plan_document import PlanIndex
 
 EXISTING = "@existing"
 SOFT_FACTS = frozenset({"live-host", "pages-domain"})
+CROSS_STACK_FACTS = frozenset({STACK_UP})
 
 
 @dataclass(frozen=True)
@@ -42,8 +51,12 @@ class UnmetPrecondition:
     key: str
     provider_urns: tuple[str, ...]
     source: str
+    # Why, when the generic sentences do not say it (another stack's `up`).
+    reason: str = ""
 
     def __str__(self) -> str:
+        if self.reason:
+            return f"{self.urn}: needs {self.fact} {self.key!r}: {self.reason} [{self.source}]"
         if not self.provider_urns:
             return (
                 f"{self.urn}: needs {self.fact} {self.key!r} to exist first, and nothing in this stack "
@@ -62,6 +75,7 @@ class UnmetPrecondition:
             "key": self.key,
             "created_by": list(self.provider_urns),
             "source": self.source,
+            **({"reason": self.reason} if self.reason else {}),
         }
 
 
@@ -140,6 +154,12 @@ def check_plan(plan: Mapping[str, Any]) -> tuple[list[UnmetPrecondition], int]:
         urn = str(resource["urn"])
         for rule in model.requires if model else ():
             for key in _keys(rule, stack, resource):
+                if rule.prop in CROSS_STACK_FACTS:
+                    checked += 1
+                    reason = _other_stack_problem(plan, key)
+                    if reason:
+                        unmet.append(UnmetPrecondition(urn, rule.prop, key, (), rule.source, reason))
+                    continue
                 if (rule.prop, key) in existing:
                     checked += 1
                     continue
@@ -150,3 +170,42 @@ def check_plan(plan: Mapping[str, Any]) -> tuple[list[UnmetPrecondition], int]:
                 if not made_by or not any(p in closure.get(urn, set()) for p in made_by):
                     unmet.append(UnmetPrecondition(urn, rule.prop, key, tuple(made_by), rule.source))
     return unmet, checked
+
+
+def _referenced_stack(plan: Mapping[str, Any], name: str) -> tuple[str, str]:
+    return parse_reference(name, str(plan.get("project", "")))
+
+
+def _other_stack_problem(plan: Mapping[str, Any], name: str) -> str:
+    """Why the stack ``name`` cannot be `up` before this one ("" when it can)."""
+    from estate.engine import project_name, stacks_with_files
+
+    try:
+        project, stack = _referenced_stack(plan, name)
+    except StackReferenceError as error:
+        return str(error)
+    if project != project_name():
+        return (
+            f"it names project {project}, not this project ({project_name()}): nothing here deploys it; "
+            f"reference organization/{project_name()}/<stack>"
+        )
+    if stack == plan.get("stack"):
+        return "a stack cannot read its own outputs before its own up: reference another stack"
+    if stack not in stacks_with_files():
+        return f"this project has no stack {stack} (no Pulumi.{stack}.yaml); stacks with a file: {stacks_with_files()}"
+    return ""
+
+
+def stacks_to_up_first(plan: Mapping[str, Any]) -> list[str]:
+    """The stacks of this project whose `up` must come before this stack's first `up` (its stack references)."""
+    found: list[str] = []
+    table = models()
+    for resource in plan["resources"]:
+        model = table.get(str(resource["type"]))
+        for rule in model.requires if model and resource.get("custom") else ():
+            if rule.prop not in CROSS_STACK_FACTS:
+                continue
+            for key in _keys(rule, str(plan.get("stack", "")), resource):
+                if not _other_stack_problem(plan, key):
+                    found.append(_referenced_stack(plan, key)[1])
+    return sorted(set(found))

@@ -87,6 +87,9 @@ class PlanResource:
     provider: str | None
     # A dynamic resource's provider class (``module.Class``): the code the engine will run for it.
     dynamic_provider: str | None = None
+    # A read (a ``StackReference``): nothing is created; its ``outputs`` are what was read, and the
+    # engine never hands it to a policy pack (pulumi/pulumi#3950).
+    read: bool = False
 
     @property
     def is_dynamic(self) -> bool:
@@ -107,6 +110,7 @@ class PlanResource:
             options=ResourceOptions.from_json(resource.get("options") or {}),
             provider=resource.get("provider"),
             dynamic_provider=resource.get("dynamic_provider"),
+            read=bool(resource.get("read")),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -125,6 +129,8 @@ class PlanResource:
         }
         if self.is_dynamic:
             document["dynamic_provider"] = self.dynamic_provider
+        if self.read:
+            document["read"] = True
         return document
 
 

@@ -136,7 +136,8 @@ def policy_resources(plan: Mapping[str, Any], *, with_outputs: bool = True) -> l
     models computed or stored, as stack policies see a resource's state online;
     without, the inputs alone, as resource policies see them.
     """
-    records: list[Mapping[str, Any]] = plan["resources"]
+    # As the engine: a read (a StackReference, `Resource.get`) never reaches a policy pack (pulumi/pulumi#3950).
+    records: list[Mapping[str, Any]] = [r for r in plan["resources"] if not r.get("read")]
     providers = {
         record["urn"]: record for record in records if str(record["type"]).startswith("pulumi:providers:")
     }

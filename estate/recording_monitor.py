@@ -111,8 +111,8 @@ class PlanRecorder:
         self._lock = threading.Lock()
 
     def _record(self, registration: Registration) -> None:
-        if registration.read:
-            return  # reads (``Resource.get``) are not recorded: the plan lists what the program declares
+        # A read (a ``StackReference``, ``Resource.get``) is recorded with ``read`` set: its outputs are
+        # what was read; the engine creates nothing for it and never shows it to a policy pack.
         inputs = self.mocks.last_inputs
         secret_outputs = registration.additional_secret_outputs
         resource = PlanResource(
@@ -139,6 +139,7 @@ class PlanRecorder:
                 replacement_trigger=public_value(registration.replacement_trigger),
             ),
             provider=registration.provider,
+            read=registration.read,
             # Which code the engine will run for a dynamic resource: the pickled provider's class.
             dynamic_provider=self._dynamic_provider(inputs.get(DYNAMIC_PROVIDER_KEY))
             if registration.type.startswith(DYNAMIC_TYPE_PREFIX)

@@ -12,6 +12,10 @@ set; and every ``ignore_changes`` entry names an input property.
 Values shown as ``"[secret]"`` are not judged (the plan cannot see them), and
 dynamic resources have no schema: their provider's own ``check`` judges them
 (tests drive it through Pulumi's dynamic-provider server).
+
+The engine's own types (``pulumi:pulumi:StackReference``: ``estate/models/pulumi.py``)
+have no provider schema either; the engine's built-in provider checks them,
+and so does :func:`check_engine_resource`, with the same rules.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from estate.sdk_internals import DYNAMIC_PROVIDER_KEY
+from policies.resource_types import STACK_REFERENCE
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 SECRET = "[secret]"
@@ -175,9 +180,42 @@ class _Checker:
                 props = target.get("properties") or {}
 
 
+def check_engine_resource(resource: Mapping[str, Any]) -> list[SchemaViolation]:
+    """What the engine's built-in provider refuses in a resource of its own (pulumi/pulumi builtins.go Check/Read).
+
+    A stack reference takes exactly one input, ``name``, a string naming a stack
+    as this project's self-managed backend parses it (``organization/<project>/<stack>``).
+    """
+    from estate.models.pulumi import StackReferenceError, parse_reference
+
+    checker = _Checker(str(resource["urn"]), str(resource["type"]), {})
+    if resource["type"] != STACK_REFERENCE:
+        return checker.found
+    inputs = {k: v for k, v in (resource.get("inputs") or {}).items() if k != DYNAMIC_PROVIDER_KEY}
+    for key in sorted(set(inputs) - {"name"}):
+        checker.report(key, f'unknown property "{key}": a stack reference takes only `name`', ["name"])
+    name = inputs.get("name")
+    if name is None:
+        checker.report("name", 'missing required property "name"')
+    elif not isinstance(name, str):
+        checker.report("name", 'property "name" must be a string')
+    else:
+        urn = str(resource["urn"])
+        urn_project = urn.split("::")[1] if urn.count("::") >= 2 else ""
+        try:
+            parse_reference(name, urn_project)
+        except StackReferenceError as error:
+            checker.report("name", str(error))
+    return checker.found
+
+
 def check_resource(resource: Mapping[str, Any]) -> list[SchemaViolation]:
     """The schema violations of one plan resource (none for types without a schema)."""
+    from estate.models.pulumi import ENGINE_TYPES
+
     type_ = str(resource["type"])
+    if type_ in ENGINE_TYPES:
+        return check_engine_resource(resource)
     package = type_.split(":", 1)[0]
     extract = extracts().get(package)
     if extract is None or not resource.get("custom", True) or type_.startswith("pulumi:providers:"):
@@ -205,6 +243,8 @@ def check_resource(resource: Mapping[str, Any]) -> list[SchemaViolation]:
 
 def check_plan(plan: Mapping[str, Any]) -> tuple[list[SchemaViolation], int]:
     """Every schema violation in the plan, and how many resources had a schema to check against."""
+    from estate.models.pulumi import ENGINE_TYPES
+
     violations: list[SchemaViolation] = []
     checked = 0
     for resource in plan["resources"]:
@@ -213,7 +253,7 @@ def check_plan(plan: Mapping[str, Any]) -> tuple[list[SchemaViolation], int]:
             resource.get("custom")
             and type_.split(":", 1)[0] in extracts()
             and not type_.startswith("pulumi:providers:")
-        ):
+        ) or type_ in ENGINE_TYPES:
             checked += 1
         violations.extend(check_resource(resource))
     return violations, checked

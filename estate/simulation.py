@@ -37,6 +37,8 @@ class Findings:
     schema: list[SchemaViolation] = field(default_factory=list)
     first_up_checked: int = 0
     first_up: list[UnmetPrecondition] = field(default_factory=list)
+    # Stacks whose `up` must come before this stack's first `up` (it reads their outputs).
+    first_up_after: list[str] = field(default_factory=list)
     second_up_checked: int = 0
     second_up: list[PerpetualDiff] = field(default_factory=list)
     policies: list[Violation] = field(default_factory=list)
@@ -60,7 +62,8 @@ class Findings:
         return (
             f"{self.stack} {verdict}: {self.resources} resources{unmodelled}; "
             f"schema: {len(self.schema)} violation(s) in {self.schema_checked} checked; "
-            f"first up: {len(self.first_up)} unmet of {self.first_up_checked} precondition(s); "
+            f"first up: {len(self.first_up)} unmet of {self.first_up_checked} precondition(s)"
+            f"{''.join(f' (after {stack} is up)' for stack in self.first_up_after)}; "
             f"second up: {len(self.second_up)} change(s) in {self.second_up_checked} re-planned; "
             f"policies: {self.mandatory} mandatory, {advisory} advisory violation(s)"
         )
@@ -72,7 +75,11 @@ class Findings:
             "resources": self.resources,
             "unmodelled_types": self.unmodelled_types,
             "schema": {"checked": self.schema_checked, "violations": [v.to_json() for v in self.schema]},
-            "first_up": {"checked": self.first_up_checked, "unmet": [u.to_json() for u in self.first_up]},
+            "first_up": {
+                "checked": self.first_up_checked,
+                "unmet": [u.to_json() for u in self.first_up],
+                "after_stacks": self.first_up_after,
+            },
             "second_up": {
                 "checked": self.second_up_checked,
                 "changes": [d.to_json() for d in self.second_up],
@@ -96,6 +103,7 @@ def check(plan: Mapping[str, Any]) -> Findings:
     findings = Findings(str(plan.get("stack", "?")), len(custom), list(plan.get("unmodelled_types") or []))
     findings.schema, findings.schema_checked = schema_check.check_plan(plan)
     findings.first_up, findings.first_up_checked = first_up.check_plan(plan)
+    findings.first_up_after = first_up.stacks_to_up_first(plan)
     findings.second_up, findings.second_up_checked = second_up.check_plan(plan)
     findings.policies = run_policies(plan)
     return findings

@@ -87,3 +87,6 @@ ACTIONS_SECRETS: Final = frozenset({ACTIONS_ENVIRONMENT_SECRET, ACTIONS_SECRET, 
 ACTIONS_VARIABLES: Final = frozenset(
     {ACTIONS_ENVIRONMENT_VARIABLE, ACTIONS_VARIABLE, ACTIONS_ORGANIZATION_VARIABLE}
 )
+
+# The engine's own: a read of another stack's outputs (no provider serves it; estate/models/pulumi.py).
+STACK_REFERENCE: Final = "pulumi:pulumi:StackReference"

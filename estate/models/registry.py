@@ -10,7 +10,7 @@ from estate.models import Rule, TypeModel, build
 
 
 def _tables() -> tuple[tuple[Rule, ...], ...]:
-    from estate.models import cloudflare, github, keyring, random, sentry, supabase, time, vercel
+    from estate.models import cloudflare, github, keyring, pulumi, random, sentry, supabase, time, vercel
 
     return (
         cloudflare.TABLE,
@@ -21,6 +21,7 @@ def _tables() -> tuple[tuple[Rule, ...], ...]:
         sentry.TABLE,
         time.TABLE,
         keyring.TABLE,
+        pulumi.TABLE,
     )
 
 
