@@ -52,6 +52,7 @@ from stacks.cloudflare_accounts import (
 )
 from stacks.organization_providers import OrganizationProviders, organization_providers
 from stacks.settings import Organization, StackSettings
+from stacks.staging_reference import StagingSupabase, preview_exports, preview_variables, read_staging
 
 # Workflow templates delivered to the app repositories: app-workflows/<repository>/.
 APP_WORKFLOWS_DIR = Path(__file__).resolve().parent.parent / "app-workflows"
@@ -91,6 +92,8 @@ class _AppContext:
     deploy_branch: str
     rotation: RotationSchedule
     value_of: Callable[[EnvVar], pulumi.Input[str]]
+    # Staging's public Supabase settings, in the stack whose previews read them.
+    staging: StagingSupabase | None = None
 
     @property
     def repository(self) -> str:
@@ -108,14 +111,26 @@ def build_estate(settings: StackSettings) -> dict[str, Any]:
             period_days=settings.rotation.period_days, grace_days=settings.rotation.grace_days
         ),
     )
+    # Previews of the production projects read staging's public Supabase settings.
+    staging = read_staging(settings)
     apps = {
         app.key: _build_app(
-            app, settings, providers[app.organization], gates.get(app.organization, _Gates()), rotation
+            app,
+            settings,
+            providers[app.organization],
+            gates.get(app.organization, _Gates()),
+            rotation,
+            staging,
         )
         for app in APPS
     }
     build_alerting(settings, providers, apps, rotation.generation)
-    return stack_outputs(settings, apps)
+    databases = {key: built.database for key, built in apps.items() if built.database is not None}
+    return stack_outputs(settings, apps) | preview_exports(
+        settings,
+        {key: database.api_url for key, database in databases.items()},
+        {key: database.anon_key for key, database in databases.items()},
+    )
 
 
 def stack_outputs(settings: StackSettings, apps: Mapping[str, BuiltApp]) -> dict[str, Any]:
@@ -181,6 +196,7 @@ def _build_app(
     providers: OrganizationProviders,
     gates: _Gates,
     rotation: RotationSchedule,
+    staging: StagingSupabase | None = None,
 ) -> BuiltApp:
     """The app's group, database, hosting and repository governance."""
     org = settings.organizations[app.organization]
@@ -209,7 +225,7 @@ def _build_app(
         return getattr(database, source.output)
 
     context = _AppContext(
-        app, settings, org, providers, group, settings.deploy_branch(app), rotation, value_of
+        app, settings, org, providers, group, settings.deploy_branch(app), rotation, value_of, staging
     )
     hosting = settings.hosting[app.key]
     if isinstance(hosting, VercelHosting):
@@ -282,7 +298,7 @@ def _host_on_vercel(context: _AppContext, hosting: VercelHosting) -> _Hosted:
             skip_branches=(app.staging_branch, f"{DELIVERY_BRANCH_PREFIX}*")
             if settings.is_production
             else (),
-            environment_variables=_vercel_environment(app, settings, context.value_of),
+            environment_variables=_vercel_environment(app, settings, context.value_of, context.staging),
             framework=hosting.framework,
             root_directory=hosting.root_directory,
         ),
@@ -409,13 +425,16 @@ def _primary_url(settings: StackSettings, app: App) -> str:
 
 
 def _vercel_environment(
-    app: App, settings: StackSettings, value_of: Callable[[EnvVar], pulumi.Input[str]]
+    app: App,
+    settings: StackSettings,
+    value_of: Callable[[EnvVar], pulumi.Input[str]],
+    staging: StagingSupabase | None,
 ) -> list[EnvironmentVariable]:
     """Every app variable for the project's production target.
 
     In the production project, feature-branch previews (and ``vercel dev``) get
-    only what the stack derives, never data access or keys: a preview must not
-    reach production data, and the staging backend belongs to another stack.
+    what the stack derives, and previews staging's public Supabase settings
+    (stacks/staging_reference.py): never production's data access or keys.
     """
     production: tuple[VercelTarget, ...] = ("production",)
     variables = [EnvironmentVariable(v.key, value_of(v), production, v.sensitive) for v in app.env]
@@ -424,6 +443,10 @@ def _vercel_environment(
             EnvironmentVariable(v.key, "preview", ("preview", "development"), sensitive=False)
             for v in app.env
             if isinstance(v.source, FromStack) and v.source.name == "environment"
+        ]
+        variables += [
+            EnvironmentVariable(v.key, value, ("preview",), v.sensitive)
+            for v, value in preview_variables(app, staging)
         ]
     return variables
 
