@@ -15,7 +15,12 @@ Then, judged on what the engine sees:
   offline) hold no Stripe key of the other mode (``sk_/rk_/pk_live_`` only in
   production, ``_test_`` only outside it), no hostname of the estate's zones
   that belongs to another environment, and no Supabase project this stack does
-  not declare. Messages name hostnames, refs and key *prefixes*, never values.
+  not declare. The one exception: in the production stack, a Vercel variable
+  whose only targets are ``preview``/``development`` may point at staging's
+  Supabase project (previews read staging's public settings through a stack
+  reference, which the engine never shows a policy); the policy
+  ``previews-get-no-production-values`` judges what such variables carry.
+  Messages name hostnames, refs and key *prefixes*, never values.
 """
 
 from __future__ import annotations
@@ -159,7 +164,7 @@ def _project_refs(resource: PolicyResource) -> Iterator[tuple[str, str]]:
 _REF_PROPS = ("project_ref", "projectRef")
 
 
-def _own_supabase_refs(resources: Sequence[PolicyResource]) -> set[str]:
+def own_supabase_refs(resources: Sequence[PolicyResource]) -> set[str]:
     """Refs of the stack's own Supabase projects.
 
     Online, a project's outputs (``endpoint``, ``dbHost``) name it; in both
@@ -178,6 +183,14 @@ def _own_supabase_refs(resources: Sequence[PolicyResource]) -> set[str]:
     return refs
 
 
+def _previews_only(resource: PolicyResource, environment: str) -> bool:
+    """A production-stack Vercel variable that serves only previews and ``vercel dev`` (staging's data)."""
+    if environment != PRODUCTION or resource.resource_type != VERCEL_ENV_VAR:
+        return False
+    targets = {t for t in items(resource.props, "targets") if isinstance(t, str)}
+    return bool(targets) and targets <= {"preview", "development"}
+
+
 def validate_environment_separation(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     """Nothing in a stack points at another environment's domains, projects, keys or databases."""
     resources = args.resources
@@ -194,7 +207,7 @@ def validate_environment_separation(args: StackValidationArgs, report_violation:
     other = "production" if environment != PRODUCTION else "another environment"
 
     zones = {host.split(".", 1)[1] for r in resources for host in _zone_hostnames(r) if host.count(".") >= 2}
-    own_refs = _own_supabase_refs(resources)
+    own_refs = own_supabase_refs(resources)
 
     # A pages.dev host is the one Cloudflare assigned to a project (its `subdomain`, suffixed when the
     # name was taken): it belongs where that project's name belongs.
@@ -259,7 +272,10 @@ def validate_environment_separation(args: StackValidationArgs, report_violation:
                         f"point it at {name_for(host, environment)}",
                         urn,
                     )
-            for ref in sorted(supabase_refs(name, value) - own_refs):
+            foreign_refs = (
+                set() if _previews_only(resource, environment) else supabase_refs(name, value) - own_refs
+            )
+            for ref in sorted(foreign_refs):
                 report(
                     f"{name} points at Supabase project {ref}, which the {environment} stack does not "
                     "declare (another environment's database?)",

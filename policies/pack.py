@@ -31,6 +31,7 @@ from policies.deployment_environments import validate_environments_admit_only_th
 from policies.dns_targets import validate_dns_targets
 from policies.environment_separation import validate_environment_separation
 from policies.environments import DEFAULT_PRODUCTION_STACKS
+from policies.preview_values import validate_previews_get_no_production_values
 from policies.secret_values import DEFAULT_PUBLIC_VARIABLES, validate_secrets_stay_secret
 from policies.workflow_secrets import validate_no_workflow_prints_a_secret
 
@@ -111,6 +112,15 @@ POLICIES: Final[list[Policy]] = [
         description="Nothing in a stack points at another environment's hostnames, projects, GitHub "
         "environments, Stripe keys or Supabase projects.",
         validate=validate_environment_separation,
+        config_schema=_PRODUCTION_STACKS,
+        severity=Severity.CRITICAL,
+    ),
+    StackValidationPolicy(
+        name="previews-get-no-production-values",
+        description="No preview or development target of a Vercel project gets a server-side database "
+        "credential (service-role key, database URL or password) or, in the production stack, a sensitive "
+        "variable, a value taken from the stack's own Supabase projects, or one pointing at them.",
+        validate=validate_previews_get_no_production_values,
         config_schema=_PRODUCTION_STACKS,
         severity=Severity.CRITICAL,
     ),

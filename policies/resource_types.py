@@ -48,6 +48,10 @@ SUPABASE_PROJECT: Final = "pulumi-python:dynamic/supabase:Project"
 SUPABASE_PITR: Final = "pulumi-python:dynamic/supabase:PointInTimeRecovery"
 SUPABASE_AUTH_SETTINGS: Final = "pulumi-python:dynamic/supabase:AuthSettings"
 SUPABASE_API_KEYS: Final = "pulumi-python:dynamic/supabase:ProjectApiKeys"
+# Every resource of a stack's own Supabase projects: a value taken from one is that database's.
+SUPABASE_TYPES: Final = frozenset(
+    {SUPABASE_PROJECT, SUPABASE_PITR, SUPABASE_AUTH_SETTINGS, SUPABASE_API_KEYS}
+)
 
 # --- GitHub (pulumi-github) -------------------------------------------------------------------------
 BRANCH_PROTECTION: Final = "github:index/branchProtection:BranchProtection"
