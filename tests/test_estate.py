@@ -342,11 +342,14 @@ def test_secrets_are_sensitive_env_vars(plan: Plan) -> None:
     assert found == secret_keys, f"missing secret env vars: {secret_keys - found}"
 
 
-def test_prod_previews_get_no_data_access(prod_plan: Plan) -> None:
+def test_prod_previews_get_no_production_data_access(prod_plan: Plan) -> None:
+    # Previews read staging's public Supabase settings (tests/test_preview_data.py), nothing else.
+    public = {"NEXT_PUBLIC_APP_ENV", "NEXT_PUBLIC_SUPABASE_URL", "NEXT_PUBLIC_SUPABASE_ANON_KEY"}
     for variable in of_type(prod_plan, VERCEL_ENV):
         inputs = variable["inputs"]
         if set(inputs["targets"]) & {"preview", "development"}:
-            assert inputs["key"] == "NEXT_PUBLIC_APP_ENV", f"{variable['name']}: previews get no keys or data"
+            assert inputs["key"] in public, f"{variable['name']}: previews get no keys or data"
+            assert inputs["sensitive"] is False, f"{variable['name']}: previews get no production secret"
 
 
 # --- repositories -------------------------------------------------------------------------------

@@ -152,6 +152,7 @@ def test_pack_lists_the_guardrails_with_their_levels() -> None:
         "deploy-branches-protected": EnforcementLevel.MANDATORY,
         "secrets-stay-secret": EnforcementLevel.MANDATORY,
         "environment-separation": EnforcementLevel.MANDATORY,
+        "previews-get-no-production-values": EnforcementLevel.MANDATORY,
         "production-database-retained": EnforcementLevel.MANDATORY,
         "pitr-needs-small-compute": EnforcementLevel.MANDATORY,
         "dns-targets": EnforcementLevel.MANDATORY,

@@ -137,6 +137,42 @@ def env_var(plan: Plan, key: str, app: str = "talkline") -> Resource:
     return matches[0]
 
 
+def preview_var(plan: Plan, key: str, app: str = "oms") -> Resource:
+    """The preview-target Vercel variable ``key`` of ``app`` in the prod stack."""
+    matches = [
+        r
+        for r in plan["resources"]
+        if r["type"] == VERCEL_ENV_VAR
+        and r["name"].startswith(f"{app}-")
+        and r["inputs"]["key"] == key
+        and r["inputs"]["targets"] == ["preview"]
+    ]
+    assert len(matches) == 1, f"expected one preview {key} of {app}, found {len(matches)}"
+    return matches[0]
+
+
+def _take_from_production_database(plan: Plan, key: str) -> None:
+    """Wires a preview variable to the production database instead of the staging stack's outputs."""
+    keys = next(r["urn"] for r in plan["resources"] if r["name"] == "oms-database-api-keys")
+    preview_var(plan, key)["options"]["depends_on"] = [keys]
+
+
+def _production_url_in_previews(plan: Plan) -> None:
+    project = find(plan, SUPABASE_PROJECT, name="gstarlink-oms")
+    preview_var(plan, "NEXT_PUBLIC_SUPABASE_URL")["inputs"]["value"] = f"https://{project['id']}.supabase.co"
+
+
+def _service_role_key_in_previews(plan: Plan) -> None:
+    production = env_var(plan, "SUPABASE_SERVICE_ROLE_KEY", app="oms")
+    added = add_like(
+        plan,
+        production,
+        "oms-vercel-env-SUPABASE_SERVICE_ROLE_KEY-preview",
+        {**production["inputs"], "targets": ["preview"]},
+    )
+    added["options"] = copy.deepcopy(production["options"])
+
+
 def _zone_account(plan: Plan) -> str:
     """gstarlink's zone account, as the stack's health-check alerts show it."""
     return find_named(
@@ -587,6 +623,31 @@ MUTATIONS: tuple[Mutation, ...] = (
             if r["inputs"].get("name") == "gstarlink-handbook-public"
         ],
     ),
+    # Previews of the production projects (staging's public values only).
+    Mutation(
+        "take the previews' anon key from the production database",
+        "prod",
+        "previews-get-no-production-values",
+        lambda plan: _take_from_production_database(plan, "NEXT_PUBLIC_SUPABASE_ANON_KEY"),
+    ),
+    Mutation(
+        "give previews the production service-role key",
+        "prod",
+        "previews-get-no-production-values",
+        _service_role_key_in_previews,
+    ),
+    Mutation(
+        "point previews at the production Supabase URL",
+        "prod",
+        "previews-get-no-production-values",
+        _production_url_in_previews,
+    ),
+    Mutation(
+        "make a preview variable sensitive (a production secret)",
+        "prod",
+        "previews-get-no-production-values",
+        lambda plan: preview_var(plan, "NEXT_PUBLIC_SUPABASE_URL")["inputs"].update(sensitive=True),
+    ),
     # The production database.
     Mutation(
         "unprotect the production OMS database",
@@ -853,7 +914,9 @@ def _online_verdicts(stub: analyzer_pb2_grpc.AnalyzerStub, plan: Plan) -> set[tu
     """(policy, urn, level) of every diagnostic the served pack returns, resource by resource, then for the stack."""
     levels = {analyzer_pb2.MANDATORY: "mandatory", analyzer_pb2.ADVISORY: "advisory"}
     verdicts: set[tuple[str, str, str]] = set()
-    for record in plan["resources"]:
+    # The engine never hands a read (the StackReference) to a policy pack (pulumi/pulumi#3950).
+    analyzed = [r for r in plan["resources"] if not r.get("read")]
+    for record in analyzed:
         request = analyzer_pb2.AnalyzeRequest(
             type=record["type"],
             properties=_struct(record["inputs"]),
@@ -877,7 +940,7 @@ def _online_verdicts(stub: analyzer_pb2_grpc.AnalyzerStub, plan: Plan) -> set[tu
                 parent=r.get("parent") or "",
                 dependencies=r["options"]["depends_on"],
             )
-            for r in plan["resources"]
+            for r in analyzed
         ]
     )
     for diagnostic in stub.AnalyzeStack(stack_request).diagnostics:
