@@ -10,13 +10,16 @@ the mock derived from the same input.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-import estate.mocks
+import estate.models.pulumi as stack_references
+import estate.plan as planning
 from estate.first_up import check_plan as first_up_check
 from estate.first_up import stacks_to_up_first
+from estate.mocks import ProviderMocks
 from estate.models.pulumi import (
     STACK_REFERENCE,
     StackReferenceError,
@@ -24,7 +27,6 @@ from estate.models.pulumi import (
     parse_reference,
     secret_output_names,
 )
-from estate.plan import load_stack_config, run_program
 from estate.schema_check import check_resource
 from estate.simulation import check
 from stacks.staging_reference import (
@@ -52,26 +54,50 @@ def _plain(value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class FreshRun:
+    """``run_plan("prod")`` then ``run_plan("staging")`` in a process that has planned nothing yet."""
+
+    values: dict[str, str]  # every Vercel variable's value as the provider would receive it, by resource name
+    runs: list[str]  # the stacks whose program ran, in call order
+    staging_outputs: dict[str, Any]  # what a reference to staging reads (secrets unwrapped)
+    prod: Plan
+    staging: Plan
+
+
 @pytest.fixture(scope="module")
-def prod_values(prod_plan: Plan) -> dict[str, str]:
-    """Every Vercel variable's value in the prod program as the provider would receive it, by resource name.
-
-    The plan shows them as "[secret]" (pulumiverse_vercel makes every value a secret), so the program runs
-    once more under the same mocks with each registration's inputs captured.
-    """
+def fresh() -> FreshRun:
+    """The plan shows Vercel values as "[secret]" (pulumiverse_vercel makes every value a secret), so this
+    run captures each registration's inputs under the same mocks."""
     captured: dict[str, str] = {}
-    original = estate.mocks.ProviderMocks.new_resource
+    runs: list[str] = []
+    new_resource = ProviderMocks.new_resource
+    run = planning.run_program
 
-    def capture(self: estate.mocks.ProviderMocks, args: Any) -> Any:
+    def capture(self: ProviderMocks, args: Any) -> Any:
         if args.typ == VERCEL_ENV:
             captured[args.name] = _plain(args.inputs).get("value")
-        return original(self, args)
+        return new_resource(self, args)
+
+    def counting(stack: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        runs.append(stack)
+        return run(stack, *args, **kwargs)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(estate.mocks.ProviderMocks, "new_resource", capture)
-        config, secret_keys, _ = load_stack_config("prod")
-        run_program("prod", config, secret_keys)
-    return captured
+        patch.setattr(ProviderMocks, "new_resource", capture)
+        patch.setattr(planning, "run_program", counting)
+        patch.setattr(planning, "_PLANNED", {})
+        patch.setattr(stack_references, "_OFFLINE_STACKS", {})
+        prod = planning.run_plan("prod")
+        staging = planning.run_plan("staging")
+        readable = offline_stack("estate", "staging")
+    assert readable is not None
+    return FreshRun(captured, runs, _plain(readable), prod, staging)
+
+
+@pytest.fixture(scope="module")
+def prod_values(fresh: FreshRun) -> dict[str, str]:
+    return fresh.values
 
 
 def preview_variables(plan: Plan, app: str) -> dict[str, Resource]:
@@ -129,7 +155,7 @@ def test_prod_references_the_staging_stack_by_its_fully_qualified_diy_name(
 
 @pytest.mark.parametrize("app", APPS_WITH_DATA)
 def test_previews_get_staging_s_url_and_anon_key(
-    prod_plan: Plan, staging_plan: Plan, prod_values: dict[str, str], app: str
+    prod_plan: Plan, staging_plan: Plan, fresh: FreshRun, prod_values: dict[str, str], app: str
 ) -> None:
     previews = preview_variables(prod_plan, app)
     for key in PUBLIC_PREVIEW_KEYS:
@@ -145,9 +171,7 @@ def test_previews_get_staging_s_url_and_anon_key(
         )
     staging_ref = named(staging_plan, f"{app}-database-project")["id"]
     assert prod_values[previews["NEXT_PUBLIC_SUPABASE_URL"]["name"]] == f"https://{staging_ref}.supabase.co"
-    readable = offline_stack("estate", "staging")
-    assert readable is not None
-    staging_anon = _plain(readable[PREVIEW_SUPABASE_ANON_KEYS])[app]
+    staging_anon = fresh.staging_outputs[PREVIEW_SUPABASE_ANON_KEYS][app]
     assert prod_values[previews["NEXT_PUBLIC_SUPABASE_ANON_KEY"]["name"]] == staging_anon
     assert previews["NEXT_PUBLIC_SUPABASE_ANON_KEY"]["inputs"]["value"] == "[secret]", (
         "the anon key stays a secret"
@@ -278,25 +302,8 @@ def test_reads_never_reach_the_policy_pack(prod_plan: Plan) -> None:
     assert STACK_REFERENCE not in {r.resource_type for r in policy_resources(prod_plan)}
 
 
-def test_a_referenced_stack_is_planned_first_and_once_per_process(monkeypatch: pytest.MonkeyPatch) -> None:
-    import estate.models.pulumi
-    import estate.plan
-
-    monkeypatch.setattr(estate.plan, "_PLANNED", {})
-    monkeypatch.setattr(estate.models.pulumi, "_OFFLINE_STACKS", {})
-    runs: list[str] = []
-    original = estate.plan.run_program
-
-    def counting(stack: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        runs.append(stack)
-        return original(stack, *args, **kwargs)
-
-    monkeypatch.setattr(estate.plan, "run_program", counting)
-    prod = estate.plan.run_plan("prod")
-    staging = estate.plan.run_plan("staging")
+def test_a_referenced_stack_is_planned_first_and_once_per_process(fresh: FreshRun) -> None:
     # prod's run plans staging before it registers anything; staging's own plan is then that one, reused.
-    assert sorted(runs) == ["prod", "staging"], "make plan (prod, then staging): one run of each"
-    assert (
-        reference(prod)["outputs"]["outputs"][PREVIEW_SUPABASE_URLS]
-        == staging["outputs"][PREVIEW_SUPABASE_URLS]
-    )
+    assert sorted(fresh.runs) == ["prod", "staging"], "make plan (prod, then staging): one run of each"
+    read = reference(fresh.prod)["outputs"]["outputs"][PREVIEW_SUPABASE_URLS]
+    assert read == fresh.staging["outputs"][PREVIEW_SUPABASE_URLS]
