@@ -15,20 +15,21 @@ from typing import Any
 
 import pytest
 
+import estate.engine as planning
 import estate.models.pulumi as stack_references
-import estate.plan as planning
 from estate.first_up import check_plan as first_up_check
 from estate.first_up import stacks_to_up_first
 from estate.mocks import ProviderMocks
 from estate.models.pulumi import (
-    STACK_REFERENCE,
     StackReferenceError,
     offline_stack,
     parse_reference,
     secret_output_names,
 )
 from estate.schema_check import check_resource
+from estate.sdk_internals import is_secret
 from estate.simulation import check
+from policies.resource_types import STACK_REFERENCE
 from stacks.staging_reference import (
     PREVIEW_SUPABASE_ANON_KEYS,
     PREVIEW_SUPABASE_URLS,
@@ -40,13 +41,12 @@ from tests.plan_queries import SUPABASE_PROJECT, VERCEL_ENV, Plan, Resource, nam
 
 APPS_WITH_DATA = ("oms", "esim-hub", "talkline")
 PUBLIC_PREVIEW_KEYS = {"NEXT_PUBLIC_SUPABASE_URL", "NEXT_PUBLIC_SUPABASE_ANON_KEY"}
-_SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
 
 
 def _plain(value: Any) -> Any:
     """A deserialized property value without the RPC layer's secret markers."""
     if isinstance(value, Mapping):
-        if _SECRET_SIG_KEY in value:
+        if is_secret(value):
             return _plain(value["value"])
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -79,7 +79,7 @@ def fresh() -> FreshRun:
             captured[args.name] = _plain(args.inputs).get("value")
         return new_resource(self, args)
 
-    def counting(stack: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    def counting(stack: str, *args: Any, **kwargs: Any) -> Any:
         runs.append(stack)
         return run(stack, *args, **kwargs)
 
@@ -88,8 +88,8 @@ def fresh() -> FreshRun:
         patch.setattr(planning, "run_program", counting)
         patch.setattr(planning, "_PLANNED", {})
         patch.setattr(stack_references, "_OFFLINE_STACKS", {})
-        prod = planning.run_plan("prod")
-        staging = planning.run_plan("staging")
+        prod = planning.run_plan("prod").to_json()
+        staging = planning.run_plan("staging").to_json()
         readable = offline_stack("estate", "staging")
     assert readable is not None
     return FreshRun(captured, runs, _plain(readable), prod, staging)
