@@ -114,9 +114,10 @@ def _replace_encrypted(value: Any, placeholder: str) -> Any:
     return value
 
 
-# Plans of stack files already run in this process, by (project dir, stack, stack file text): a stack
-# that another references is planned once, first, and its plan reused when it is planned itself.
-_PLANNED: dict[tuple[str, str, str], PlanDocument] = {}
+# Plans of stack files already run in this process, with what a reference to the stack reads, by project
+# dir, stack and the text of every stack file there (a plan reads its own, production's and those of the
+# stacks it references): a referenced stack is planned once, first, and its plan reused when it is planned.
+_PLANNED: dict[tuple[str, str, tuple[tuple[str, str], ...]], tuple[PlanDocument, dict[str, Any]]] = {}
 
 
 def run_plan(stack: str, project_dir: Path = PROJECT_DIR) -> PlanDocument:
@@ -126,22 +127,29 @@ def run_plan(stack: str, project_dir: Path = PROJECT_DIR) -> PlanDocument:
     (``estate/models/pulumi.py``). Raises :class:`stacks.settings.SettingsError`
     for bad config and :class:`StackFileError` for a missing or unreadable stack file.
     """
-    path = project_dir / f"Pulumi.{stack}.yaml"
-    key = (str(project_dir), stack, path.read_text() if path.is_file() else "")
+    return copy.deepcopy(_planned(stack, project_dir))
+
+
+def _planned(stack: str, project_dir: Path) -> PlanDocument:
+    """The stack's plan from its stack file, run once per state of the stack files; its outputs registered."""
+    from estate.models.pulumi import offline_stack, register_offline_stack
+
+    files = tuple((path.name, path.read_text()) for path in sorted(project_dir.glob("Pulumi*.yaml")))
+    key = (str(project_dir), stack, files)
     if key not in _PLANNED:
         config, secret_keys, _ = load_stack_config(stack, project_dir)
-        _PLANNED[key] = run_program(stack, config, secret_keys, project_dir, publish_outputs=True)
-    return copy.deepcopy(_PLANNED[key])
+        plan = run_program(stack, config, secret_keys, project_dir, publish_outputs=True)
+        _PLANNED[key] = (plan, offline_stack(plan.project, stack) or {})
+    plan, readable = _PLANNED[key]
+    # What references read is this plan's outputs, whichever plan of the stack ran last.
+    register_offline_stack(plan.project, stack, readable)
+    return plan
 
 
 def _plan_referenced_stacks(stacks: Sequence[str], project_dir: Path) -> None:
-    """Plans each stack the program reads through a ``StackReference`` that has no offline plan yet."""
-    from estate.models.pulumi import offline_stack
-
-    project = project_name(project_dir)
+    """Plans each stack the program reads through a ``StackReference`` (once per state of the stack files)."""
     for referenced in stacks:
-        if offline_stack(project, referenced) is None:
-            run_plan(referenced, project_dir)
+        _planned(referenced, project_dir)
 
 
 def run_program(
@@ -160,13 +168,13 @@ def run_program(
     """
     import pulumi
     import pulumi.runtime
-    from stacks.staging_reference import referenced_stacks
 
     from estate.mocks import ProviderMocks
     from estate.models.pulumi import register_offline_stack
     from estate.recording_monitor import PlanRecorder
     from estate.sdk_internals import stack_outputs
     from stacks.settings import load_settings, offline_placeholders, production_stack_config
+    from stacks.staging_reference import referenced_stacks
 
     # Validate first, exactly as the program will: bad config registers nothing.
     settings = load_settings(

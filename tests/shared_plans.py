@@ -21,8 +21,9 @@ _PLANS: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[Plan, list[warnings.
 
 
 def _stack_files(stack: str) -> tuple[tuple[str, str], ...]:
-    """The files a stack's plan reads, as they are now (staging's settings also read production's stack file)."""
-    names = ("Pulumi.yaml", "Pulumi.prod.yaml", f"Pulumi.{stack}.yaml")
+    """The files a stack's plan reads, as they are now (staging's settings also read production's stack file,
+    and prod's previews read staging's outputs: its plan runs staging's program first)."""
+    names = ("Pulumi.yaml", "Pulumi.prod.yaml", "Pulumi.staging.yaml", f"Pulumi.{stack}.yaml")
     return tuple((name, (PROJECT_DIR / name).read_text()) for name in dict.fromkeys(names))
 
 
