@@ -122,6 +122,12 @@ def import_document(plan: Plan, *, strict: bool = True) -> tuple[dict[str, Any],
         if not resource.get("custom"):
             entries.append({**entry, "component": True})
             continue
+        if resource.get("read"):
+            # The engine reads it on every run (pulumi/pulumi builtins.go: "stack reference can not be imported").
+            skipped.append(
+                Skipped(resource["name"], kind, "a read: the engine reads it on every run, nothing to import")
+            )
+            continue
         known = import_format(kind)
         if known is None:
             unknown.add(kind)

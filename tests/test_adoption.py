@@ -54,7 +54,8 @@ def custom_types(*stacks: str) -> set[str]:
         r["type"]
         for stack in stacks
         for r in plan_of(stack)["resources"]
-        if r.get("custom") and not r["type"].startswith("pulumi:providers:")
+        # A read (the StackReference) is never imported: the engine reads it on every run.
+        if r.get("custom") and not r.get("read") and not r["type"].startswith("pulumi:providers:")
     }
 
 
