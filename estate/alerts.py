@@ -56,8 +56,6 @@ ESTATE_WORKFLOWS_DIR = Path(__file__).resolve().parent.parent / ".github" / "wor
 ESTATE_PIPELINES = ("apply-prod.yml", "apply-staging.yml", "drift.yml")
 CI_WEBHOOK_SECRET = "SLACK_ALERTS_WEBHOOK_URL"
 
-GOVERNANCE = "estate:delivery:RepositoryGovernance"
-RELAY = "estate:alerting:AlertRelay"
 
 Resource = dict[str, Any]
 
@@ -113,6 +111,8 @@ class _Relay:
 
 
 def _relays(plan: PlanIndex, configured: RelaySettings) -> list[_Relay]:
+    from components.alert_relay import ALERT_RELAY_TYPE as RELAY
+
     relays: list[_Relay] = []
     for component in plan.of_type(RELAY):
         scripts = [s for s in plan.of_type(WORKERS_SCRIPT) if s.get("parent") == component["urn"]]
@@ -285,6 +285,8 @@ def coverage(
     ``relay``: what the plan's relay is configured with; default: the plan's
     stack's, from its stack file.
     """
+    from components.repository_governance import REPOSITORY_GOVERNANCE_TYPE as GOVERNANCE
+
     index = PlanIndex(plan)
     relays = _relays(index, relay if relay is not None else relay_settings(str(plan["stack"])))
     systems: list[System] = []

@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from estate.plan_document import APPLICATION_TYPE as APPLICATION
 from estate.plan_document import SHARED, PlanIndex
 from policies.resource_types import SUPABASE_PROJECT, VERCEL_PROJECT
 
@@ -36,7 +35,6 @@ Kind = Literal[
     "app", "repository", "protection", "environment", "hosting", "domain", "dns", "gate", "policy", "database"
 ]
 
-SUPABASE_DATABASE = "estate:data:SupabaseDatabase"
 # The layout program: Graphviz's own, from the operating system (docs/operations.md, "graph").
 RENDERERS = ("dot",)
 INSTALL_GRAPHVIZ = "sudo apt-get install graphviz"
@@ -104,6 +102,8 @@ def _suffix(type_token: str) -> str:
 
 def build_graph(plan: Plan) -> EstateGraph:
     """The picture's nodes and edges from a plan document."""
+    from components.supabase_database import SUPABASE_DATABASE_TYPE as SUPABASE_DATABASE
+
     index = PlanIndex(plan)
     resources = index.resources
     graph = EstateGraph(f"{plan['project']} / {plan['stack']}")
@@ -115,7 +115,7 @@ def build_graph(plan: Plan) -> EstateGraph:
     hosting_of_app: dict[str, list[str]] = defaultdict(list)
     database_node: dict[str, str] = {}  # SupabaseDatabase component URN → database node
     for resource in resources:
-        if resource["type"] == APPLICATION:
+        if resource["type"] == index.application_type:
             app = resource["name"]
             repository = (outputs.get(app) or {}).get("repository") or app
             graph.add(f"app:{app}", app, "app", app)
@@ -258,6 +258,8 @@ def _database_wires(
     variable: str,
 ) -> list[tuple[str, str, str]]:
     """(database node, ``user``, ``variable``) when the variable's value comes from a database."""
+    from components.supabase_database import SUPABASE_DATABASE_TYPE as SUPABASE_DATABASE
+
     wires: list[tuple[str, str, str]] = []
     for dependency in index.dependencies(resource):
         database = index.ancestor_of_type(dependency, SUPABASE_DATABASE)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.tree import Tree
 
-from estate.plan_document import APPLICATION_TYPE, PlanIndex
+from estate.plan_document import PlanIndex
 
 if TYPE_CHECKING:
     from estate.hygiene import HygieneProblem
@@ -53,6 +53,8 @@ def short_type(type_token: str) -> str:
 
 
 def plan_summary(plan: Mapping[str, Any]) -> str:
+    from components.application import APPLICATION_TYPE
+
     resources = plan["resources"]
     custom = [r for r in resources if r.get("custom")]
     apps = [r for r in resources if r["type"] == APPLICATION_TYPE]
@@ -68,6 +70,7 @@ def print_plan_tree(plan: Mapping[str, Any]) -> None:
     """The plan as a tree: apps, their components, their resources; then a summary line."""
     out = console()
     index = PlanIndex(plan)
+    application = index.application_type
 
     root = Tree(f"[bold]{plan['project']}[/] / [bold cyan]{plan['stack']}[/]")
 
@@ -87,11 +90,11 @@ def print_plan_tree(plan: Mapping[str, Any]) -> None:
 
     shared = root.add("[bold]shared[/] [dim](providers, account-wide policies)[/]")
     for resource in index.children(None):
-        if resource["type"] == APPLICATION_TYPE:
+        if resource["type"] == application:
             continue
         add(shared, resource)
     for resource in index.children(None):
-        if resource["type"] == APPLICATION_TYPE:
+        if resource["type"] == application:
             add(root, resource)
     out.print(root)
     out.print(f"[bold]{plan_summary(plan)}[/]")

@@ -16,8 +16,6 @@ from typing import Any, Final
 
 # What a plan shows in place of a secret value.
 SECRET: Final = "[secret]"
-# The component every application's resources hang under (components/application.py).
-APPLICATION_TYPE: Final = "estate:app:Application"
 # Every dynamic resource's type starts so (``pulumi-python:dynamic/<module>:<Class>``).
 DYNAMIC_TYPE_PREFIX: Final = "pulumi-python:dynamic"
 # Where resources outside every application are filed.
@@ -188,6 +186,10 @@ class PlanIndex:
             for dependency in (resource.get("options") or {}).get("depends_on") or ():
                 self._dependents[str(dependency)].append(resource)
         self._app_of: dict[str, str | None] = {}
+        from components.application import APPLICATION_TYPE  # imports Pulumi: only once a plan is read
+
+        # The component every application's resources hang under.
+        self.application_type: str = APPLICATION_TYPE
 
     def children(self, urn: str | None) -> list[Resource]:
         """The resources whose parent is ``urn`` (``None``: the top-level resources), in plan order."""
@@ -238,7 +240,7 @@ class PlanIndex:
         """The name of the Application a resource belongs to, if any."""
         urn = str(resource["urn"])
         if urn not in self._app_of:
-            application = self.ancestor_of_type(resource, APPLICATION_TYPE)
+            application = self.ancestor_of_type(resource, self.application_type)
             self._app_of[urn] = str(application["name"]) if application is not None else None
         return self._app_of[urn]
 

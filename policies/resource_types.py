@@ -4,6 +4,8 @@ The policies, the provider models (``estate/models/``), the program's adoption
 table, the tooling (diff, graph, alert coverage) and the tests name a type by the
 constant here, never by the string; tests/test_architecture.py fails on a token
 written anywhere else, and on a type the stacks register without a constant here.
+(Each component declares its own type, ``<NAME>_TYPE`` in its module; the same test
+holds those to one place too.)
 This module lives in the policy pack because the pack ships on its own and may
 import nothing outside it.
 """

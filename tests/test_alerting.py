@@ -27,6 +27,7 @@ from components.cloudflare_notifications import (
     split_slack_webhook,
 )
 from components.error_tracking import DSN_VARIABLES, ErrorTracking, ErrorTrackingArgs
+from components.repository_governance import REPOSITORY_GOVERNANCE_TYPE as GOVERNANCE
 from components.vercel_alerts import PROJECT_EVENTS, VercelAlerts, VercelAlertsArgs
 from estate.engine import PROJECT_DIR, load_stack_config, run_program
 from estate.mocks import ProviderMocks
@@ -67,7 +68,6 @@ RELAY_DIR = PROJECT_DIR / "alerting" / "relay"
 STACKS = ["prod", "staging"]
 
 SENTRY_PROVIDER = "pulumi:providers:sentry"
-GOVERNANCE = "estate:delivery:RepositoryGovernance"
 
 CANARY_WEBHOOK = "https://hooks.slack.com/services/TCANARY00/BCANARY00/canaryWebhook4f1d9a7c"
 CANARY_SENTRY_TOKEN = "sntrys_canary_token_93cf5e21"

@@ -174,6 +174,23 @@ def declared_type_tokens() -> dict[str, str]:
     }
 
 
+def component_type_tokens() -> dict[str, tuple[str, str]]:
+    """Each component's type token → (its module's path, its constant's name): each component declares its own."""
+    tokens: dict[str, tuple[str, str]] = {}
+    for path in sorted((REPOSITORY_ROOT / "components").glob("*.py")):
+        for node in ast.parse(path.read_text(), str(path)).body:
+            if (
+                isinstance(node, ast.Assign)
+                and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Name)
+                and node.targets[0].id.endswith("_TYPE")
+                and isinstance(node.value, ast.Constant)
+                and isinstance(node.value.value, str)
+            ):
+                tokens[node.value.value] = (path.relative_to(REPOSITORY_ROOT).as_posix(), node.targets[0].id)
+    return tokens
+
+
 def _token_literals(path: Path, tokens: Mapping[str, str]) -> list[str]:
     tree = ast.parse(path.read_text(), str(path))
     docstrings = {
@@ -195,17 +212,21 @@ def _token_literals(path: Path, tokens: Mapping[str, str]) -> list[str]:
 
 
 def test_type_tokens_are_written_only_where_they_are_declared() -> None:
-    tokens = declared_type_tokens()
+    """Provider types in policies/resource_types.py, each component's type in its own module."""
+    components = component_type_tokens()
+    assert len(components) >= 10, "the components' type constants (``<NAME>_TYPE = ...``) were not found"
+    tokens = declared_type_tokens() | {token: name for token, (_, name) in components.items()}
     found: dict[str, list[str]] = {}
     for folder in (*PACKAGES, "tests", "benchmarks"):
         for path in sorted((REPOSITORY_ROOT / folder).rglob("*.py")):
             relative = path.relative_to(REPOSITORY_ROOT).as_posix()
             if relative == "policies/resource_types.py":
                 continue
-            literals = _token_literals(path, tokens)
+            own = {token for token, (module, _) in components.items() if module == relative}
+            literals = _token_literals(path, {t: n for t, n in tokens.items() if t not in own})
             if literals:
                 found[relative] = literals
-    assert not found, f"import these constants from policies.resource_types instead: {found}"
+    assert not found, f"import these constants from where they are declared instead: {found}"
 
 
 def test_every_type_the_stacks_register_is_declared(

@@ -24,6 +24,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
+from components.repository_governance import REPOSITORY_GOVERNANCE_TYPE
 from estate.policy_runner import PlanDocumentError, PlanResourceOptions, plan_document_problems, run_policies
 from estate.sdk_internals import UNKNOWN_ARRAY as UNKNOWN_ARRAY_VALUE
 from estate.sdk_internals import UNKNOWN_BOOLEAN as UNKNOWN_BOOLEAN_VALUE
@@ -1118,7 +1119,7 @@ def test_runner_skips_not_applicable_policies() -> None:
 
 def test_runner_links_parents_dependencies_and_providers() -> None:
     provider = record("pulumi:providers:github", "gh", {"owner": "gstarlink"})
-    parent = record("estate:delivery:RepositoryGovernance", "gov", {})
+    parent = record(REPOSITORY_GOVERNANCE_TYPE, "gov", {})
     child = record(BRANCH_PROTECTION, "bp", {"pattern": "main"}, depends_on=[parent["urn"]])
     child["parent"], child["provider"] = parent["urn"], provider["urn"] + "::provider-id"
     seen: dict[str, Any] = {}
