@@ -9,11 +9,13 @@ proxy. Each is named here once; tests/test_sdk_internals.py checks every one of
 them against the installed SDKs, so an upgrade that changes one fails there,
 loudly, instead of quietly changing what a plan shows.
 
-Two reaches stay where they are, because their package may not import the tooling,
+Three reaches stay where they are, because their package may not import the tooling,
 and the same contract test covers them: the program's settings list the config keys
-Pulumi holds (``stacks/settings.py``: ``pulumi.runtime.config.CONFIG``), and the
-policy pack, which ships on its own, catches ``pulumi_policy.proxy.UnknownValueError``
-(``policies/engine_view.py``). tests/test_sdk_internals.py also fails when any other
+Pulumi holds (``stacks/settings.py``: ``pulumi.runtime.config.CONFIG``), the policy
+pack, which ships on its own, catches ``pulumi_policy.proxy.UnknownValueError``
+(``policies/engine_view.py``), and the dynamic providers, which the engine runs
+without the tooling, recognise ``pulumi.output.Unknown``
+(``providers/supabase_management/wire.py``). tests/test_sdk_internals.py also fails when any other
 module of the project reaches into the SDKs' internals.
 """
 
@@ -27,6 +29,7 @@ from typing import Any, Final
 import pulumi
 from pulumi.dynamic.dynamic import PROVIDER_KEY as _PROVIDER_KEY
 from pulumi.dynamic.dynamic import serialize_provider as _serialize_provider  # pyright: ignore[reportUnknownVariableType]
+from pulumi.output import Unknown
 from pulumi.runtime import rpc as _rpc
 from pulumi.runtime.mocks import MockMonitor, Mocks
 from pulumi_policy.policy import _NotApplicableError  # pyright: ignore[reportPrivateUsage]
@@ -51,6 +54,7 @@ __all__ = [
     "NotApplicableError",
     "Registration",
     "RegistrationMonitor",
+    "Unknown",
     "UnknownValueError",
     "dynamic_provider_class",
     "is_resource_reference",
@@ -69,7 +73,8 @@ SIG_KEY: Final[str] = _rpc._special_sig_key  # pyright: ignore[reportPrivateUsag
 SECRET_SIG: Final[str] = _rpc._special_secret_sig  # pyright: ignore[reportPrivateUsage]
 # ``{SIG_KEY: RESOURCE_SIG, "urn": ..., "id": ...}``: a reference to another resource.
 RESOURCE_SIG: Final[str] = _rpc._special_resource_sig  # pyright: ignore[reportPrivateUsage]
-# What the engine sends for a value not known yet (an output of a resource not created yet).
+# What the engine sends for a value not known yet (an output of a resource not created yet); the
+# dynamic-provider server hands it to check and diff as an ``Unknown`` (``pulumi.output``, not exported).
 UNKNOWN: Final[str] = _rpc.UNKNOWN
 # The type of the root stack resource every program registers first.
 STACK_TYPE: Final = "pulumi:pulumi:Stack"

@@ -24,12 +24,11 @@ from typing import Any, cast
 import grpc
 from google.protobuf import struct_pb2
 from pulumi.dynamic import CheckResult, CreateResult, ResourceProvider
-from pulumi.output import Unknown
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 from typing_extensions import override
 
-from estate.sdk_internals import DYNAMIC_PROVIDER_KEY, pickle_provider
+from estate.sdk_internals import DYNAMIC_PROVIDER_KEY, Unknown, pickle_provider
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
 PROVIDER_KEY = DYNAMIC_PROVIDER_KEY

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from pulumi.output import Unknown
 
+from estate.sdk_internals import Unknown
 from providers.supabase_management.wire import is_secret, is_unknown, reveal, whole_number
 from tests.dynamic_provider_server import (
     UNKNOWN,

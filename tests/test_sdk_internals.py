@@ -40,6 +40,7 @@ from estate.sdk_internals import (
     NotApplicableError,
     Registration,
     RegistrationMonitor,
+    Unknown,
     UnknownValueError,
     dynamic_provider_class,
     is_resource_reference,
@@ -162,6 +163,17 @@ def test_unknown_is_the_sentinel_the_engine_sends() -> None:
     assert UNKNOWN == rpc.UNKNOWN and isinstance(UNKNOWN, str)
 
 
+def test_the_dynamic_provider_server_hands_an_unknown_as_an_unknown_object() -> None:
+    """What pulumi/dynamic/__main__.py passes to check and diff (keep_unknowns), and wire.py recognises."""
+    import asyncio
+
+    from providers.supabase_management.wire import is_unknown
+
+    struct = asyncio.new_event_loop().run_until_complete(rpc.serialize_properties({"later": UNKNOWN}, {}))
+    later = rpc.deserialize_properties(struct, keep_unknowns=True)["later"]
+    assert isinstance(later, Unknown) and is_unknown(later)
+
+
 # --- the mock monitor -----------------------------------------------------------------------------
 
 
@@ -278,6 +290,7 @@ REACHES: dict[str, str] = {
     "estate/sdk_internals.py": "the one place",
     "stacks/settings.py": "the program may not import the tooling: CONFIG lists config keys",
     "policies/engine_view.py": "the pack ships on its own: pulumi_policy.proxy.UnknownValueError",
+    "providers/supabase_management/wire.py": "the engine runs providers without the tooling: pulumi.output.Unknown",
 }
 # Internal modules and names: private names anywhere in the SDKs, and these.
 INTERNAL_MODULES = (
@@ -286,6 +299,7 @@ INTERNAL_MODULES = (
     "pulumi.dynamic.dynamic",
     "pulumi_policy.policy",
     "pulumi_policy.proxy",
+    "pulumi.output",
 )
 MARKER_LITERALS = (
     "4dabf18193072939515e22adb298388d",
