@@ -152,7 +152,10 @@ def test_a_secret_input_reaches_the_mocks_wrapped_in_the_marker(program_run: Any
 
 
 def test_a_resource_reference_reaches_the_mocks_as_its_id(program_run: Any) -> None:
-    """The mock monitor does not accept resource references: the plan shows the referenced ID."""
+    """A reference to a resource of a type no SDK module is registered for reaches the mocks as its ID.
+
+    (``rpc.deserialize_resource``: a registered type's reference becomes the SDK's resource object.)
+    """
     mocks, _, _ = program_run
     assert mocks.inputs["second"]["reference"] == "first-id"
     assert is_resource_reference({SIG_KEY: RESOURCE_SIG, "urn": "urn:x", "id": "i"})
