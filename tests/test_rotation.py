@@ -770,6 +770,24 @@ def test_a_webhook_secret_rotation_never_loses_an_alert(stack: str, monkeypatch:
     assert {KEYRING, WORKERS_SCRIPT, CLOUDFLARE_DESTINATION, SENTRY_PLUGIN, WEBHOOK_LINK} <= walk.updated
 
 
+@pytest.mark.parametrize("stack", STACKS)
+def test_a_due_rotation_replaces_every_deploy_token_and_updates_its_secret_in_the_same_up(
+    stack: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The clock passes the period: each token is replaced (and retained), its environment secret updated."""
+    before = plan_of(stack)
+    later = PLAN_CLOCK + timedelta(days=rotation_config(stack)["periodDays"], hours=3)
+    after = plan_at(stack, later, monkeypatch)
+    replaced, changed = rotation_up(before, after)
+    tokens = of_type(after, ACCOUNT_TOKEN)
+    assert tokens
+    for token in tokens:
+        assert token["urn"] in replaced, token["name"]
+        assert token["options"]["retain_on_delete"] is True, token["name"]
+        secrets = [c for c in consumers_of(after, token["urn"]) if c["type"] == ENVIRONMENT_SECRET]
+        assert secrets and all(c["urn"] in changed for c in secrets), token["name"]
+
+
 def test_the_webhook_walk_finds_the_gap_without_the_previous_secret_or_the_wait_for_the_relay(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
