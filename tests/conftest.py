@@ -40,6 +40,7 @@ def shared_plans(monkeypatch: pytest.MonkeyPatch) -> None:
 _PROJECT_STACK_FILE_TESTS = {"test_settings.py", "test_settings_guarantees.py", "test_hygiene.py"}
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook, which turns the groups into test ids
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """One pytest-xdist group per test file (module-scoped fixtures and caches are made once), see above."""
     for item in items:

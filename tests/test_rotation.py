@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from dataclasses import dataclass, replace
@@ -456,17 +457,24 @@ def test_webhook_secrets_rotate_on_the_schedule_and_reach_the_relay_first(stack:
         assert link["options"]["delete_before_replace"] is False, link["name"]
 
 
+# Plans at a moved clock, made once per (stack, clock) and copied for each test (as tests/shared_plans.py does).
+_PLANS_AT: dict[tuple[str, str], dict[str, Any]] = {}
+
+
 def plan_at(stack: str, clock: datetime, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """The stack's plan with the time provider's clock at ``clock`` (a fresh schedule generation)."""
     from estate.engine import load_stack_config, run_program
     from estate.models import time as time_model
 
-    monkeypatch.setattr(time_model, "PLAN_CLOCK", clock)
-    config, secret_keys, _ = load_stack_config(stack)
-    try:
-        return run_program(stack, config, secret_keys).to_json()
-    finally:
-        monkeypatch.undo()
+    key = (stack, clock.isoformat())
+    if key not in _PLANS_AT:
+        monkeypatch.setattr(time_model, "PLAN_CLOCK", clock)
+        config, secret_keys, _ = load_stack_config(stack)
+        try:
+            _PLANS_AT[key] = run_program(stack, config, secret_keys).to_json()
+        finally:
+            monkeypatch.undo()
+    return copy.deepcopy(_PLANS_AT[key])
 
 
 def rotation_up(before: dict[str, Any], after: dict[str, Any]) -> tuple[set[str], set[str]]:
