@@ -8,6 +8,7 @@ nothing here ever returns or prints the value itself.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -128,8 +129,9 @@ CREDENTIAL_SHAPES: tuple[CredentialShape, ...] = (
 )
 
 
+@functools.lru_cache(maxsize=4096)
 def credential_shape(value: str) -> CredentialShape | None:
-    """The first credential shape ``value`` contains, or None."""
+    """The first credential shape ``value`` contains, or None (cached: the same files and values recur)."""
     for shape in CREDENTIAL_SHAPES:
         if shape.pattern.search(value):
             return shape
