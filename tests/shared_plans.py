@@ -30,12 +30,39 @@ def _stack_files(stack: str) -> tuple[tuple[str, str], ...]:
 def _planned(stack: str) -> tuple[Plan, list[warnings.WarningMessage]]:
     key = (stack, _stack_files(stack))
     if key not in _PLANS:
-        # Every warning the run raises, recorded (deprecated types and arguments are checked in test_estate).
+        _plan_afresh(stack)
+    return _PLANS[key]
+
+
+def _plan_afresh(stack: str) -> None:
+    """Plans ``stack`` with the engine's own plan cache and stack references emptied, so the program really runs.
+
+    Each program run's warnings are recorded with its plan (deprecated types and arguments are checked in
+    test_estate), and every stack the run planned (the stacks it references, too) joins the cache.
+    """
+    import estate.engine as engine
+    import estate.models.pulumi as references
+
+    engine._PLANNED.clear()  # pyright: ignore[reportPrivateUsage]
+    references._OFFLINE_STACKS.clear()  # pyright: ignore[reportPrivateUsage]
+    runs: dict[str, tuple[PlanDocument, list[warnings.WarningMessage]]] = {}
+    run_program = engine.run_program
+
+    def recording(run_stack: str, *args: Any, **kwargs: Any) -> PlanDocument:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            plan = run_plan(stack).to_json()
-        _PLANS[key] = (plan, list(caught))
-    return _PLANS[key]
+            plan = run_program(run_stack, *args, **kwargs)
+        runs[run_stack] = (plan, list(caught))
+        return plan
+
+    engine.run_program = recording
+    try:
+        _ = run_plan(stack)
+    finally:
+        engine.run_program = run_program
+    assert stack in runs, f"the engine did not run the program for {stack}"
+    for run_stack, (plan, caught) in runs.items():
+        _ = _PLANS.setdefault((run_stack, _stack_files(run_stack)), (plan.to_json(), caught))
 
 
 def plan_of(stack: str) -> Plan:
