@@ -66,7 +66,12 @@ def declared_keys(project_dir: Path = PROJECT_DIR) -> DeclaredKeys:
     """Reads ``Pulumi.yaml``: every ``config`` entry, split by its ``secret`` flag."""
     import yaml
 
-    document = yaml.safe_load((project_dir / "Pulumi.yaml").read_text()) or {}
+    document = (
+        yaml.load(
+            (project_dir / "Pulumi.yaml").read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        )
+        or {}
+    )
     project = str(document.get("name", ""))
     plain: set[str] = set()
     secret: set[str] = set()
@@ -171,7 +176,12 @@ def check_stack_files(project_dir: Path | None = None) -> list[HygieneProblem]:
     import yaml
 
     project_dir = project_dir or PROJECT_DIR
-    document = yaml.safe_load((project_dir / "Pulumi.yaml").read_text()) or {}
+    document = (
+        yaml.load(
+            (project_dir / "Pulumi.yaml").read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        )
+        or {}
+    )
     project = str(document.get("name", ""))
     declared = declared_keys(project_dir)
     problems: list[HygieneProblem] = []

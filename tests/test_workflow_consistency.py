@@ -116,7 +116,7 @@ def workflow_texts(repository: str) -> dict[str, str]:
 
 def jobs(repository: str) -> Iterator[Job]:
     for name, text in workflow_texts(repository).items():
-        document = cast(dict[object, object], yaml.safe_load(text))
+        document = cast(dict[object, object], yaml.load(text, Loader=yaml.CSafeLoader))
         raw_triggers = document.get("on", document.get(True))  # YAML 1.1 reads a bare `on` as True
         triggers = cast(dict[str, object], raw_triggers) if isinstance(raw_triggers, dict) else {}
         for job_id, body in cast(dict[str, dict[str, object]], document["jobs"]).items():
@@ -307,7 +307,7 @@ def test_a_deployment_status_job_counts_as_a_pull_request_check() -> None:
 
     app = dataclasses.replace(next(app for app in APPS if app.key == "talkline"), e2e_command="npm run e2e")
     for name, text in preview_e2e_files(app).items():
-        document = cast(dict[object, object], yaml.safe_load(text))
+        document = cast(dict[object, object], yaml.load(text, Loader=yaml.CSafeLoader))
         triggers = cast(dict[str, object], document.get("on", document.get(True)))
         for job_id, body in cast(dict[str, dict[str, object]], document["jobs"]).items():
             job = Job(app.repository, name, job_id, body, triggers)

@@ -123,7 +123,9 @@ class Workflow:
 
 def load_workflow(path: Path) -> Workflow:
     text = path.read_text(encoding="utf-8")
-    document = cast(object, yaml.safe_load(text))
+    document = cast(
+        object, yaml.load(text, Loader=yaml.CSafeLoader)
+    )  # libyaml: the suite parses ~300 workflows
     if not isinstance(document, dict):
         raise AssertionError(f"{_relative(path)}: not a YAML mapping")
     return Workflow(path=path, text=text, document=cast(dict[str, object], document))
