@@ -230,3 +230,13 @@ def test_staging_can_be_destroyed(server: DynamicProviderServer, fake: FakeSupab
     server.delete(urn(PROJECT, "oms-staging", stack="staging"), ref, outputs)
     assert ref not in fake.projects
     server.delete(urn(PROJECT, "oms-staging", stack="staging"), ref, outputs)  # already gone: fine
+
+
+def test_the_settings_offer_exactly_the_sizes_the_provider_creates_with() -> None:
+    """The settings' compute-size type is written out for the type checker; it must stay the provider's list."""
+    from typing import get_args
+
+    from providers.supabase_management.project import INSTANCE_SIZES
+    from stacks.settings import SupabaseComputeSize
+
+    assert get_args(SupabaseComputeSize) == INSTANCE_SIZES
