@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from tests.python_sources import docstring_ids, parsed
 from tests.shared_plans import plan_of
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
@@ -46,7 +47,7 @@ def import_edges(modules: Mapping[str, Path]) -> dict[str, set[str]]:
     edges: dict[str, set[str]] = {name: set() for name in modules}
     for name, path in modules.items():
         package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        for node in ast.walk(parsed(path)):
             imported: list[str] = []
             if isinstance(node, ast.Import):
                 imported = [alias.name for alias in node.names]
@@ -178,7 +179,7 @@ def component_type_tokens() -> dict[str, tuple[str, str]]:
     """Each component's type token → (its module's path, its constant's name): each component declares its own."""
     tokens: dict[str, tuple[str, str]] = {}
     for path in sorted((REPOSITORY_ROOT / "components").glob("*.py")):
-        for node in ast.parse(path.read_text(), str(path)).body:
+        for node in parsed(path).body:
             if (
                 isinstance(node, ast.Assign)
                 and len(node.targets) == 1
@@ -192,15 +193,8 @@ def component_type_tokens() -> dict[str, tuple[str, str]]:
 
 
 def _token_literals(path: Path, tokens: Mapping[str, str]) -> list[str]:
-    tree = ast.parse(path.read_text(), str(path))
-    docstrings = {
-        id(node.body[0].value)
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
-        and node.body
-        and isinstance(node.body[0], ast.Expr)
-        and isinstance(node.body[0].value, ast.Constant)
-    }
+    tree = parsed(path)
+    docstrings = docstring_ids(tree)
     return [
         f"line {node.lineno}: {tokens[node.value]}"
         for node in ast.walk(tree)
@@ -252,7 +246,7 @@ def _component_outputs() -> dict[str, list[str]]:
     """Component class → the outputs it declares (annotated attributes of the class body)."""
     outputs: dict[str, list[str]] = {}
     for path in sorted((REPOSITORY_ROOT / "components").glob("*.py")):
-        for node in ast.parse(path.read_text(), str(path)).body:
+        for node in parsed(path).body:
             if isinstance(node, ast.ClassDef) and any(
                 isinstance(base, ast.Attribute) and base.attr == "ComponentResource" for base in node.bases
             ):
@@ -272,7 +266,7 @@ def test_every_component_output_is_read_by_the_program() -> None:
     """
     read: set[str] = set()
     for path in sorted((REPOSITORY_ROOT / "stacks").glob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        for node in ast.walk(parsed(path)):
             if isinstance(node, ast.Attribute):
                 read.add(node.attr)
     from stacks.catalog import APPS, FromDatabase

@@ -22,6 +22,8 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.python_sources import parsed
+
 ROOT = Path(__file__).resolve().parent.parent
 RUNTIME_IN, RUNTIME_LOCK = ROOT / "requirements.in", ROOT / "requirements.txt"
 DEV_IN, DEV_LOCK = ROOT / "requirements-dev.in", ROOT / "requirements-dev.txt"
@@ -118,7 +120,7 @@ def _program_imports(folders: tuple[str, ...] = PROGRAM_DIRS) -> dict[str, set[s
     files = [ROOT / "__main__.py"] if folders == PROGRAM_DIRS else []
     files += [path for folder in folders for path in sorted((ROOT / folder).rglob("*.py"))]
     for path in files:
-        tree = ast.parse(path.read_text(), filename=str(path))
+        tree = parsed(path)
         typing_only = {
             id(node)
             for branch in ast.walk(tree)

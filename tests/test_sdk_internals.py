@@ -50,6 +50,7 @@ from estate.sdk_internals import (
     stack_outputs,
     unknown_checking_proxy,
 )
+from tests.python_sources import docstring_ids, parsed
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
 
@@ -314,14 +315,7 @@ MARKER_LITERALS = (
 
 
 def _reaches(tree: ast.Module) -> Iterator[str]:
-    docstrings = {
-        id(node.body[0].value)
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
-        and node.body
-        and isinstance(node.body[0], ast.Expr)
-        and isinstance(node.body[0].value, ast.Constant)
-    }
+    docstrings = docstring_ids(tree)
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in (
             "pulumi",
@@ -355,7 +349,7 @@ def test_no_other_module_reaches_into_the_sdks_internals() -> None:
             relative = path.relative_to(REPOSITORY_ROOT).as_posix()
             if relative in REACHES or relative == "tests/test_sdk_internals.py":
                 continue
-            reaches = sorted(set(_reaches(ast.parse(path.read_text(), relative))))
+            reaches = sorted(set(_reaches(parsed(path))))
             if reaches:
                 found[relative] = reaches
     assert not found, f"reach the SDKs' internals through estate/sdk_internals.py instead: {found}"
