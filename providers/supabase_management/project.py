@@ -50,7 +50,7 @@ from pulumi.dynamic import (
 from typing_extensions import override
 
 from .client import ManagementApiClient, ProjectNotFoundError, UnexpectedResponseError
-from .resources import InputProblem, _check_failures, _invalid_inputs_error, _text, plain_inputs
+from .resources import InputProblem, check_failures, invalid_inputs_error, plain_inputs, required_text
 from .wire import as_secret, is_unknown, reveal
 
 logger = logging.getLogger(__name__)
@@ -164,7 +164,7 @@ class SupabaseProjectProvider(ResourceProvider):
 
     @override
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:  # pyright: ignore[reportExplicitAny]
-        return CheckResult(news, _check_failures(validate_project_inputs(plain_inputs(news))))
+        return CheckResult(news, check_failures(validate_project_inputs(plain_inputs(news))))
 
     @override
     def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:  # pyright: ignore[reportExplicitAny]
@@ -179,9 +179,11 @@ class SupabaseProjectProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:  # pyright: ignore[reportExplicitAny]
         inputs = self._validated(props)
         client = ManagementApiClient.from_environment()
-        existing = _find_by_name(client, _text(inputs, "organization_slug"), _text(inputs, "name"))
+        existing = _find_by_name(
+            client, required_text(inputs, "organization_slug"), required_text(inputs, "name")
+        )
         if existing is not None:
-            ref = _text(existing, "ref")
+            ref = required_text(existing, "ref")
             if existing.get("region") != inputs["region"]:
                 raise ValueError(
                     f"organization '{inputs['organization_slug']}' already has a project named "
@@ -190,8 +192,8 @@ class SupabaseProjectProvider(ResourceProvider):
                 )
             logger.warning("adopting the existing Supabase project %s (%s)", inputs["name"], ref)
             self._wait_healthy(client, ref)
-            client.update_database_password(ref, _text(inputs, "db_pass"))
-            _apply_instance_size(client, ref, _text(inputs, "instance_size"))
+            client.update_database_password(ref, required_text(inputs, "db_pass"))
+            _apply_instance_size(client, ref, required_text(inputs, "instance_size"))
         else:
             created = client.create_project(
                 {
@@ -200,9 +202,9 @@ class SupabaseProjectProvider(ResourceProvider):
                     "region": inputs["region"],
                     "desired_instance_size": inputs["instance_size"],
                 },
-                _text(inputs, "db_pass"),
+                required_text(inputs, "db_pass"),
             )
-            ref = _text(created, "ref")
+            ref = required_text(created, "ref")
         self._wait_healthy(client, ref)
         return CreateResult(ref, self._outputs(client, ref, inputs))
 
@@ -238,11 +240,11 @@ class SupabaseProjectProvider(ResourceProvider):
                 )
         client = ManagementApiClient.from_environment()
         if olds.get("name") != news["name"]:
-            client.rename_project(_id, _text(news, "name"))
+            client.rename_project(_id, required_text(news, "name"))
         if olds.get("db_pass") != news["db_pass"]:
-            client.update_database_password(_id, _text(news, "db_pass"))
+            client.update_database_password(_id, required_text(news, "db_pass"))
         if olds.get("instance_size") != news["instance_size"]:
-            _apply_instance_size(client, _id, _text(news, "instance_size"))
+            _apply_instance_size(client, _id, required_text(news, "instance_size"))
             self._wait_healthy(client, _id)  # a resize restarts the database
         return UpdateResult(self._outputs(client, _id, news))
 
@@ -261,7 +263,7 @@ class SupabaseProjectProvider(ResourceProvider):
         inputs = plain_inputs(props)
         problems = validate_project_inputs(inputs)
         if problems:
-            raise _invalid_inputs_error("SupabaseProject", str(inputs.get("name")), problems)
+            raise invalid_inputs_error("SupabaseProject", str(inputs.get("name")), problems)
         return inputs
 
     def _wait_healthy(self, client: ManagementApiClient, ref: str) -> None:
@@ -426,7 +428,7 @@ class SupabaseProject(Resource, module="supabase", name="Project"):
         props = args.as_props()
         problems = validate_project_inputs({k: v for k, v in props.items() if k != "db_pass"})
         if problems:
-            raise _invalid_inputs_error("SupabaseProject", resource_name, problems)
+            raise invalid_inputs_error("SupabaseProject", resource_name, problems)
         super().__init__(
             SupabaseProjectProvider(),
             resource_name,

@@ -65,18 +65,13 @@ class InputProblem:
         return f"{self.key}={self.value!r}: {self.fix}"
 
 
-def _is_unknown(value: object) -> bool:
-    """True for values not known yet: Outputs at construction, `Unknown` from the engine."""
-    return is_unknown(value)
-
-
 def plain_inputs(props: Mapping[str, object]) -> dict[str, object]:
     """The inputs as the engine sent them, without secret wrappers (see wire.py)."""
     return {key: reveal(value) for key, value in props.items()}
 
 
 def _problems_for_project_ref(value: object) -> list[InputProblem]:
-    if _is_unknown(value):
+    if is_unknown(value):
         return []
     if isinstance(value, str) and PROJECT_REF_PATTERN.fullmatch(value):
         return []
@@ -111,14 +106,14 @@ def validate_auth_inputs(values: Mapping[str, object]) -> list[InputProblem]:
     """Every problem in SupabaseAuthSettings inputs (unknown values are skipped)."""
     problems = _problems_for_project_ref(values.get("project_ref"))
     site_url = values.get("site_url")
-    if not _is_unknown(site_url) and not (isinstance(site_url, str) and _is_http_url(site_url)):
+    if not is_unknown(site_url) and not (isinstance(site_url, str) and _is_http_url(site_url)):
         problems.append(
             InputProblem(
                 "site_url", site_url, "use the app's absolute http(s) URL, e.g. 'https://app.example.com'"
             )
         )
     urls = values.get("additional_redirect_urls")
-    if not _is_unknown(urls):
+    if not is_unknown(urls):
         url_items = _as_objects(urls)
         if url_items is None:
             problems.append(
@@ -130,7 +125,7 @@ def validate_auth_inputs(values: Mapping[str, object]) -> list[InputProblem]:
             )
         else:
             for index, url in enumerate(url_items):
-                if _is_unknown(url):
+                if is_unknown(url):
                     continue
                 if not isinstance(url, str) or not _looks_like_redirect_url(url) or "," in url:
                     problems.append(
@@ -143,11 +138,11 @@ def validate_auth_inputs(values: Mapping[str, object]) -> list[InputProblem]:
                     )
     for flag in ("disable_signup", "mailer_autoconfirm"):
         value = values.get(flag)
-        if not _is_unknown(value) and not isinstance(value, bool):
+        if not is_unknown(value) and not isinstance(value, bool):
             problems.append(InputProblem(flag, value, "use True or False"))
     length = values.get("password_min_length")
     whole = whole_number(length)
-    if not _is_unknown(length) and not (
+    if not is_unknown(length) and not (
         whole is not None and MIN_PASSWORD_LENGTH <= whole <= MAX_PASSWORD_LENGTH
     ):
         problems.append(
@@ -165,7 +160,7 @@ def validate_pitr_inputs(values: Mapping[str, object]) -> list[InputProblem]:
     """Every problem in SupabasePointInTimeRecovery inputs (unknown values are skipped)."""
     problems = _problems_for_project_ref(values.get("project_ref"))
     variant = values.get("variant")
-    if not _is_unknown(variant) and variant not in PITR_VARIANTS:
+    if not is_unknown(variant) and variant not in PITR_VARIANTS:
         problems.append(
             InputProblem(
                 "variant", variant, f"use one of {', '.join(PITR_VARIANTS)} (days of recovery history)"
@@ -179,12 +174,14 @@ def validate_api_keys_inputs(values: Mapping[str, object]) -> list[InputProblem]
     return _problems_for_project_ref(values.get("project_ref"))
 
 
-def _invalid_inputs_error(kind: str, resource_name: str, problems: Sequence[InputProblem]) -> ValueError:
+def invalid_inputs_error(kind: str, resource_name: str, problems: Sequence[InputProblem]) -> ValueError:
+    """One error listing every bad input of a resource (raised before anything is registered)."""
     lines = "\n".join(f"  - {problem}" for problem in problems)
     return ValueError(f"{kind} '{resource_name}' has {len(problems)} invalid input(s):\n{lines}")
 
 
-def _check_failures(problems: Sequence[InputProblem]) -> list[CheckFailure]:
+def check_failures(problems: Sequence[InputProblem]) -> list[CheckFailure]:
+    """The problems as the engine's check failures, one per top-level property."""
     return [CheckFailure(problem.key.split("[")[0], str(problem)) for problem in problems]
 
 
@@ -195,7 +192,8 @@ def _as_objects(value: object) -> list[object] | None:
     return None
 
 
-def _text(props: Mapping[str, object], key: str) -> str:
+def required_text(props: Mapping[str, object], key: str) -> str:
+    """The string input ``key``; anything else is a provider error naming the key."""
     value = props.get(key)
     if not isinstance(value, str):
         raise ValueError(f"{key}={value!r}: expected a string")
@@ -229,7 +227,7 @@ class AuthSettingsValues:
         url_list = [str(url) for url in _as_objects(props.get("additional_redirect_urls")) or []]
         length = whole_number(props.get("password_min_length"))
         return cls(
-            site_url=_text(props, "site_url"),
+            site_url=required_text(props, "site_url"),
             additional_redirect_urls=tuple(dict.fromkeys(url_list)),
             disable_signup=props.get("disable_signup") is True,
             mailer_autoconfirm=props.get("mailer_autoconfirm") is True,
@@ -301,7 +299,7 @@ def _changed_keys(olds: Mapping[str, object], news: Mapping[str, object], keys: 
     changed: list[str] = []
     for key in keys:
         new = news.get(key)
-        if _is_unknown(new) or key not in olds or _comparable(key, olds.get(key)) != _comparable(key, new):
+        if is_unknown(new) or key not in olds or _comparable(key, olds.get(key)) != _comparable(key, new):
             changed.append(key)
     return changed
 
@@ -318,7 +316,7 @@ class AuthSettingsProvider(ResourceProvider):
 
     @override
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:  # pyright: ignore[reportExplicitAny]
-        return CheckResult(news, _check_failures(validate_auth_inputs(plain_inputs(news))))
+        return CheckResult(news, check_failures(validate_auth_inputs(plain_inputs(news))))
 
     @override
     def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:  # pyright: ignore[reportExplicitAny]
@@ -330,7 +328,7 @@ class AuthSettingsProvider(ResourceProvider):
     @override
     def create(self, props: dict[str, Any]) -> CreateResult:  # pyright: ignore[reportExplicitAny]
         outputs = self._apply(props)
-        return CreateResult(_text(outputs, "project_ref"), outputs)
+        return CreateResult(required_text(outputs, "project_ref"), outputs)
 
     @override
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:  # pyright: ignore[reportExplicitAny]
@@ -354,8 +352,8 @@ class AuthSettingsProvider(ResourceProvider):
         props = plain_inputs(props)
         problems = validate_auth_inputs(props)
         if problems:
-            raise _invalid_inputs_error("SupabaseAuthSettings", str(props.get("project_ref")), problems)
-        project_ref = _text(props, "project_ref")
+            raise invalid_inputs_error("SupabaseAuthSettings", str(props.get("project_ref")), problems)
+        project_ref = required_text(props, "project_ref")
         desired = AuthSettingsValues.from_props(props)
         config = ManagementApiClient.from_environment().update_auth_config(project_ref, desired.to_remote())
         return AuthSettingsValues.from_remote(config, project_ref).to_outputs(project_ref)
@@ -378,7 +376,7 @@ class PointInTimeRecoveryProvider(ResourceProvider):
 
     @override
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:  # pyright: ignore[reportExplicitAny]
-        return CheckResult(news, _check_failures(validate_pitr_inputs(plain_inputs(news))))
+        return CheckResult(news, check_failures(validate_pitr_inputs(plain_inputs(news))))
 
     @override
     def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:  # pyright: ignore[reportExplicitAny]
@@ -418,10 +416,8 @@ class PointInTimeRecoveryProvider(ResourceProvider):
         props = plain_inputs(props)
         problems = validate_pitr_inputs(props)
         if problems:
-            raise _invalid_inputs_error(
-                "SupabasePointInTimeRecovery", str(props.get("project_ref")), problems
-            )
-        project_ref, variant = _text(props, "project_ref"), _text(props, "variant")
+            raise invalid_inputs_error("SupabasePointInTimeRecovery", str(props.get("project_ref")), problems)
+        project_ref, variant = required_text(props, "project_ref"), required_text(props, "variant")
         client = ManagementApiClient.from_environment()
         # Adopting a project that already has this variant costs no PATCH (and no billing event).
         if _live_pitr_variant(client, project_ref) != variant:
@@ -471,7 +467,7 @@ class ProjectApiKeysProvider(ResourceProvider):
 
     @override
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:  # pyright: ignore[reportExplicitAny]
-        return CheckResult(news, _check_failures(validate_api_keys_inputs(plain_inputs(news))))
+        return CheckResult(news, check_failures(validate_api_keys_inputs(plain_inputs(news))))
 
     @override
     def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:  # pyright: ignore[reportExplicitAny]
@@ -485,8 +481,8 @@ class ProjectApiKeysProvider(ResourceProvider):
         props = plain_inputs(props)
         problems = validate_api_keys_inputs(props)
         if problems:
-            raise _invalid_inputs_error("SupabaseProjectApiKeys", str(props.get("project_ref")), problems)
-        project_ref = _text(props, "project_ref")
+            raise invalid_inputs_error("SupabaseProjectApiKeys", str(props.get("project_ref")), problems)
+        project_ref = required_text(props, "project_ref")
         return CreateResult(project_ref, _api_key_outputs(project_ref))
 
     @override
@@ -495,7 +491,7 @@ class ProjectApiKeysProvider(ResourceProvider):
 
     @override
     def update(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> UpdateResult:  # pyright: ignore[reportExplicitAny]
-        return UpdateResult(_api_key_outputs(_text(plain_inputs(_news), "project_ref")))
+        return UpdateResult(_api_key_outputs(required_text(plain_inputs(_news), "project_ref")))
 
     @override
     def delete(self, _id: str, _props: dict[str, Any]) -> None:  # pyright: ignore[reportExplicitAny]
@@ -550,7 +546,7 @@ class SupabaseAuthSettings(Resource, module="supabase", name="AuthSettings"):
         props = args.as_props()
         problems = validate_auth_inputs(props)
         if problems:
-            raise _invalid_inputs_error("SupabaseAuthSettings", resource_name, problems)
+            raise invalid_inputs_error("SupabaseAuthSettings", resource_name, problems)
         super().__init__(AuthSettingsProvider(), resource_name, props, opts)
 
     @staticmethod
@@ -628,7 +624,7 @@ class SupabasePointInTimeRecovery(Resource, module="supabase", name="PointInTime
         props = args.as_props()
         problems = validate_pitr_inputs(props)
         if problems:
-            raise _invalid_inputs_error("SupabasePointInTimeRecovery", resource_name, problems)
+            raise invalid_inputs_error("SupabasePointInTimeRecovery", resource_name, problems)
         super().__init__(PointInTimeRecoveryProvider(), resource_name, props, opts)
 
     @staticmethod
@@ -686,7 +682,7 @@ class SupabaseProjectApiKeys(Resource, module="supabase", name="ProjectApiKeys")
         props = args.as_props()
         problems = validate_api_keys_inputs(props)
         if problems:
-            raise _invalid_inputs_error("SupabaseProjectApiKeys", resource_name, problems)
+            raise invalid_inputs_error("SupabaseProjectApiKeys", resource_name, problems)
         super().__init__(
             ProjectApiKeysProvider(),
             resource_name,
