@@ -133,6 +133,18 @@ def run_plan(stack: str, project_dir: Path = PROJECT_DIR) -> PlanDocument:
     return copy.deepcopy(_planned(stack, project_dir))
 
 
+def forget_plans() -> None:
+    """Forgets every plan made in this process and what references to those stacks read.
+
+    The next :func:`run_plan` of any stack runs the program again (tests that must see a
+    run's own side effects, such as its warnings, start here).
+    """
+    from estate.models.pulumi import forget_offline_stacks
+
+    _PLANNED.clear()
+    forget_offline_stacks()
+
+
 def _planned(stack: str, project_dir: Path) -> PlanDocument:
     """The stack's plan from its stack file, run once per state of the stack files; its outputs registered."""
     from estate.models.pulumi import offline_stack, register_offline_stack

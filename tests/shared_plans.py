@@ -41,10 +41,8 @@ def _plan_afresh(stack: str) -> None:
     test_estate), and every stack the run planned (the stacks it references, too) joins the cache.
     """
     import estate.engine as engine
-    import estate.models.pulumi as references
 
-    engine._PLANNED.clear()  # pyright: ignore[reportPrivateUsage]
-    references._OFFLINE_STACKS.clear()  # pyright: ignore[reportPrivateUsage]
+    engine.forget_plans()
     runs: dict[str, tuple[PlanDocument, list[warnings.WarningMessage]]] = {}
     run_program = engine.run_program
 

@@ -88,6 +88,11 @@ def offline_stack(project: str, stack: str) -> dict[str, Any] | None:
     return _OFFLINE_STACKS.get((project, stack))
 
 
+def forget_offline_stacks() -> None:
+    """Forgets every stack's offline outputs: a reference reads nothing until its stack is planned again."""
+    _OFFLINE_STACKS.clear()
+
+
 def _contains_secret(value: Any) -> bool:
     if isinstance(value, Mapping):
         return is_secret(value) or any(_contains_secret(v) for v in value.values())
