@@ -49,7 +49,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def handle(args: argparse.Namespace) -> int:
-    from estate.output import print_error_list
+    from estate.output import print_error_list, print_stack_file_problems, print_violations, write_json
 
     if args.plan and args.stack:
         print_error_list(
@@ -105,19 +105,14 @@ def handle(args: argparse.Namespace) -> int:
             "violations": [v.to_json() for v in violations],
             "stack_files": [p.to_json() for p in stack_file_problems],
         }
-        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+        write_json(document)
     else:
-        from estate.output import console, print_stack_file_problems, print_violations
-
-        out = console()
         if plan_errors:
             print_error_list(plan_error_title, plan_errors)
         if plan is not None:
-            print_violations(
-                out, violations, str(plan.get("stack", "?")), quiet=getattr(args, "quiet", False)
-            )
+            print_violations(violations, str(plan.get("stack", "?")), quiet=getattr(args, "quiet", False))
         if args.stack_files:
-            print_stack_file_problems(out, stack_file_problems, quiet=getattr(args, "quiet", False))
+            print_stack_file_problems(stack_file_problems, quiet=getattr(args, "quiet", False))
     if plan_errors:
         return 2
     return 1 if failed else 0

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import sys
 from collections.abc import Sequence
 
 # Module names under estate/ that provide a command, in the order shown by --help.
@@ -51,9 +50,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         missing = (error.name or "").split(".")[0]
         if missing not in DEVELOPMENT_SET_MODULES:
             raise
-        print(
+        from estate.output import write_line
+
+        write_line(
             f"error: `python -m estate {args.command}` needs {missing}, which is in the development set "
             "that `make plan` does not install. Fix: make dev",
-            file=sys.stderr,
+            stderr=True,
         )
         return 2

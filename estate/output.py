@@ -1,8 +1,12 @@
-"""Terminal output for people (rich): plan trees, findings, violations, error lists, summaries.
+"""Everything the tooling writes to the terminal: trees, tables, findings, error lists, summary lines,
+and the ``--format json`` documents and raw files (a graph, an import file) written to stdout.
 
-The one output module of the tooling: the commands (``estate/plan.py``,
-``check.py``, ``simulate.py``, …) compute, this prints. Machines get
-``--format json`` from each command instead; nothing here is parsed.
+The one output module: the commands (``estate/plan.py``, ``check.py``, ``simulate.py``, …) compute,
+then call a function here with what they computed: a plan, a document to write as JSON, or a type
+of a module that does not import this one (``estate/simulation.py``'s ``Findings``,
+``estate/policy_runner.py``'s ``Violation``, ``estate/hygiene.py``'s ``HygieneProblem``), so no
+import cycle. rich is imported inside the functions, so the commands that print plain text
+(``python -m estate.rotation``, usage errors) never load it.
 """
 
 from __future__ import annotations
@@ -13,20 +17,47 @@ from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.tree import Tree
-
 from estate.plan_document import PlanIndex
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from rich.console import Console
+    from rich.tree import Tree
+
     from estate.hygiene import HygieneProblem
     from estate.plan_document import PlanDocument
     from estate.policy_runner import Violation
     from estate.simulation import Findings
 
 
+# Plain writes: documents for machines and raw text, exactly as given.
+
+
+def write_json(document: Any, *, indent: int | None = 2, default: Callable[[Any], Any] | None = None) -> None:
+    """``document`` as JSON on stdout, then a newline (``indent=None``: one line)."""
+    import json
+
+    sys.stdout.write(json.dumps(document, indent=indent, default=default) + "\n")
+
+
+def write_text(text: str) -> None:
+    """Raw text on stdout as it is (an SVG, dot or mermaid source, an import file)."""
+    sys.stdout.write(text)
+
+
+def write_line(line: str, *, stderr: bool = False) -> None:
+    """One line of plain text, no markup: for scripts (the drift job) and usage errors."""
+    (sys.stderr if stderr else sys.stdout).write(line + "\n")
+
+
+# Consoles and error lists.
+
+
 def console(*, stderr: bool = False) -> Console:
     """A console that, when piped, keeps whole lines instead of cutting at 80 columns."""
+    from rich.console import Console
+
     probe = Console(stderr=stderr)
     width = None if probe.is_terminal else 240
     return Console(stderr=stderr, highlight=False, width=width)
@@ -44,6 +75,9 @@ def _escape(text: str) -> str:
     from rich.markup import escape
 
     return escape(text)
+
+
+# Plans: the tree and its summary line.
 
 
 def short_type(type_token: str) -> str:
@@ -68,6 +102,8 @@ def plan_summary(plan: Mapping[str, Any]) -> str:
 
 def print_plan_tree(plan: Mapping[str, Any]) -> None:
     """The plan as a tree: apps, their components, their resources; then a summary line."""
+    from rich.tree import Tree
+
     out = console()
     index = PlanIndex(plan)
     application = index.application_type
@@ -120,12 +156,6 @@ def _detail(resource: Mapping[str, Any]) -> str:
     return ""
 
 
-def write_json(document: Any) -> None:
-    import json
-
-    sys.stdout.write(json.dumps(document, indent=2) + "\n")
-
-
 # Helpers for the operator commands.
 
 
@@ -168,10 +198,14 @@ def plan_stacks(stacks: Sequence[str], *, quiet: bool = False) -> list[PlanDocum
 # Findings of the checks (estate/simulation.py, estate/policy_runner.py, estate/hygiene.py).
 
 
-def print_violations(
+def print_violations(violations: Sequence[Violation], stack: str, *, quiet: bool = False) -> None:
+    """On stdout: each violation (policy, level, resource URN, problem, fix), then one summary line."""
+    _print_violations(console(), violations, stack, quiet=quiet)
+
+
+def _print_violations(
     out: Console, violations: Sequence[Violation], stack: str, *, quiet: bool = False
 ) -> None:
-    """Each violation (policy, level, resource URN, problem, fix), then one summary line."""
     from rich.markup import escape
 
     from policies.pack import PACK_NAME, POLICIES
@@ -196,11 +230,11 @@ def print_violations(
         )
 
 
-def print_stack_file_problems(
-    out: Console, problems: Sequence[HygieneProblem], *, quiet: bool = False
-) -> None:
+def print_stack_file_problems(problems: Sequence[HygieneProblem], *, quiet: bool = False) -> None:
+    """On stdout: each stack-file problem (file, key, problem, fix), then one summary line."""
     from rich.markup import escape
 
+    out = console()
     for problem in [] if quiet else problems:
         out.print(f"[bold red]✗ stack file[/] [bold]{escape(problem.file)}[/] {escape(problem.key)}")
         out.print(f"  [dim]problem [/] {escape(problem.problem)}")
@@ -214,8 +248,9 @@ def print_stack_file_problems(
         out.print("[bold green]✓[/] stack files: no plaintext secrets")
 
 
-def print_findings(findings: Findings, *, summary: Console | None = None, stderr: bool = True) -> None:
-    """Each finding of the simulated ``up`` (stderr by default), then the summary line (on ``summary`` when given)."""
+def print_findings(findings: Findings, *, stderr: bool = True, summary_stderr: bool | None = None) -> None:
+    """Each finding of the simulated ``up`` (stderr by default), then the summary line (on the same
+    stream unless ``summary_stderr`` says otherwise: the plan tree ends with it on stdout)."""
     from rich.markup import escape
 
     out = console(stderr=stderr)
@@ -228,10 +263,11 @@ def print_findings(findings: Findings, *, summary: Console | None = None, stderr
         for item in found:
             out.print(f"[bold red]✗ {title}[/] {escape(str(item))}")
     if findings.policies:
-        print_violations(out, findings.policies, findings.stack)
+        _print_violations(out, findings.policies, findings.stack)
     for type_ in findings.unmodelled_types:
         out.print(
             f"[yellow]! no provider model[/] {escape(type_)}: its outputs are its inputs; add rows to estate/models/"
         )
     colour = "green" if findings.passed else "red"
-    (summary or out).print(f"[bold {colour}]{escape(findings.summary())}[/]")
+    summary = out if summary_stderr in (None, stderr) else console(stderr=summary_stderr)
+    summary.print(f"[bold {colour}]{escape(findings.summary())}[/]")

@@ -10,8 +10,6 @@ placeholder, and every secret value is shown as ``"[secret]"``. The simulated
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -41,13 +39,20 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def handle(args: argparse.Namespace) -> int:
-    from estate.output import console, plan_stacks, plan_summary, print_findings, print_plan_tree
+    from estate.output import (
+        plan_stacks,
+        plan_summary,
+        print_findings,
+        print_plan_tree,
+        write_json,
+        write_line,
+    )
     from estate.simulation import check
 
     quiet = bool(getattr(args, "quiet", False))
     stacks: list[str] = list(dict.fromkeys(args.stack))
     if args.format == "json" and len(stacks) != 1:
-        print(f"--format json plans one stack; run it once per stack: {' '.join(stacks)}", file=sys.stderr)
+        write_line(f"--format json plans one stack; run it once per stack: {' '.join(stacks)}", stderr=True)
         return 2
     plans = plan_stacks(stacks, quiet=quiet or args.format == "json")
     if plans is None:
@@ -60,15 +65,13 @@ def handle(args: argparse.Namespace) -> int:
         findings = check(plan)
         passed = passed and findings.passed
         if args.format == "json":
-            sys.stdout.write(
-                json.dumps({**plan, "checks": findings.to_json()}, indent=2, sort_keys=False) + "\n"
-            )
-            print_findings(findings, summary=console(stderr=True))
+            write_json({**plan, "checks": findings.to_json()})
+            print_findings(findings)
             continue
         if quiet:
-            sys.stdout.write(plan_summary(plan) + "\n")
+            write_line(plan_summary(plan))
         else:
             print_plan_tree(plan)
         # Each stack's last line says what was checked.
-        print_findings(findings, summary=console())
+        print_findings(findings, summary_stderr=False)
     return 0 if passed else 1

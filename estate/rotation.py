@@ -215,6 +215,7 @@ def due_in_stack_file(stack: str, project_dir: Path, today: date) -> list[Rotati
 
 def main(argv: list[str] | None = None) -> int:
     from estate.engine import PROJECT_DIR, StackFileError
+    from estate.output import write_json, write_line
 
     parser = argparse.ArgumentParser(prog="python -m estate.rotation", description=__doc__)
     parser.add_argument("--stack", required=True)
@@ -225,16 +226,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         due = due_in_stack_file(args.stack, args.project_dir, args.today)
     except StackFileError as error:
-        print(f"cannot read the rotation dates of {args.stack}: {error}", file=sys.stderr)
+        write_line(f"cannot read the rotation dates of {args.stack}: {error}", stderr=True)
         return 2
     if args.format == "json":
-        print(json.dumps([asdict(item) for item in due], indent=2))
+        write_json([asdict(item) for item in due])
     elif args.format == "slack":
-        print(json.dumps({"text": slack_text(args.stack, due)} if due else {}))
+        # Compact JSON: the drift job posts this file to Slack as it is.
+        write_json({"text": slack_text(args.stack, due)} if due else {}, indent=None)
     elif due:
-        print(slack_text(args.stack, due))
+        write_line(slack_text(args.stack, due))
     else:
-        print(f"Stack {args.stack}: no credential is past its rotation period.")
+        write_line(f"Stack {args.stack}: no credential is past its rotation period.")
     return 1 if due else 0
 
 

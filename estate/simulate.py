@@ -10,8 +10,6 @@ line; ``--format json`` the findings as one document. Exit codes: 0 passes,
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -30,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def handle(args: argparse.Namespace) -> int:
-    from estate.output import plan_stacks, print_findings
+    from estate.output import plan_stacks, print_findings, write_json, write_line
     from estate.simulation import check
 
     quiet = bool(getattr(args, "quiet", False))
@@ -39,9 +37,9 @@ def handle(args: argparse.Namespace) -> int:
         return 2
     findings = check(plans[0].to_json())
     if args.format == "json":
-        sys.stdout.write(json.dumps(findings.to_json(), indent=2) + "\n")
+        write_json(findings.to_json())
     elif quiet:
-        sys.stdout.write(findings.summary() + "\n")
+        write_line(findings.summary())
     else:
         print_findings(findings, stderr=False)
     return 0 if findings.passed else 1

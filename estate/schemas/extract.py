@@ -27,7 +27,6 @@ import importlib.util
 import json
 import re
 import subprocess
-import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -356,6 +355,8 @@ def extract(source: Source, used: set[str], mirror_root: Path | None) -> dict[st
 
 
 def main(argv: Iterable[str] | None = None) -> int:
+    from estate.output import write_line
+
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -374,10 +375,10 @@ def main(argv: Iterable[str] | None = None) -> int:
         document = extract(source, used, args.mirror_root)
         path = SCHEMA_DIR / f"{source.package}.json"
         path.write_text(json.dumps(document, indent=1, sort_keys=True) + "\n")
-        print(
+        write_line(
             f"{path.name}: {len(document['resources'])} resource types, {len(document['types'])} object types; "
             f"{document['source']}",
-            file=sys.stderr,
+            stderr=True,
         )
     return 0
 
