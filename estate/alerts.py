@@ -20,9 +20,7 @@ Exit code 1 when a system has no route at all.
 from __future__ import annotations
 
 import argparse
-import json
 import re
-import sys
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -372,7 +370,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def handle(args: argparse.Namespace) -> int:
-    from estate.output import plan_stacks
+    from estate.output import plan_stacks, print_alert_coverage, write_json
 
     quiet = bool(getattr(args, "quiet", False))
     plans = plan_stacks([args.stack], quiet=quiet or args.format == "json")
@@ -380,40 +378,13 @@ def handle(args: argparse.Namespace) -> int:
         return 2
     systems = coverage(plans[0].to_json())
     missing = uncovered(systems)
+    document = {
+        "stack": args.stack,
+        "systems": [asdict(s) for s in systems],
+        "uncovered": [s.name for s in missing],
+    }
     if args.format == "json":
-        document = {
-            "stack": args.stack,
-            "systems": [asdict(s) for s in systems],
-            "uncovered": [s.name for s in missing],
-        }
-        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+        write_json(document)
     else:
-        _print_table(args.stack, systems, missing, quiet=quiet)
+        print_alert_coverage(document, quiet=quiet)
     return 1 if missing else 0
-
-
-def _print_table(stack: str, systems: list[System], missing: list[System], *, quiet: bool = False) -> None:
-    from rich.markup import escape
-    from rich.table import Table
-
-    from estate.output import console
-
-    table = Table(title=f"alert routes of stack {stack}", show_lines=True)
-    table.add_column("system")
-    table.add_column("kind")
-    table.add_column("app")
-    table.add_column("routes to the channel")
-    for system in systems:
-        routes = "\n".join(escape(route) for route in system.routes) or "[bold red]none[/]"
-        table.add_row(escape(system.name), system.kind, system.app or "-", routes)
-    out = console()
-    if not quiet:
-        out.print(table)
-    if missing:
-        out.print(
-            f"[bold red]{len(missing)} system(s) without any alert route:[/] "
-            + ", ".join(escape(s.name) for s in missing)
-            + " (see docs/alerting.md)"
-        )
-    else:
-        out.print(f"[green]every one of {len(systems)} systems has an alert route[/]")

@@ -615,7 +615,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def handle(args: argparse.Namespace) -> int:
-    from estate.output import plan_stacks, print_error_list, write_json
+    from estate.output import plan_stacks, print_diff, print_error_list, write_json
 
     if args.left == args.right:
         print_error_list(
@@ -632,80 +632,3 @@ def handle(args: argparse.Namespace) -> int:
     else:
         print_diff(document, show_same=args.all, quiet=args.quiet)
     return 1 if document["points_at_production"] else 0
-
-
-def print_diff(document: Mapping[str, Any], *, show_same: bool = False, quiet: bool = False) -> None:
-    """The diff for people: one-sided resources, differing aspects per app, production flags."""
-    from rich.markup import escape
-    from rich.table import Table
-
-    from estate.output import console, short_type
-
-    out = console()
-    left, right = document["left"]["stack"], document["right"]["stack"]
-    leaks: list[dict[str, Any]] = document["points_at_production"]
-    if not quiet:
-        only_in: list[dict[str, Any]] = document["only_in"]
-        if only_in:
-            table = Table(title=f"Declared in one stack only ({len(only_in)})", title_justify="left")
-            table.add_column("app", style="bold")
-            table.add_column("resource")
-            table.add_column("only in", style="cyan")
-            for item in only_in:
-                table.add_row(
-                    escape(item["app"]),
-                    f"[green]{escape(short_type(item['type']))}[/] {escape(item['role'])}",
-                    escape(item["stack"]),
-                )
-            out.print(table)
-
-        rows = [a for a in document["aspects"] if show_same or a["status"] != "same"]
-        table = Table(title=f"Per app: {left} vs {right}", title_justify="left", show_lines=True)
-        table.add_column("app", style="bold")
-        table.add_column("aspect")
-        table.add_column(left)
-        table.add_column(right)
-        style = {"same": "dim", "environment names": "yellow", "differs": "bold magenta"}
-        mark = {"same": "=", "environment names": "≈ env", "differs": "≠"}
-        table.add_column("", no_wrap=True)
-        for row in rows:
-            left_values, right_values = list(row["left"]), list(row["right"])
-            shared_note = ""
-            if row["status"] == "differs" and row["aspect"] != "other settings":
-                # Long lists: show what each side has that the other lacks.
-                shared = set(left_values) & set(right_values)
-                left_values = [v for v in left_values if v not in shared]
-                right_values = [v for v in right_values if v not in shared]
-                shared_note = f"\n[dim](+{len(shared)} in both)[/]" if shared else ""
-            left_text = ("\n".join(escape(v) for v in left_values) or "[dim]—[/]") + shared_note
-            right_text = ("\n".join(escape(v) for v in right_values) or "[dim]—[/]") + shared_note
-            status = row["status"]
-            table.add_row(
-                escape(row["app"]),
-                escape(row["aspect"]),
-                left_text,
-                right_text,
-                f"[{style[status]}]{mark[status]}[/]",
-            )
-        out.print(table)
-
-    if leaks:
-        table = Table(title=f"[bold red]Points at production ({len(leaks)})[/]", title_justify="left")
-        table.add_column("stack")
-        table.add_column("app", style="bold")
-        table.add_column("resource")
-        table.add_column("field")
-        table.add_column("found", style="red")
-        table.add_column("why")
-        for leak in leaks:
-            table.add_row(
-                escape(leak["stack"]),
-                escape(leak["app"]),
-                escape(leak["resource"]),
-                escape(leak["field"]),
-                escape(leak["found"]),
-                escape(leak["reason"]),
-            )
-        out.print(table)
-    colour = "red" if leaks else "green"
-    out.print(f"[bold {colour}]{escape(document['summary'])}[/]")

@@ -196,7 +196,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def handle(args: argparse.Namespace) -> int:
     from estate.engine import StackFileError
-    from estate.output import print_error_list, write_json
+    from estate.output import print_diagnosis, print_error_list, write_json
 
     try:
         diagnosis = diagnose(args.stack, args.project_dir)
@@ -206,14 +206,14 @@ def handle(args: argparse.Namespace) -> int:
     if args.format == "json":
         write_json(document(diagnosis))
     else:
-        print_diagnosis(diagnosis, quiet=args.quiet)
+        print_diagnosis(document(diagnosis), quiet=args.quiet)
     if diagnosis.findings or diagnosis.rotation_due:
         return 1
     return 3 if diagnosis.to_replace else 0
 
 
 def document(diagnosis: Diagnosis) -> dict[str, Any]:
-    """The diagnosis for machines."""
+    """The diagnosis for machines, and what ``estate/output.py`` prints for people."""
     return {
         "stack": diagnosis.stack,
         "ok": diagnosis.ok,
@@ -224,46 +224,3 @@ def document(diagnosis: Diagnosis) -> dict[str, Any]:
         "rotation_due": [asdict(f) for f in diagnosis.rotation_due],
         "summary": diagnosis.summary,
     }
-
-
-def print_diagnosis(diagnosis: Diagnosis, *, quiet: bool = False) -> None:
-    """Real problems first, then what to replace before a real run; each a table and its fixes, then the summary."""
-    from rich.markup import escape
-    from rich.table import Table
-
-    from estate.output import console
-
-    out = console()
-    sections = [
-        (f"Stack {diagnosis.stack}: problems to fix", diagnosis.findings),
-        (f"Stack {diagnosis.stack}: credentials past their rotation period", diagnosis.rotation_due),
-        (f"Stack {diagnosis.stack}: placeholders to replace before a real run", diagnosis.to_replace),
-    ]
-    for title, findings in sections if not quiet else []:
-        if not findings:
-            continue
-        table = Table(title=escape(title), title_justify="left", show_lines=True)
-        table.add_column("setting", style="bold")
-        table.add_column("problem")
-        table.add_column("fix (run in the project directory)", style="cyan")
-        for finding in findings:
-            shown = finding.value not in ("(missing)", "(placeholder)")
-            value = f"\n[dim]now: {escape(finding.value)}[/]" if shown else ""
-            label = {"(missing)": "[red]missing[/]", "(placeholder)": "[yellow]placeholder[/]"}.get(
-                finding.value, "[red]rotate[/]" if finding in diagnosis.rotation_due else "[yellow]invalid[/]"
-            )
-            table.add_row(
-                escape(finding.key), f"{label}: {escape(finding.message)}{value}", escape(finding.fix)
-            )
-        out.print(table)
-        out.print("[bold]All fixes, to paste:[/]")
-        for finding in findings:
-            out.print(escape(finding.fix), soft_wrap=True)
-    if not quiet and any(
-        "--secret" in f.fix for f in [*diagnosis.findings, *diagnosis.rotation_due, *diagnosis.to_replace]
-    ):
-        out.print(
-            "[dim]`pulumi config set --secret KEY` prompts for the value, so it stays out of your shell history.[/]"
-        )
-    colour = "green" if diagnosis.ok else ("red" if diagnosis.findings else "yellow")
-    out.print(f"[bold {colour}]{escape(diagnosis.summary)}[/]")

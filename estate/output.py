@@ -1,11 +1,11 @@
 """Everything the tooling writes to the terminal: trees, tables, findings, error lists, summary lines,
 and the ``--format json`` documents and raw files (a graph, an import file) written to stdout.
 
-The one output module: the commands (``estate/plan.py``, ``check.py``, ``simulate.py``, …) compute,
-then call a function here with what they computed: a plan, a document to write as JSON, or a type
-of a module that does not import this one (``estate/simulation.py``'s ``Findings``,
-``estate/policy_runner.py``'s ``Violation``, ``estate/hygiene.py``'s ``HygieneProblem``), so no
-import cycle. rich is imported inside the functions, so the commands that print plain text
+The one output module: the commands (``estate/plan.py``, ``diff.py``, ``doctor.py``, …) compute,
+then call a function here with what they computed: a plan, the document their ``--format json``
+prints (a diff, a diagnosis, alert coverage), or a type of a module that does not import this one
+(``estate/simulation.py``'s ``Findings``, ``estate/policy_runner.py``'s ``Violation``,
+``estate/hygiene.py``'s ``HygieneProblem``), so no import cycle. rich is imported inside the functions, so the commands that print plain text
 (``python -m estate.rotation``, usage errors) never load it.
 """
 
@@ -271,3 +271,155 @@ def print_findings(findings: Findings, *, stderr: bool = True, summary_stderr: b
     colour = "green" if findings.passed else "red"
     summary = out if summary_stderr in (None, stderr) else console(stderr=summary_stderr)
     summary.print(f"[bold {colour}]{escape(findings.summary())}[/]")
+
+
+# The operator commands' reports.
+
+
+def print_diff(document: Mapping[str, Any], *, show_same: bool = False, quiet: bool = False) -> None:
+    """The diff for people (the document of ``estate/diff.py``'s ``compare``): one-sided resources,
+    differing aspects per app, production flags, then the summary line."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    out = console()
+    left, right = document["left"]["stack"], document["right"]["stack"]
+    leaks: list[dict[str, Any]] = document["points_at_production"]
+    if not quiet:
+        only_in: list[dict[str, Any]] = document["only_in"]
+        if only_in:
+            table = Table(title=f"Declared in one stack only ({len(only_in)})", title_justify="left")
+            table.add_column("app", style="bold")
+            table.add_column("resource")
+            table.add_column("only in", style="cyan")
+            for item in only_in:
+                table.add_row(
+                    escape(item["app"]),
+                    f"[green]{escape(short_type(item['type']))}[/] {escape(item['role'])}",
+                    escape(item["stack"]),
+                )
+            out.print(table)
+
+        rows = [a for a in document["aspects"] if show_same or a["status"] != "same"]
+        table = Table(title=f"Per app: {left} vs {right}", title_justify="left", show_lines=True)
+        table.add_column("app", style="bold")
+        table.add_column("aspect")
+        table.add_column(left)
+        table.add_column(right)
+        style = {"same": "dim", "environment names": "yellow", "differs": "bold magenta"}
+        mark = {"same": "=", "environment names": "≈ env", "differs": "≠"}
+        table.add_column("", no_wrap=True)
+        for row in rows:
+            left_values, right_values = list(row["left"]), list(row["right"])
+            shared_note = ""
+            if row["status"] == "differs" and row["aspect"] != "other settings":
+                # Long lists: show what each side has that the other lacks.
+                shared = set(left_values) & set(right_values)
+                left_values = [v for v in left_values if v not in shared]
+                right_values = [v for v in right_values if v not in shared]
+                shared_note = f"\n[dim](+{len(shared)} in both)[/]" if shared else ""
+            left_text = ("\n".join(escape(v) for v in left_values) or "[dim]—[/]") + shared_note
+            right_text = ("\n".join(escape(v) for v in right_values) or "[dim]—[/]") + shared_note
+            status = row["status"]
+            table.add_row(
+                escape(row["app"]),
+                escape(row["aspect"]),
+                left_text,
+                right_text,
+                f"[{style[status]}]{mark[status]}[/]",
+            )
+        out.print(table)
+
+    if leaks:
+        table = Table(title=f"[bold red]Points at production ({len(leaks)})[/]", title_justify="left")
+        table.add_column("stack")
+        table.add_column("app", style="bold")
+        table.add_column("resource")
+        table.add_column("field")
+        table.add_column("found", style="red")
+        table.add_column("why")
+        for leak in leaks:
+            table.add_row(
+                escape(leak["stack"]),
+                escape(leak["app"]),
+                escape(leak["resource"]),
+                escape(leak["field"]),
+                escape(leak["found"]),
+                escape(leak["reason"]),
+            )
+        out.print(table)
+    colour = "red" if leaks else "green"
+    out.print(f"[bold {colour}]{escape(document['summary'])}[/]")
+
+
+def print_diagnosis(document: Mapping[str, Any], *, quiet: bool = False) -> None:
+    """The doctor's diagnosis (its ``--format json`` document): real problems first, then what to
+    replace before a real run; each a table and its fixes, then the summary."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    out = console()
+    stack = document["stack"]
+    problems, to_replace = document["findings"], document["to_replace"]
+    rotation_due = document["rotation_due"]
+    sections = [
+        (f"Stack {stack}: problems to fix", problems),
+        (f"Stack {stack}: credentials past their rotation period", rotation_due),
+        (f"Stack {stack}: placeholders to replace before a real run", to_replace),
+    ]
+    for title, findings in sections if not quiet else []:
+        if not findings:
+            continue
+        table = Table(title=escape(title), title_justify="left", show_lines=True)
+        table.add_column("setting", style="bold")
+        table.add_column("problem")
+        table.add_column("fix (run in the project directory)", style="cyan")
+        for finding in findings:
+            shown = finding["value"] not in ("(missing)", "(placeholder)")
+            value = f"\n[dim]now: {escape(finding['value'])}[/]" if shown else ""
+            label = {"(missing)": "[red]missing[/]", "(placeholder)": "[yellow]placeholder[/]"}.get(
+                finding["value"], "[red]rotate[/]" if finding in rotation_due else "[yellow]invalid[/]"
+            )
+            table.add_row(
+                escape(finding["key"]),
+                f"{label}: {escape(finding['message'])}{value}",
+                escape(finding["fix"]),
+            )
+        out.print(table)
+        out.print("[bold]All fixes, to paste:[/]")
+        for finding in findings:
+            out.print(escape(finding["fix"]), soft_wrap=True)
+    if not quiet and any("--secret" in f["fix"] for f in [*problems, *rotation_due, *to_replace]):
+        out.print(
+            "[dim]`pulumi config set --secret KEY` prompts for the value, so it stays out of your shell history.[/]"
+        )
+    colour = "green" if document["ok"] else ("red" if problems else "yellow")
+    out.print(f"[bold {colour}]{escape(document['summary'])}[/]")
+
+
+def print_alert_coverage(document: Mapping[str, Any], *, quiet: bool = False) -> None:
+    """Alert coverage (its ``--format json`` document): each system and its routes, then the gaps."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    systems: list[dict[str, Any]] = document["systems"]
+    missing: list[str] = document["uncovered"]
+    table = Table(title=f"alert routes of stack {document['stack']}", show_lines=True)
+    table.add_column("system")
+    table.add_column("kind")
+    table.add_column("app")
+    table.add_column("routes to the channel")
+    for system in systems:
+        routes = "\n".join(escape(route) for route in system["routes"]) or "[bold red]none[/]"
+        table.add_row(escape(system["name"]), system["kind"], system["app"] or "-", routes)
+    out = console()
+    if not quiet:
+        out.print(table)
+    if missing:
+        out.print(
+            f"[bold red]{len(missing)} system(s) without any alert route:[/] "
+            + ", ".join(escape(name) for name in missing)
+            + " (see docs/alerting.md)"
+        )
+    else:
+        out.print(f"[green]every one of {len(systems)} systems has an alert route[/]")

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from estate.cli import main
-from estate.diff import compare, logical_role, neutral, print_diff, production_leaks
+from estate.diff import compare, logical_role, neutral, production_leaks
+from estate.output import print_diff
 from tests.shared_plans import plan_of
 
 Plan = dict[str, Any]
