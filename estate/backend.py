@@ -7,7 +7,8 @@ existing bucket or key that is weaker, and prints the `pulumi login` and
 own backups and S3 versioning, then `pulumi stack import` (docs/backend.md).
 
 The logic lives in ``estate/backend_ops`` (plain functions over boto3 clients);
-this module only parses flags, opens clients and prints. Exit codes: 0 done,
+this module only parses flags, opens clients and hands the results to
+``estate/output.py``. Exit codes: 0 done,
 1 existing resources are weaker than wanted and ``--fix`` was not given,
 2 bad input or an AWS refusal.
 """
@@ -15,16 +16,12 @@ this module only parses flags, opens clients and prints. Exit codes: 0 done,
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from typing import TYPE_CHECKING, Protocol, cast
 
 from estate.backend_ops.inputs import DEFAULT_KMS_ALIAS, DEFAULT_NONCURRENT_DAYS
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-
-    from rich.console import Console
 
     from estate.backend_ops.aws import AwsClients
     from estate.backend_ops.bootstrap import BootstrapResult
@@ -86,8 +83,10 @@ def register(subparsers: _Subparsers) -> None:
 
 def _emit(args: argparse.Namespace, document: object, show: Callable[[], None]) -> None:
     """JSON for scripts, nothing when quiet, else the people's view."""
+    from estate.output import write_json
+
     if _text(args, "format") == "json":
-        _ = sys.stdout.write(json.dumps(document, indent=2, default=str) + "\n")
+        write_json(document, default=str)
     elif _arg(args, "quiet") is not True:
         show()
 
@@ -110,7 +109,7 @@ def run_bootstrap(args: argparse.Namespace) -> int:
         from dataclasses import asdict
 
         result = bootstrap(clients, request)
-        _emit(args, asdict(result), lambda: _print_bootstrap(result))
+        _emit(args, asdict(result), lambda: _show_bootstrap(result))
         return EXIT_WEAK_SETTINGS if result.blocked else EXIT_OK
 
     return _with_aws(request.problems(), request.region, act)
@@ -139,9 +138,10 @@ def _with_aws(problems: list[str], region: str, act: _Action) -> int:
 
     from estate.backend_ops.aws import describe_aws_failure, open_clients, scrub
     from estate.backend_ops.inputs import BackendError
+    from estate.output import print_backend_problems
 
     if problems:
-        _print_problems(problems)
+        print_backend_problems(problems)
         return EXIT_BAD_INPUT
     secret_values: tuple[str, ...] = ()
     try:
@@ -149,9 +149,9 @@ def _with_aws(problems: list[str], region: str, act: _Action) -> int:
         secret_values = clients.secret_values
         return act(clients)
     except BackendError as error:
-        _print_problems([scrub(problem, secret_values) for problem in error.problems])
+        print_backend_problems([scrub(problem, secret_values) for problem in error.problems])
     except (BotoCoreError, ClientError) as error:
-        _print_problems([describe_aws_failure(error, secret_values)])
+        print_backend_problems([describe_aws_failure(error, secret_values)])
     return EXIT_BAD_INPUT
 
 
@@ -159,80 +159,19 @@ class _Action(Protocol):
     def __call__(self, clients: AwsClients, /) -> int: ...
 
 
-# ----- output -----
+# ----- output (estate/output.py prints) -----
 
 
-def _console(stderr: bool = False) -> Console:
-    from rich.console import Console
-
-    # soft_wrap: long lines (commands, URLs) stay whole for copy-paste and grep.
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
-
-
-def _print_problems(problems: list[str]) -> None:
-    console = _console(stderr=True)
-    noun = "problem" if len(problems) == 1 else "problems"
-    console.print(f"[bold red]error:[/] {len(problems)} {noun}; nothing was changed.")
-    for problem in problems:
-        console.print(f"  - {problem}", markup=False)
-
-
-_STATUS_STYLE = {
-    "ok": "green",
-    "missing": "yellow",
-    "weak": "bold red",
-    "created": "cyan",
-    "fixed": "cyan",
-}
-
-
-def _print_bootstrap(result: BootstrapResult) -> None:
-    from rich.table import Table
-
+def _show_bootstrap(result: BootstrapResult) -> None:
     from estate.backend_ops.bootstrap import next_steps
+    from estate.output import print_bootstrap
 
     request = result.request
-    console = _console()
-    table = Table(title=f"Pulumi backend s3://{request.bucket} ({request.region})", title_justify="left")
-    for column in ("resource", "setting", "wanted", "found", "result"):
-        table.add_column(column)
-    for report in result.settings:
-        style = _STATUS_STYLE[report.status.value]
-        table.add_row(
-            report.resource, report.setting, report.wanted, report.found, f"[{style}]{report.status}[/]"
-        )
-    console.print(table)
-
-    if result.blocked:
-        console.print(
-            f"[bold red]{len(result.weak)} setting(s) of existing resources are weaker than "
-            + "wanted; nothing was changed.[/]"
-        )
-        for report in result.weak:
-            console.print(
-                f"  - {report.resource}: {report.setting}: found {report.found}; wanted "
-                + f"{report.wanted}. --fix fixes it.",
-                markup=False,
-            )
-        console.print("Re-run with --fix to change exactly these settings:", markup=False)
-        console.print(_bootstrap_command(result, fix=True), markup=False)
-        return
-
-    created = sum(1 for r in result.changed if r.status.value == "created")
-    fixed = sum(1 for r in result.changed if r.status.value == "fixed")
-    if not result.changed:
-        console.print(
-            f"[green]No change:[/] s3://{request.bucket} and {request.kms_alias} already have "
-            + "every setting; nothing was written."
-        )
-    else:
-        console.print(f"[green]Done:[/] {created} setting(s) created, {fixed} fixed.")
-    if result.key_arn is not None:
-        # The ARN, not the alias, is what IAM policies name (docs/backend.md).
-        console.print(f"KMS key: {result.key_arn}", markup=False)
-    console.print("Next, from the project directory:", markup=False)
-    for line in next_steps(request.bucket, request.region, request.kms_alias):
-        console.print(line, markup=False)
+    print_bootstrap(
+        result,
+        next_steps=next_steps(request.bucket, request.region, request.kms_alias),
+        fix_command=_bootstrap_command(result, fix=True),
+    )
 
 
 def _bootstrap_command(result: BootstrapResult, fix: bool) -> str:

@@ -19,7 +19,6 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -380,7 +379,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def handle(args: argparse.Namespace) -> int:
-    from estate.output import console, plan_stacks, print_error_list
+    from estate.output import plan_stacks, print_error_list, print_graph_summary, write_text
 
     plans = plan_stacks([args.stack], quiet=args.quiet)
     if plans is None:
@@ -408,11 +407,14 @@ def handle(args: argparse.Namespace) -> int:
     if args.output is not None:
         args.output.write_text(text)
     else:
-        sys.stdout.write(text)
+        write_text(text)
     if not args.quiet:
-        where = f" → {args.output}" if args.output is not None else ""
-        clusters = len([c for c in graph.clusters() if c != SHARED])
-        console(stderr=True).print(
-            f"[bold green]{args.stack}: {len(graph.nodes)} nodes, {len(graph.edges)} edges in {clusters} apps ({args.format}){where}[/]"
+        print_graph_summary(
+            args.stack,
+            nodes=len(graph.nodes),
+            edges=len(graph.edges),
+            apps=len([c for c in graph.clusters() if c != SHARED]),
+            format=args.format,
+            output=args.output,
         )
     return 0

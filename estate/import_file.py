@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -181,7 +180,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def handle(args: argparse.Namespace) -> int:
-    from estate.output import plan_stacks
+    from dataclasses import asdict
+
+    from estate.output import plan_stacks, print_import_summary, write_text
 
     plans = plan_stacks([args.stack], quiet=args.quiet)
     if plans is None:
@@ -191,51 +192,9 @@ def handle(args: argparse.Namespace) -> int:
     if args.output is not None:
         args.output.write_text(text)
     else:
-        sys.stdout.write(text)
+        write_text(text)
     if not args.quiet:
-        print_summary(args.stack, document, skipped, args.output)
-    return 0
-
-
-def print_summary(
-    stack: str, document: Mapping[str, Any], skipped: list[Skipped], output: Path | None
-) -> None:
-    """On stderr: what is left to look up, what is left out and why, and how to use the file."""
-    from rich.markup import escape
-    from rich.table import Table
-
-    from estate.output import console, short_type
-
-    err = console(stderr=True)
-    todo = placeholders(document)
-    if todo:
-        table = Table(title=f"IDs to look up before importing ({len(todo)})", title_justify="left")
-        table.add_column("resource")
-        table.add_column("id (fill in the <…>)", style="yellow")
-        for entry in todo:
-            table.add_row(
-                f"[green]{escape(short_type(entry['type']))}[/] {escape(entry['name'])}", escape(entry["id"])
-            )
-        err.print(table)
-    if skipped:
-        table = Table(
-            title=f"Left out: the next `pulumi up` creates them ({len(skipped)})", title_justify="left"
+        print_import_summary(
+            args.stack, document, placeholders(document), [asdict(item) for item in skipped], args.output
         )
-        table.add_column("resource")
-        table.add_column("why")
-        for item in skipped:
-            table.add_row(
-                f"[green]{escape(short_type(item.type))}[/] {escape(item.name)}", escape(item.reason)
-            )
-        err.print(table)
-    entries = document["resources"]
-    custom = [e for e in entries if not e.get("component")]
-    target = str(output) if output is not None else "FILE"
-    err.print(
-        f"[bold]{escape(stack)}: {len(custom)} resources to import ({len(custom) - len(todo)} with a known ID, "
-        f"{len(todo)} to look up), {len(entries) - len(custom)} components, {len(skipped)} left out[/]"
-    )
-    err.print(
-        f"[dim]then: pulumi import --stack {escape(stack)} --file {escape(target)} --generate-code=false "
-        "(the providers in nameTable must be in the stack's state first; see docs/operations.md)[/]"
-    )
+    return 0

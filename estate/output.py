@@ -3,10 +3,11 @@ and the ``--format json`` documents and raw files (a graph, an import file) writ
 
 The one output module: the commands (``estate/plan.py``, ``diff.py``, ``doctor.py``, …) compute,
 then call a function here with what they computed: a plan, the document their ``--format json``
-prints (a diff, a diagnosis, alert coverage), or a type of a module that does not import this one
-(``estate/simulation.py``'s ``Findings``, ``estate/policy_runner.py``'s ``Violation``,
-``estate/hygiene.py``'s ``HygieneProblem``), so no import cycle. rich is imported inside the functions, so the commands that print plain text
-(``python -m estate.rotation``, usage errors) never load it.
+prints (a diff, a diagnosis, alert coverage, an import file), or a type of a module that does not
+import this one (``estate/simulation.py``'s ``Findings``, ``estate/policy_runner.py``'s
+``Violation``, ``estate/hygiene.py``'s ``HygieneProblem``, ``estate/backend_ops``'s
+``BootstrapResult``), so no import cycle. rich is imported inside the functions, so the commands
+that print plain text (``python -m estate.rotation``, usage errors) never load it.
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ from estate.plan_document import PlanIndex
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from pathlib import Path
 
     from rich.console import Console
     from rich.tree import Tree
 
+    from estate.backend_ops.bootstrap import BootstrapResult
     from estate.hygiene import HygieneProblem
     from estate.plan_document import PlanDocument
     from estate.policy_runner import Violation
@@ -423,3 +426,136 @@ def print_alert_coverage(document: Mapping[str, Any], *, quiet: bool = False) ->
         )
     else:
         out.print(f"[green]every one of {len(systems)} systems has an alert route[/]")
+
+
+def print_graph_summary(
+    stack: str, *, nodes: int, edges: int, apps: int, format: str, output: Path | None
+) -> None:
+    """On stderr, after the graph: its size and where it went."""
+    where = f" → {output}" if output is not None else ""
+    console(stderr=True).print(
+        f"[bold green]{stack}: {nodes} nodes, {edges} edges in {apps} apps ({format}){where}[/]"
+    )
+
+
+def print_import_summary(
+    stack: str,
+    document: Mapping[str, Any],
+    todo: Sequence[Mapping[str, Any]],
+    skipped: Sequence[Mapping[str, str]],
+    output: Path | None,
+) -> None:
+    """On stderr, after the import file: what is left to look up (``todo``, its entries with a
+    ``<placeholder>`` ID), what is left out and why, and how to use the file."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    err = console(stderr=True)
+    if todo:
+        table = Table(title=f"IDs to look up before importing ({len(todo)})", title_justify="left")
+        table.add_column("resource")
+        table.add_column("id (fill in the <…>)", style="yellow")
+        for entry in todo:
+            table.add_row(
+                f"[green]{escape(short_type(entry['type']))}[/] {escape(entry['name'])}", escape(entry["id"])
+            )
+        err.print(table)
+    if skipped:
+        table = Table(
+            title=f"Left out: the next `pulumi up` creates them ({len(skipped)})", title_justify="left"
+        )
+        table.add_column("resource")
+        table.add_column("why")
+        for item in skipped:
+            table.add_row(
+                f"[green]{escape(short_type(item['type']))}[/] {escape(item['name'])}", escape(item["reason"])
+            )
+        err.print(table)
+    entries = document["resources"]
+    custom = [e for e in entries if not e.get("component")]
+    target = str(output) if output is not None else "FILE"
+    err.print(
+        f"[bold]{escape(stack)}: {len(custom)} resources to import ({len(custom) - len(todo)} with a known ID, "
+        f"{len(todo)} to look up), {len(entries) - len(custom)} components, {len(skipped)} left out[/]"
+    )
+    err.print(
+        f"[dim]then: pulumi import --stack {escape(stack)} --file {escape(target)} --generate-code=false "
+        "(the providers in nameTable must be in the stack's state first; see docs/operations.md)[/]"
+    )
+
+
+# backend bootstrap (estate/backend.py).
+
+
+def _backend_console(*, stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    # soft_wrap: long lines (commands, URLs) stay whole for copy-paste and grep.
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def print_backend_problems(problems: Sequence[str]) -> None:
+    """On stderr: why nothing was changed, each problem as given (no markup)."""
+    console = _backend_console(stderr=True)
+    noun = "problem" if len(problems) == 1 else "problems"
+    console.print(f"[bold red]error:[/] {len(problems)} {noun}; nothing was changed.")
+    for problem in problems:
+        console.print(f"  - {problem}", markup=False)
+
+
+_STATUS_STYLE = {
+    "ok": "green",
+    "missing": "yellow",
+    "weak": "bold red",
+    "created": "cyan",
+    "fixed": "cyan",
+}
+
+
+def print_bootstrap(result: BootstrapResult, *, next_steps: Sequence[str], fix_command: str) -> None:
+    """Each setting of the bucket and key and what became of it; then either what blocks (and
+    ``fix_command``, which changes exactly that) or what was done and ``next_steps``."""
+    from rich.table import Table
+
+    request = result.request
+    console = _backend_console()
+    table = Table(title=f"Pulumi backend s3://{request.bucket} ({request.region})", title_justify="left")
+    for column in ("resource", "setting", "wanted", "found", "result"):
+        table.add_column(column)
+    for report in result.settings:
+        style = _STATUS_STYLE[report.status.value]
+        table.add_row(
+            report.resource, report.setting, report.wanted, report.found, f"[{style}]{report.status}[/]"
+        )
+    console.print(table)
+
+    if result.blocked:
+        console.print(
+            f"[bold red]{len(result.weak)} setting(s) of existing resources are weaker than "
+            + "wanted; nothing was changed.[/]"
+        )
+        for report in result.weak:
+            console.print(
+                f"  - {report.resource}: {report.setting}: found {report.found}; wanted "
+                + f"{report.wanted}. --fix fixes it.",
+                markup=False,
+            )
+        console.print("Re-run with --fix to change exactly these settings:", markup=False)
+        console.print(fix_command, markup=False)
+        return
+
+    created = sum(1 for r in result.changed if r.status.value == "created")
+    fixed = sum(1 for r in result.changed if r.status.value == "fixed")
+    if not result.changed:
+        console.print(
+            f"[green]No change:[/] s3://{request.bucket} and {request.kms_alias} already have "
+            + "every setting; nothing was written."
+        )
+    else:
+        console.print(f"[green]Done:[/] {created} setting(s) created, {fixed} fixed.")
+    if result.key_arn is not None:
+        # The ARN, not the alias, is what IAM policies name (docs/backend.md).
+        console.print(f"KMS key: {result.key_arn}", markup=False)
+    console.print("Next, from the project directory:", markup=False)
+    for line in next_steps:
+        console.print(line, markup=False)
