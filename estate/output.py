@@ -6,8 +6,10 @@ then call a function here with what they computed: a plan, the document their ``
 prints (a diff, a diagnosis, alert coverage, an import file), or a type of a module that does not
 import this one (``estate/simulation.py``'s ``Findings``, ``estate/policy_runner.py``'s
 ``Violation``, ``estate/hygiene.py``'s ``HygieneProblem``, ``estate/backend_ops``'s
-``BootstrapResult``), so no import cycle. rich is imported inside the functions, so the commands
-that print plain text (``python -m estate.rotation``, usage errors) never load it.
+``BootstrapResult``), so no import cycle. ``tests/test_architecture.py`` fails on a ``print``,
+``sys.stdout``/``sys.stderr`` or ``rich`` anywhere else under ``estate/``. rich is imported inside
+the functions, so the commands that print plain text (``python -m estate.rotation``, usage
+errors) never load it.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The project's modules import each other without cycles, components know nothing of the rest and carry nothing for the tooling.
+"""The project's modules import each other without cycles, components know nothing of the rest and carry nothing for the tooling;
+only estate/output.py writes to the terminal.
 
 Imports are read from the source with ``ast`` (no module is imported): every
 ``import`` counts, at the top of a module, inside a function or under
@@ -277,3 +278,83 @@ def test_every_component_output_is_read_by_the_program() -> None:
         for component, names in _component_outputs().items()
     }
     assert {component: names for component, names in unread.items() if names} == {}
+
+
+# --- one output module (estate/output.py) --------------------------------------------------------------
+
+_TERMINAL_CLASSES = {"Console", "Table"}
+
+
+def terminal_writes(path: Path) -> list[str]:
+    """``N: what`` (N the line) for each place ``path`` writes to the terminal itself instead of through estate/output.py.
+
+    A call of ``print`` (the builtin or a console's ``.print``), any use of ``sys.stdout``
+    or ``sys.stderr``, a rich ``Console`` or ``Table`` built, any ``rich`` import.
+    """
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(parsed(path)):
+        what = ""
+        if isinstance(node, ast.Call):
+            function = node.func
+            if isinstance(function, ast.Name) and function.id in {"print", *_TERMINAL_CLASSES}:
+                what = f"{function.id}(…)"
+            elif isinstance(function, ast.Attribute) and function.attr in {"print", *_TERMINAL_CLASSES}:
+                what = f".{function.attr}(…)"
+        elif (
+            isinstance(node, ast.Attribute)
+            and node.attr in ("stdout", "stderr")
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "sys"
+        ):
+            what = f"sys.{node.attr}"
+        elif isinstance(node, ast.Import):
+            what = ", ".join(
+                f"import {alias.name}" for alias in node.names if alias.name.split(".")[0] == "rich"
+            )
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if module.split(".")[0] == "rich" or (
+                module == "sys" and any(alias.name in ("stdout", "stderr") for alias in node.names)
+            ):
+                what = f"from {module} import …"
+        if what and isinstance(node, ast.stmt | ast.expr):
+            found.append((node.lineno, what))
+    return [f"{line}: {what}" for line, what in sorted(found)]
+
+
+def test_only_the_output_module_writes_to_the_terminal() -> None:
+    """Commands compute and call estate/output.py; text, tables, JSON on stdout, error lists all go through it."""
+    output = REPOSITORY_ROOT / "estate" / "output.py"
+    found = [
+        f"{path.relative_to(REPOSITORY_ROOT).as_posix()}:{place}"
+        for path in sorted((REPOSITORY_ROOT / "estate").rglob("*.py"))
+        if path != output
+        for place in terminal_writes(path)
+    ]
+    assert not found, "write through estate/output.py instead: " + "; ".join(found)
+
+
+def test_the_terminal_scan_sees_each_way_of_writing(tmp_path: Path) -> None:
+    module = tmp_path / "module.py"
+    module.write_text(
+        "import sys\n"
+        "from rich.table import Table\n"
+        "print('a')\n"
+        "sys.stdout.write('b')\n"
+        "def f(console):\n"
+        "    console.print(Table())\n"
+        "    sys.stderr.flush()\n"
+        "sys.stdin.read()\n"
+        "import rich.console, json\n"
+        "from sys import stderr\n"
+    )
+    assert terminal_writes(module) == [
+        "2: from rich.table import …",
+        "3: print(…)",
+        "4: sys.stdout",
+        "6: .print(…)",
+        "6: Table(…)",
+        "7: sys.stderr",
+        "9: import rich.console",
+        "10: from sys import …",
+    ]
