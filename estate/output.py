@@ -274,7 +274,8 @@ def print_findings(findings: Findings, *, stderr: bool = True, summary_stderr: b
             f"[yellow]! no provider model[/] {escape(type_)}: its outputs are its inputs; add rows to estate/models/"
         )
     colour = "green" if findings.passed else "red"
-    summary = out if summary_stderr in (None, stderr) else console(stderr=summary_stderr)
+    summary_on_stderr = stderr if summary_stderr is None else summary_stderr
+    summary = out if summary_on_stderr == stderr else console(stderr=summary_on_stderr)
     summary.print(f"[bold {colour}]{escape(findings.summary())}[/]")
 
 
