@@ -187,7 +187,7 @@ def run_program(
     from estate.mocks import ProviderMocks
     from estate.models.pulumi import register_offline_stack
     from estate.recording_monitor import PlanRecorder
-    from estate.sdk_internals import stack_outputs
+    from estate.sdk_internals import stack_outputs, without_source_positions
     from stacks.settings import load_settings, offline_placeholders, production_stack_config
     from stacks.staging_reference import referenced_stacks
 
@@ -237,7 +237,8 @@ def run_program(
     gc.freeze()
     gc.disable()
     try:
-        with offline_placeholders():  # the program's settings accept the placeholders of secrets
+        # The program's settings accept the placeholders of secrets; no one reads source positions offline.
+        with offline_placeholders(), without_source_positions():
             program()
     finally:
         gc.freeze()

@@ -4,8 +4,8 @@ The offline plan runs the real program under Pulumi's public mocks API, but to s
 what the engine would see it needs a few details of the SDKs' internals: the mock
 monitor's registration requests, the markers the RPC layer puts in deserialized
 properties, the root stack's exported outputs, how a dynamic provider is pickled
-into its inputs, and the policy SDK's "not applicable" signal and unknown-value
-proxy. Each is named here once; tests/test_sdk_internals.py checks every one of
+into its inputs, the policy SDK's "not applicable" signal and unknown-value
+proxy; and, for speed, it switches off the SDK's capture of source positions. Each is named here once; tests/test_sdk_internals.py checks every one of
 them against the installed SDKs, so an upgrade that changes one fails there,
 loudly, instead of quietly changing what a plan shows.
 
@@ -22,7 +22,8 @@ module of the project reaches into the SDKs' internals.
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Generator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -30,6 +31,7 @@ import pulumi
 from pulumi.dynamic.dynamic import PROVIDER_KEY as _PROVIDER_KEY
 from pulumi.dynamic.dynamic import serialize_provider as _serialize_provider  # pyright: ignore[reportUnknownVariableType]
 from pulumi.output import Unknown
+from pulumi.runtime import resource as _resource
 from pulumi.runtime import rpc as _rpc
 from pulumi.runtime.mocks import MockMonitor, Mocks
 from pulumi_policy.policy import _NotApplicableError  # pyright: ignore[reportPrivateUsage]
@@ -63,6 +65,7 @@ __all__ = [
     "secret",
     "stack_outputs",
     "unknown_checking_proxy",
+    "without_source_positions",
 ]
 
 # --- markers in deserialized properties (pulumi/runtime/rpc.py) -------------------------------------
@@ -244,6 +247,29 @@ def _replacement_trigger(request: Any) -> Any:
     if not request.HasField("replacement_trigger"):
         return None
     return json_format.MessageToDict(request.replacement_trigger)
+
+
+# --- source positions (pulumi/runtime/resource.py) ----------------------------------------------
+
+
+@contextmanager
+def without_source_positions() -> Generator[None]:
+    """Registrations carry no stack trace or source position while this is active.
+
+    For every resource the SDK captures the Python stack (``traceback.extract_stack``)
+    and turns each frame into a ``file://`` URI, so that the engine can show where
+    the program declared it: about a fifth of an offline plan, read by nobody (the
+    mocks and the plan document ignore it). A real ``pulumi up`` never enters this.
+    """
+    from pulumi.runtime.proto import source_pb2
+
+    captured = _resource._get_stack_trace  # pyright: ignore[reportPrivateUsage]
+    empty = source_pb2.StackTrace()
+    _resource._get_stack_trace = lambda: empty  # pyright: ignore[reportPrivateUsage]
+    try:
+        yield
+    finally:
+        _resource._get_stack_trace = captured  # pyright: ignore[reportPrivateUsage]
 
 
 # --- the policy SDK (pulumi_policy/policy.py, proxy.py) ---------------------------------------------

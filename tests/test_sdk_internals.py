@@ -49,6 +49,7 @@ from estate.sdk_internals import (
     secret,
     stack_outputs,
     unknown_checking_proxy,
+    without_source_positions,
 )
 from tests.python_sources import docstring_ids, parsed
 
@@ -240,6 +241,52 @@ def _policy_resource() -> PolicyResource:
         parent=None,
     )
     return PolicyResource("t:index:T", {}, "urn:t", "t", options, None, None, [], {})
+
+
+# --- source positions -----------------------------------------------------------------------------
+
+
+def _stack_traces_sent(program: Callable[[], Any]) -> dict[str, tuple[int, bool]]:
+    """Resource name → (stack frames, whether a source position was sent) of each registration's request."""
+    sent: dict[str, tuple[int, bool]] = {}
+
+    class _Watching(RegistrationMonitor):
+        def RegisterResource(self, request: Any) -> Any:
+            sent[request.name] = (len(request.stackTrace.frames), request.HasField("sourcePosition"))
+            return super().RegisterResource(request)
+
+    mocks = _EchoMocks()
+    pulumi.runtime.reset_options(project="contract", stack="test")
+    pulumi.runtime.set_mocks(
+        mocks, project="contract", stack="test", preview=False, monitor=_Watching(mocks, lambda _: None)
+    )
+    cast(Callable[[Callable[[], Any]], Callable[[], None]], pulumi.runtime.test)(program)()
+    return sent
+
+
+def test_source_positions_are_captured_by_the_function_the_offline_plan_replaces() -> None:
+    """The SDK sends each resource's stack and source position; inside ``without_source_positions`` it sends none.
+
+    If an SDK upgrade captures them elsewhere, the first half still passes and the second fails: the
+    offline plan would be paying for them again.
+    """
+
+    class Placed(
+        pulumi.CustomResource
+    ):  # a provider SDK's class: the stack above its __init__ is the program's
+        def __init__(self, name: str) -> None:
+            super().__init__("contract:index:Placed", name, {"value": "v"})
+
+    def program() -> None:
+        Placed("placed")
+
+    frames, positioned = _stack_traces_sent(program)["placed"]
+    assert frames > 0 and positioned, (
+        "the SDK no longer sends source positions: drop without_source_positions"
+    )
+    with without_source_positions():
+        assert _stack_traces_sent(program)["placed"] == (0, False)
+    assert _stack_traces_sent(program)["placed"][0] > 0, "the capture is restored afterwards"
 
 
 def test_not_applicable_raises_the_signal_the_runner_catches() -> None:
