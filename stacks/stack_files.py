@@ -23,8 +23,11 @@ class StackFileError(Exception):
         self.problems = problems or [message]
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """A safe loader that records duplicate mapping keys (with both lines) instead of keeping the last."""
+class _StrictLoader(yaml.CSafeLoader):
+    """A safe loader that records duplicate mapping keys (with both lines) instead of keeping the last.
+
+    libyaml's parser (PyYAML's wheels ship it): a plan reads each stack file several times.
+    """
 
     duplicates: list[tuple[str, int, int]]
 
