@@ -8,6 +8,7 @@ needs a changed plan deep-copies one with ``plan_of``.
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 import pytest
@@ -48,3 +49,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         item.add_marker(
             pytest.mark.xdist_group("project-stack-files" if name in _PROJECT_STACK_FILE_TESTS else name)
         )
+
+
+# Importing the test modules imports the provider SDKs and rewrites every assert: hundreds of thousands of
+# long-lived objects, which each full cyclic collection walks again (seconds per worker). Collect with the
+# collector paused, then freeze what was imported so the tests' collections skip it (as estate/engine.py
+# does for a plan).
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection(session: pytest.Session) -> None:
+    gc.disable()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    gc.freeze()
+    gc.enable()
