@@ -380,6 +380,32 @@ def test_a_misspelled_stack_gets_did_you_mean_and_never_stack_init(
         assert "stack init" not in err
 
 
+def test_a_command_imports_only_its_own_module_and_help_lists_every_command() -> None:
+    """estate/cli.py's docstring: a run imports only its own command's module; help and typos still see them all."""
+    import subprocess
+    import sys
+
+    from estate.cli import COMMAND_MODULES
+    from estate.engine import PROJECT_DIR
+
+    probe = (
+        "import sys; from estate.cli import COMMAND_MODULES, build_parser, command_module; "
+        "build_parser(command_module(sys.argv[1:])); "
+        "print(' '.join(m for m in sys.modules if m.removeprefix('estate.') in COMMAND_MODULES))"
+    )
+    every = {f"estate.{m}" for m in COMMAND_MODULES}
+    for argv, expected in (
+        (["import-file", "--stack", "prod"], {"estate.import_file"}),
+        (["plan", "--stack", "prod", "--stack", "staging"], {"estate.plan"}),
+        (["--help"], every),
+        (["plann", "--stack", "prod"], every),
+    ):
+        result = subprocess.run(
+            [sys.executable, "-c", probe, *argv], cwd=PROJECT_DIR, capture_output=True, text=True, check=True
+        )
+        assert set(result.stdout.split()) == expected, (argv, result.stdout)
+
+
 def test_every_command_takes_format_json_and_quiet() -> None:
     """The README promises `--format json` and `--quiet` on every command."""
     parser = build_parser()

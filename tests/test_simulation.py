@@ -373,3 +373,17 @@ def test_make_plan_plans_both_stacks_in_one_process() -> None:
     recipe = (PROJECT_DIR / "Makefile").read_text().split("\nplan:", 1)[1].split("\n\n", 1)[0]
     commands = [line.strip() for line in recipe.splitlines()[1:] if line.startswith("\t")]
     assert commands == ["$(PY) -m estate plan --stack prod --stack staging"]
+
+
+def test_make_plan_and_test_import_the_project_compiled() -> None:
+    """The Makefile's promise: `compile` covers every package of the project, and plan and test run it first."""
+    import re
+
+    makefile = (PROJECT_DIR / "Makefile").read_text()
+    sources = re.search(r"^SOURCES := (.*)$", makefile, re.MULTILINE)
+    assert sources, "the Makefile names the project's packages in SOURCES"
+    packages = {path.parent.name for path in PROJECT_DIR.glob("*/__init__.py")}
+    assert set(sources[1].split()) == packages
+    assert re.search(r"^compile:.*\n\t@\$\(PY\) -m compileall -q \$\(SOURCES\)$", makefile, re.MULTILINE)
+    for target in ("plan", "test"):
+        assert re.search(rf"^{target}:.*\bcompile\b", makefile, re.MULTILINE), f"make {target} compiles first"
