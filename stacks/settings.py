@@ -1496,7 +1496,8 @@ def rotation_entry(key: str) -> str:
 
 def secret_descriptions() -> dict[str, str]:
     """Full key of each secret setting → what it is."""
-    return {key: info.description or key for _, key, info in _fields() if key in set(secret_config_keys())}
+    secret_keys = set(secret_config_keys())
+    return {key: info.description or key for _, key, info in _fields() if key in secret_keys}
 
 
 def _rotation_settings(rotation: RotationConfig) -> RotationSettings:
