@@ -39,16 +39,20 @@ def shared_plans(monkeypatch: pytest.MonkeyPatch) -> None:
 # Test files that write stack files into the project (Pulumi.<name>.yaml) or judge every stack file there:
 # under pytest-xdist they share one worker, so no test sees another's temporary stack file.
 _PROJECT_STACK_FILE_TESTS = {"test_settings.py", "test_settings_guarantees.py", "test_hygiene.py"}
+# Test files that read the project's source (tests/python_sources.py): one worker parses each file once.
+_SOURCE_READING_TESTS = {"test_architecture.py", "test_sdk_internals.py", "test_dependencies.py"}
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook, which turns the groups into test ids
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """One pytest-xdist group per test file (module-scoped fixtures and caches are made once), see above."""
+    """One pytest-xdist group per test file (module-scoped fixtures and caches are made once), or per set above."""
     for item in items:
         name = item.path.name
-        item.add_marker(
-            pytest.mark.xdist_group("project-stack-files" if name in _PROJECT_STACK_FILE_TESTS else name)
-        )
+        if name in _PROJECT_STACK_FILE_TESTS:
+            name = "project-stack-files"
+        elif name in _SOURCE_READING_TESTS:
+            name = "source-reading"
+        item.add_marker(pytest.mark.xdist_group(name))
 
 
 # Importing the test modules imports the provider SDKs and rewrites every assert: hundreds of thousands of

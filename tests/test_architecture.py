@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.python_sources import docstring_ids, parsed
+from tests.python_sources import docstring_ids, nodes, parsed
 from tests.shared_plans import plan_of
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
@@ -48,7 +48,7 @@ def import_edges(modules: Mapping[str, Path]) -> dict[str, set[str]]:
     edges: dict[str, set[str]] = {name: set() for name in modules}
     for name, path in modules.items():
         package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-        for node in ast.walk(parsed(path)):
+        for node in nodes(parsed(path)):
             imported: list[str] = []
             if isinstance(node, ast.Import):
                 imported = [alias.name for alias in node.names]
@@ -198,7 +198,7 @@ def _token_literals(path: Path, tokens: Mapping[str, str]) -> list[str]:
     docstrings = docstring_ids(tree)
     return [
         f"line {node.lineno}: {tokens[node.value]}"
-        for node in ast.walk(tree)
+        for node in nodes(tree)
         if isinstance(node, ast.Constant)
         and isinstance(node.value, str)
         and node.value in tokens
@@ -267,7 +267,7 @@ def test_every_component_output_is_read_by_the_program() -> None:
     """
     read: set[str] = set()
     for path in sorted((REPOSITORY_ROOT / "stacks").glob("*.py")):
-        for node in ast.walk(parsed(path)):
+        for node in nodes(parsed(path)):
             if isinstance(node, ast.Attribute):
                 read.add(node.attr)
     from stacks.catalog import APPS, FromDatabase
@@ -292,7 +292,7 @@ def terminal_writes(path: Path) -> list[str]:
     or ``sys.stderr``, a rich ``Console`` or ``Table`` built, any ``rich`` import.
     """
     found: list[tuple[int, str]] = []
-    for node in ast.walk(parsed(path)):
+    for node in nodes(parsed(path)):
         what = ""
         if isinstance(node, ast.Call):
             function = node.func

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.python_sources import parsed
+from tests.python_sources import nodes, parsed
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNTIME_IN, RUNTIME_LOCK = ROOT / "requirements.in", ROOT / "requirements.txt"
@@ -123,12 +123,12 @@ def _program_imports(folders: tuple[str, ...] = PROGRAM_DIRS) -> dict[str, set[s
         tree = parsed(path)
         typing_only = {
             id(node)
-            for branch in ast.walk(tree)
+            for branch in nodes(tree)
             if isinstance(branch, ast.If) and "TYPE_CHECKING" in ast.unparse(branch.test)
             for statement in branch.body
             for node in ast.walk(statement)
         }
-        for node in ast.walk(tree):
+        for node in nodes(tree):
             if id(node) in typing_only:
                 continue
             if isinstance(node, ast.Import):

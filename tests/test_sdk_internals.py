@@ -51,7 +51,7 @@ from estate.sdk_internals import (
     unknown_checking_proxy,
     without_source_positions,
 )
-from tests.python_sources import docstring_ids, parsed
+from tests.python_sources import docstring_ids, nodes, parsed
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
 
@@ -363,7 +363,7 @@ MARKER_LITERALS = (
 
 def _reaches(tree: ast.Module) -> Iterator[str]:
     docstrings = docstring_ids(tree)
-    for node in ast.walk(tree):
+    for node in nodes(tree):
         if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in (
             "pulumi",
             "pulumi_policy",
