@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -252,6 +253,22 @@ def test_plan_of_unknown_stack_fails_clearly() -> None:
     assert result.returncode == 2
     assert "no stack file Pulumi.nope.yaml" in result.stderr and "prod" in result.stderr
     assert result.stdout == ""
+
+
+def test_a_command_s_whole_output_reaches_a_pipe() -> None:
+    """estate/__main__.py ends the process without the interpreter's teardown: stdout must be flushed first."""
+    buffered = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+    result = subprocess.run(
+        [sys.executable, "-m", "estate", "check", "--stack-files", "--format", "json"],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=buffered,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["stack_files"] == []
+    assert result.stdout.endswith("}\n")
 
 
 def run_in_process(capsys: pytest.CaptureFixture[str], *args: str) -> subprocess.CompletedProcess[str]:
