@@ -2,7 +2,6 @@
 
 import gc
 import os
-import sys
 
 
 def _run() -> int:
@@ -15,13 +14,17 @@ def _run() -> int:
     return main()
 
 
-code = _run()
-# The command is done and its files are closed: skip the interpreter's teardown, which frees every
-# object of the SDKs and the plan one by one (a tenth of `make plan`). Only stdout and stderr are
-# still buffered; an error flushing them (a closed pipe) takes the ordinary exit instead.
-try:
-    sys.stdout.flush()
-    sys.stderr.flush()
-except OSError:
-    raise SystemExit(code) from None
-os._exit(code)
+def _exit(code: int) -> None:
+    # The command is done and its files are closed: skip the interpreter's teardown, which frees every
+    # object of the SDKs and the plan one by one (a tenth of `make plan`). Only stdout and stderr may
+    # still hold output; an error flushing them (a closed pipe) takes the ordinary exit instead.
+    from estate.output import flush
+
+    try:
+        flush()
+    except OSError:
+        raise SystemExit(code) from None
+    os._exit(code)
+
+
+_exit(_run())

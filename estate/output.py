@@ -56,6 +56,12 @@ def write_line(line: str, *, stderr: bool = False) -> None:
     (sys.stderr if stderr else sys.stdout).write(line + "\n")
 
 
+def flush() -> None:
+    """Pushes out what stdout and stderr still hold; raises OSError when a reader has gone (a closed pipe)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+
+
 # Consoles and error lists.
 
 
