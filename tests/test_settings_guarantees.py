@@ -166,6 +166,7 @@ def test_no_canary_reaches_any_output_of_any_command(
     assert "estate:alertRelaySubdomain" in outputs["check-files"]
 
 
+@pytest.mark.usefixtures("shared_plans")  # `diff prod …` needs prod's plan, not this stack's
 def test_a_yaml_error_on_a_secret_s_line_shows_its_position_only(
     stack_file: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
