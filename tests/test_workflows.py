@@ -664,15 +664,25 @@ def write_files(root: Path, files: dict[str, str | None]) -> None:
         _ = target.write_text(content, encoding="utf-8")
 
 
+# The base commit of each tree, made once: a pull request starts from a copy of its repository (git init and
+# the base commit cost more than the rest of a case). No template: its sample hooks only make the copy slower.
+_BASE_REPOSITORIES: dict[str, tuple[Path, str]] = {}
+
+
 def pull_request(
     tmp_path: Path, base: dict[str, str | None], change: dict[str, str | None]
 ) -> tuple[Path, str, str]:
     """A repository with a base commit and a pull request commit on top; returns (repo, base, head)."""
+    key = json.dumps(base, sort_keys=True)
+    if key not in _BASE_REPOSITORIES:
+        template = tmp_path / "base-repository"
+        template.mkdir()
+        _ = git(template, "init", "--quiet", "--template=", "-b", "main")
+        write_files(template, base)
+        _BASE_REPOSITORIES[key] = (template, commit_all(template, "base"))
+    template, base_sha = _BASE_REPOSITORIES[key]
     repository = tmp_path / "repository"
-    repository.mkdir()
-    _ = git(repository, "init", "--quiet", "-b", "main")
-    write_files(repository, base)
-    base_sha = commit_all(repository, "base")
+    _ = shutil.copytree(template, repository, symlinks=True)
     write_files(repository, change)
     head_sha = commit_all(repository, "pull request")
     return repository, base_sha, head_sha
