@@ -121,11 +121,16 @@ class Workflow:
         return {job_id: _mapping(job) for job_id, job in _mapping(self.document.get("jobs")).items()}
 
 
+# Parsed documents by file text: the cases read the same files ~300 times, and none changes a document.
+_PARSED: dict[str, object] = {}
+
+
 def load_workflow(path: Path) -> Workflow:
     text = path.read_text(encoding="utf-8")
-    document = cast(
-        object, yaml.load(text, Loader=yaml.CSafeLoader)
-    )  # libyaml: the suite parses ~300 workflows
+    if text not in _PARSED:
+        # libyaml: several times faster than the pure-Python loader
+        _PARSED[text] = cast(object, yaml.load(text, Loader=yaml.CSafeLoader))
+    document = _PARSED[text]
     if not isinstance(document, dict):
         raise AssertionError(f"{_relative(path)}: not a YAML mapping")
     return Workflow(path=path, text=text, document=cast(dict[str, object], document))
