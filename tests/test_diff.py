@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -27,6 +28,18 @@ def of_type(plan: Plan, suffix: str) -> list[dict[str, Any]]:
     return [r for r in plan["resources"] if r["type"].endswith(suffix)]
 
 
+@functools.cache
+def committed(stack: str) -> Plan:
+    """The stack's plan, one copy for the tests that only read it (compare never changes its plans)."""
+    return plan_of(stack)
+
+
+@functools.cache
+def committed_diff() -> dict[str, Any]:
+    """compare(prod, staging) of the plans as committed, made once: the tests only read it."""
+    return compare(committed("prod"), committed("staging"))
+
+
 def test_environment_marker_is_stripped_only_outside_production() -> None:
     assert (
         neutral("oms-vercel-dns-oms-staging.gstarlink.com", "staging") == "oms-vercel-dns-oms.gstarlink.com"
@@ -38,7 +51,7 @@ def test_environment_marker_is_stripped_only_outside_production() -> None:
 
 
 def test_every_staging_resource_has_a_production_counterpart() -> None:
-    prod, staging = plan_of("prod"), plan_of("staging")
+    prod, staging = committed("prod"), committed("staging")
     prod_roles = {logical_role(r, "production") for r in prod["resources"]}
     staging_roles = {logical_role(r, "staging") for r in staging["resources"]}
     # Staging's Cloudflare apps live in an account of their own (stacks/cloudflare_accounts.py): its
@@ -54,7 +67,7 @@ def test_every_staging_resource_has_a_production_counterpart() -> None:
     }
     assert staging_roles - prod_roles == account_split
 
-    document = compare(prod, staging)
+    document = committed_diff()
     assert {o["role"] for o in document["only_in"] if o["stack"] == "staging"} <= {
         r.split("::")[-1] for r in account_split
     }
@@ -71,7 +84,7 @@ def aspect(document: dict[str, Any], app: str, name: str) -> dict[str, Any]:
 
 
 def test_aspects_per_app() -> None:
-    document = compare(plan_of("prod"), plan_of("staging"))
+    document = committed_diff()
     domains = aspect(document, "oms", "domains")
     assert (domains["left"], domains["right"], domains["status"]) == (
         ["oms.gstarlink.com"],
@@ -102,7 +115,7 @@ def test_aspects_per_app() -> None:
 def mutate_staging(change: Callable[[Plan], None]) -> list[dict[str, Any]]:
     staging = plan_of("staging")
     change(staging)
-    return compare(plan_of("prod"), staging)["points_at_production"]
+    return compare(committed("prod"), staging)["points_at_production"]
 
 
 def set_input(name: str, key: str, value: Any) -> Callable[[Plan], None]:
@@ -114,7 +127,7 @@ def set_input(name: str, key: str, value: Any) -> Callable[[Plan], None]:
 
 def test_staging_pointing_at_productions_pages_host_is_flagged() -> None:
     # Production's pages.dev host is the one Cloudflare assigned to its project (suffixed when taken).
-    production_host = named(plan_of("prod"), "handbook-handbook-project")["outputs"]["subdomain"]
+    production_host = named(committed("prod"), "handbook-handbook-project")["outputs"]["subdomain"]
     leaks = mutate_staging(set_input("handbook-handbook-dns", "content", production_host))
     assert ("handbook-handbook-dns", production_host, "a production hostname") in {
         (leak["resource"], leak["found"], leak["reason"]) for leak in leaks
@@ -209,14 +222,14 @@ def test_staging_pointing_at_production_is_flagged(
 def test_flags_do_not_depend_on_argument_order() -> None:
     staging = plan_of("staging")
     named(staging, "oms-repository-protection")["inputs"]["pattern"] = "main"
-    forward = compare(plan_of("prod"), staging)["points_at_production"]
-    backward = compare(staging, plan_of("prod"))["points_at_production"]
+    forward = compare(committed("prod"), staging)["points_at_production"]
+    backward = compare(staging, committed("prod"))["points_at_production"]
     assert forward == backward != []
-    assert production_leaks(plan_of("prod"), plan_of("staging")) == []
+    assert production_leaks(committed("prod"), committed("staging")) == []
 
 
 def test_no_flags_between_two_non_production_stacks() -> None:
-    staging = plan_of("staging")
+    staging = committed("staging")
     other = plan_of("staging")
     other["stack"] = "staging-2"
     named(other, "oms-repository-protection")["inputs"]["pattern"] = "main"
@@ -262,7 +275,7 @@ def test_cli_reports_a_missing_stack(capsys: pytest.CaptureFixture[str]) -> None
 
 
 def test_references_to_other_resources_are_not_reported_as_settings() -> None:
-    document = compare(plan_of("prod"), plan_of("staging"))
+    document = committed_diff()
     lines = [
         line
         for a in document["aspects"]
@@ -275,6 +288,6 @@ def test_references_to_other_resources_are_not_reported_as_settings() -> None:
     # Config-given IDs still count: a stack on another Cloudflare account shows.
     staging = plan_of("staging")
     named(staging, "handbook-handbook-project")["inputs"]["accountId"] = "0" * 32
-    moved = compare(plan_of("prod"), staging)
+    moved = compare(committed("prod"), staging)
     settings = aspect(moved, "handbook", "other settings")
     assert any("handbook-handbook-project accountId" in line for line in settings["right"])
