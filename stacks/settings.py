@@ -41,6 +41,7 @@ source's per-environment ``patterns`` automatically.
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import re
 from collections.abc import Collection, Generator, Iterator, Mapping
@@ -664,8 +665,13 @@ _PATTERNS: dict[str, Mapping[Environment, str]] = {
 
 
 def _fields() -> Iterator[tuple[str, str, FieldInfo]]:
-    for name, info in StackConfig.model_fields.items():
-        yield name, _alias(name), info
+    return iter(_named_fields())
+
+
+@functools.cache
+def _named_fields() -> tuple[tuple[str, str, FieldInfo], ...]:
+    """Each field with its config key: the model is fixed, and the key lists are asked for per problem."""
+    return tuple((name, _alias(name), info) for name, info in StackConfig.model_fields.items())
 
 
 def secret_config_keys() -> list[str]:
