@@ -117,11 +117,6 @@ def reference(plan: Plan) -> Resource:
 # --- what staging exports ---------------------------------------------------------------------------------------------
 
 
-# Prod's plan first: it plans staging on the way (prod reads it), so the session plans each stack once.
-def test_prod_exports_nothing_for_previews(prod_plan: Plan) -> None:
-    assert not {PREVIEW_SUPABASE_URLS, PREVIEW_SUPABASE_ANON_KEYS} & set(prod_plan["outputs"])
-
-
 def test_staging_exports_its_public_supabase_settings(staging_plan: Plan) -> None:
     refs = {app: named(staging_plan, f"{app}-database-project")["id"] for app in APPS_WITH_DATA}
     exported = staging_plan["outputs"]
@@ -131,6 +126,10 @@ def test_staging_exports_its_public_supabase_settings(staging_plan: Plan) -> Non
     assert readable is not None
     keys = _plain(readable[PREVIEW_SUPABASE_ANON_KEYS])
     assert set(keys) == set(APPS_WITH_DATA) and all(key.startswith("eyJ") for key in keys.values())
+
+
+def test_prod_exports_nothing_for_previews(prod_plan: Plan) -> None:
+    assert not {PREVIEW_SUPABASE_URLS, PREVIEW_SUPABASE_ANON_KEYS} & set(prod_plan["outputs"])
 
 
 # --- how prod reads it ------------------------------------------------------------------------------------------------
