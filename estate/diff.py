@@ -536,6 +536,8 @@ def production_leaks(production: Plan, other: Plan) -> list[Leak]:
     production_databases = _names_in(production, {SUPABASE_PROJECT: ("name",)})
     production_environment = environment_of(production)
     app_by_urn = apps_by_urn(other)
+    # Hostnames by input text: the same workflow files are delivered to several repositories, scanned once.
+    hosts_in: dict[str, list[str]] = {}
 
     leaks: list[Leak] = []
     for resource in other["resources"]:
@@ -556,7 +558,9 @@ def production_leaks(production: Plan, other: Plan) -> list[Leak]:
             )
 
         for path, text in _strings(inputs):
-            for host in sorted(set(_HOSTNAME.findall(text.lower()))):
+            if text not in hosts_in:
+                hosts_in[text] = sorted(set(_HOSTNAME.findall(text.lower())))
+            for host in hosts_in[text]:
                 if host in production_hosts:
                     flag(path, host, "a production hostname")
         for field in _BRANCH_FIELDS.get(kind, ()):
