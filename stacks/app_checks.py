@@ -20,7 +20,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from components.error_tracking import DSN_VARIABLES
 from stacks.catalog import App, Plain, Secret, VercelHosting, WorkerHosting
 
 # The environments a manifest covers and the stack serving each.
@@ -49,6 +48,8 @@ CHECK_FILES = {
 
 def runtime_names(app: App) -> list[str]:
     """The names the estate provides to the app's running code, the same in every environment."""
+    from components.error_tracking import DSN_VARIABLES  # not at import: it loads the provider SDKs
+
     names = [variable.key for variable in app.env]
     if app.error_tracking:
         names += list(DSN_VARIABLES)
