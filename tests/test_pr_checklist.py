@@ -62,7 +62,9 @@ def estate_files(key: str) -> dict[str, str | None]:
     return {path: content for path, content in checklist_files(app(key)).items()}
 
 
-def run_env_check(tmp_path: Path, key: str, base: dict[str, str | None], change: dict[str, str | None]):
+def run_env_check(
+    tmp_path: Path, key: str, base: dict[str, str | None], change: dict[str, str | None]
+) -> subprocess.CompletedProcess[str]:
     """The `env-vars` job's check step, run in a pull request of ``key``'s repository."""
     repository, base_sha, _ = pull_request(tmp_path, {**estate_files(key), **base}, change)
     workflow = load_workflow(APP_WORKFLOWS_DIR / app(key).repository / "checklist.yml")
@@ -77,12 +79,20 @@ def run_env_check(tmp_path: Path, key: str, base: dict[str, str | None], change:
 NEXT_ROUTE = "app/api/checkout/route.ts"
 
 
+@pytest.fixture(scope="module")
+def new_secret_check(tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedProcess[str]:
+    """The check on a pull request whose code reads a new secret: judged here and shown in docs/pipeline.md."""
+    code = "export function key() {\n  return process.env.STRIPE_NEW_KEY;\n}\n"
+    return run_env_check(tmp_path_factory.mktemp("new-secret"), "talkline", {}, {NEXT_ROUTE: code})
+
+
 # --- env-vars: Next.js -----------------------------------------------------------------------------
 
 
-def test_a_new_secret_read_by_the_code_fails_naming_the_variable_environments_and_fix(tmp_path: Path) -> None:
-    code = "export function key() {\n  return process.env.STRIPE_NEW_KEY;\n}\n"
-    result = run_env_check(tmp_path, "talkline", {}, {NEXT_ROUTE: code})
+def test_a_new_secret_read_by_the_code_fails_naming_the_variable_environments_and_fix(
+    new_secret_check: subprocess.CompletedProcess[str],
+) -> None:
+    result = new_secret_check
     assert result.returncode == 1, _report(result)
     out = result.stdout
     assert f"::error file={NEXT_ROUTE},line=2,title=Undeclared environment variable STRIPE_NEW_KEY::" in out
@@ -468,12 +478,13 @@ def test_labels_made_by_hand_are_adopted_not_created_again() -> None:
     assert label["options"]["import_id"] == "fancrush-talkline:significant"
 
 
-def test_the_documented_env_vars_error_is_what_the_check_prints(tmp_path: Path) -> None:
+def test_the_documented_env_vars_error_is_what_the_check_prints(
+    new_secret_check: subprocess.CompletedProcess[str],
+) -> None:
     """docs/pipeline.md's `env-vars` example: the annotation's title, then its message, as GitHub shows them."""
     import re
 
-    code = "export function key() {\n  return process.env.STRIPE_NEW_KEY;\n}\n"
-    result = run_env_check(tmp_path, "talkline", {}, {NEXT_ROUTE: code})
+    result = new_secret_check
     (annotation,) = [line for line in result.stdout.splitlines() if line.startswith("::error ")]
     found = re.fullmatch(r"::error [^:]*title=([^:]+)::(.*)", annotation)
     assert found is not None, annotation
