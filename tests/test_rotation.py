@@ -597,14 +597,26 @@ class WebhookWalk:
     problems: list[str]
 
 
+@dataclass(frozen=True)
+class WalkedUp:
+    """One rotation up, walked: the consumers it updated and each delivery to put to the relay (with its label)."""
+
+    updated: set[str]
+    checks: list[dict[str, Any]]
+    labels: list[tuple[int, str, Sender]]
+
+
 def walk_webhook_rotation(
     stack: str,
     monkeypatch: pytest.MonkeyPatch,
     *,
     keep_previous: bool = True,
     senders_wait_for_relay: bool = True,
-) -> WebhookWalk:
-    """Walks the rotation up of ``stack`` (see the section comment); the flags break it on purpose."""
+) -> WalkedUp:
+    """Walks the rotation up of ``stack`` (see the section comment); the flags break it on purpose.
+
+    ``judge`` then reads the relay's verdict on each delivery.
+    """
     from components.alert_relay import merged_keyrings
     from providers.keyring import KeyringProvider, keyring_entries
     from providers.supabase_management.wire import reveal
@@ -752,7 +764,12 @@ def walk_webhook_rotation(
             ):
                 checks.append({"route": old.route, "secret": old.secret, "env": timeline[-1][1], "now": now})
                 labels.append((-1, label, old))
-    verdicts = relay_verdicts(checks)
+    return WalkedUp({new[u]["type"] for u in changed}, checks, labels)
+
+
+def judge(walked: WalkedUp, verdicts: list[int]) -> WebhookWalk:
+    """Every refused delivery of the walk that nothing else made up for, given the relay's status for each."""
+    labels = walked.labels
     accepted = {
         (at, label, sender.name): status == 200
         for (at, label, sender), status in zip(labels, verdicts, strict=True)
@@ -774,13 +791,39 @@ def walk_webhook_rotation(
             if (a, lb) == (at, label) and other.stream == sender.stream and other.name != sender.name
         ):
             problems.append(f"step {at}: {sender.name} is refused and nothing else delivers its events")
-    updated = {new[u]["type"] for u in changed}
-    return WebhookWalk(updated, problems)
+    return WebhookWalk(walked.updated, problems)
+
+
+# The walks the tests judge: each stack's, and prod's broken on purpose (see walk_webhook_rotation's flags).
+WALKS: dict[str, tuple[str, dict[str, bool]]] = {
+    "prod": ("prod", {}),
+    "staging": ("staging", {}),
+    "forgetful": ("prod", {"keep_previous": False}),
+    "hasty": ("prod", {"senders_wait_for_relay": False}),
+}
+
+
+@pytest.fixture(scope="module")
+def webhook_walks() -> dict[str, WebhookWalk]:
+    """Every walk in ``WALKS``, its deliveries judged by the relay's code in one node run for all of them."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        walked = {
+            name: walk_webhook_rotation(stack, monkeypatch, **flags) for name, (stack, flags) in WALKS.items()
+        }
+    verdicts = relay_verdicts([check for walk in walked.values() for check in walk.checks])
+    assert len(verdicts) == sum(len(walk.checks) for walk in walked.values())
+    judged: dict[str, WebhookWalk] = {}
+    for name, walk in walked.items():
+        judged[name] = judge(walk, verdicts[: len(walk.checks)])
+        verdicts = verdicts[len(walk.checks) :]
+    return judged
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_a_webhook_secret_rotation_never_loses_an_alert(stack: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    walk = walk_webhook_rotation(stack, monkeypatch)
+def test_a_webhook_secret_rotation_never_loses_an_alert(
+    stack: str, webhook_walks: dict[str, WebhookWalk]
+) -> None:
+    walk = webhook_walks[stack]
     assert walk.problems == []
     # The new values reach every consumer in the same up: the Worker's bindings, the Cloudflare
     # destinations, the Sentry plugins, the links of the alert rule to the new webhook.
@@ -806,13 +849,13 @@ def test_a_due_rotation_replaces_every_deploy_token_and_updates_its_secret_in_th
 
 
 def test_the_webhook_walk_finds_the_gap_without_the_previous_secret_or_the_wait_for_the_relay(
-    monkeypatch: pytest.MonkeyPatch,
+    webhook_walks: dict[str, WebhookWalk],
 ) -> None:
-    forgetful = walk_webhook_rotation("prod", monkeypatch, keep_previous=False).problems
+    forgetful = webhook_walks["forgetful"].problems
     assert any("in flight with generation 0's secret is refused" in problem for problem in forgetful), (
         forgetful
     )
-    hasty = walk_webhook_rotation("prod", monkeypatch, senders_wait_for_relay=False).problems
+    hasty = webhook_walks["hasty"].problems
     assert any("gstarlink-cloudflare-notifications-relay is refused and nothing else" in p for p in hasty), (
         hasty
     )
