@@ -136,7 +136,10 @@ class FakeGitHubApi:
                 self._handle("DELETE")
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # __exit__ waits for the loop's next poll (every 0.5 s by default): poll often, so teardown is quick.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.005}, daemon=True
+        )
         self._thread.start()
         return self
 

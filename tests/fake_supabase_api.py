@@ -181,8 +181,9 @@ class FakeSupabaseApi:
     def start(self) -> FakeSupabaseApi:
         server = _FakeServer(self)
         self._server = server
+        # stop() waits for the loop's next poll: a short interval keeps per-test fakes from idling in teardown.
         self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+            target=server.serve_forever, kwargs={"poll_interval": 0.005}, daemon=True
         )
         self._thread.start()
         return self
