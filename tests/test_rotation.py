@@ -165,32 +165,33 @@ def walk(
         due = up + timedelta(days=period)
     end = due
 
-    # Job starts: every 10 minutes, plus just before and after each step of each rotation; in time order,
-    # each once (a sorted merge: hashing tens of thousands of aware datetimes into a set is slow).
-    grid: list[datetime] = []
-    moment = start + timedelta(seconds=2)
-    while moment < end:
-        grid.append(moment)
-        moment += timedelta(minutes=10)
-    steps = [since + timedelta(seconds=s) for since, _ in secret_history[1:] for s in (-2, -1, 0, 1)]
-    starts = [begun for begun, _ in groupby(sorted(grid + steps))]
+    # The scan counts whole seconds from ``start`` (every moment here is one): int arithmetic, not datetimes'.
+    second = timedelta(seconds=1)
+    assert job % second == timedelta(0) and all(lag % second == timedelta(0) for lag in apply_lags)
+    history = [
+        ((since - start) // second, c, (c.created - start) // second, (c.works_until - start) // second)
+        for since, c in secret_history
+    ]
+    # Job starts: every 10 minutes, plus just before and after each step of each rotation; in time order, each once.
+    grid = range(2, (end - start) // second, 600)
+    steps = [since + s for since, *_ in history[1:] for s in (-2, -1, 0, 1)]
+    starts = [begun for begun, _ in groupby(sorted([*grid, *steps]))]
     # The secret's values are set in time order: one pass over the sorted starts finds each start's value.
-    assert [since for since, _ in secret_history] == sorted(since for since, _ in secret_history)
+    assert [since for since, *_ in history] == sorted(since for since, *_ in history)
     failures: list[str] = []
-    position, held, created, works_until = 0, None, start, start
-    two_seconds = timedelta(seconds=2)
+    position, held, created, works_until = 0, None, 0, 0
+    job_seconds = job // second
     for begun in starts:
-        while position < len(secret_history) and secret_history[position][0] <= begun:
-            held = secret_history[position][1]
-            created, works_until = held.created, held.works_until
+        while position < len(history) and history[position][0] <= begun:
+            _, held, created, works_until = history[position]
             position += 1
         if held is None:
             continue
-        for used in (begun, begun + two_seconds, begun + job):
+        for used in (begun, begun + 2, begun + job_seconds):
             if not created <= used < works_until:
                 failures.append(
-                    f"a job started {begun:%Y-%m-%d %H:%M:%S} holds generation {held.generation}, "
-                    f"which does not work at {used:%Y-%m-%d %H:%M:%S}"
+                    f"a job started {start + begun * second:%Y-%m-%d %H:%M:%S} holds generation "
+                    f"{held.generation}, which does not work at {start + used * second:%Y-%m-%d %H:%M:%S}"
                 )
                 break
     return failures
