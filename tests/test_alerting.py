@@ -93,12 +93,6 @@ def relay_host(stack: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def plans() -> dict[str, Plan]:
-    """Each stack's plan, copied once for the module: these tests only read it."""
-    return {stack: plan_of(stack) for stack in STACKS}
-
-
-@pytest.fixture(scope="module")
 def relay_bindings() -> dict[str, dict[str, Any]]:
     """Each stack's relay Worker bindings (name → binding) as the program sends them, secrets unwrapped.
 
@@ -339,8 +333,8 @@ def test_error_tracking_needs_a_positive_rate() -> None:
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_one_slack_destination_per_account_and_it_is_secret(stack: str, plans: dict[str, Plan]) -> None:
-    plan = plans[stack]
+def test_one_slack_destination_per_account_and_it_is_secret(stack: str) -> None:
+    plan = plan_of(stack)
     destinations = [w for w in of_type(plan, WEBHOOKS) if w["name"].endswith("-slack")]
     accounts = {w["inputs"]["accountId"] for w in destinations}
     assert len(destinations) == len(accounts) == 2
@@ -351,8 +345,8 @@ def test_one_slack_destination_per_account_and_it_is_secret(stack: str, plans: d
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_every_app_repository_gets_the_channel_for_its_workflows(stack: str, plans: dict[str, Plan]) -> None:
-    plan = plans[stack]
+def test_every_app_repository_gets_the_channel_for_its_workflows(stack: str) -> None:
+    plan = plan_of(stack)
     parents = {r["urn"]: r["name"] for r in of_type(plan, GOVERNANCE)}
     secrets = [s for s in of_type(plan, ENVIRONMENT_SECRET) if s["inputs"]["secretName"] == CI_WEBHOOK_SECRET]
     assert sorted(parents[s["parent"]] for s in secrets) == sorted(f"{app.key}-repository" for app in APPS)
@@ -363,8 +357,8 @@ def test_every_app_repository_gets_the_channel_for_its_workflows(stack: str, pla
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_the_relay_runs_the_repository_code_with_secret_bindings(stack: str, plans: dict[str, Plan]) -> None:
-    plan = plans[stack]
+def test_the_relay_runs_the_repository_code_with_secret_bindings(stack: str) -> None:
+    plan = plan_of(stack)
     [script] = [r for r in of_type(plan, WORKERS_SCRIPT) if r["name"] == "alert-relay-script"]
     assert script["inputs"]["content"] == RELAY_SOURCE.read_text()
     assert script["inputs"]["mainModule"] == "relay.js"
@@ -389,9 +383,9 @@ def test_the_relay_runs_the_repository_code_with_secret_bindings(stack: str, pla
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_the_relay_posts_for_exactly_this_stacks_projects(
-    stack: str, relay_bindings: dict[str, dict[str, Any]], plans: dict[str, Plan]
+    stack: str, relay_bindings: dict[str, dict[str, Any]]
 ) -> None:
-    plan = plans[stack]
+    plan = plan_of(stack)
     declared = {r["inputs"]["name"] for r in of_type(plan, VERCEL_PROJECT)}
     declared |= {r["inputs"]["name"] for r in of_type(plan, PAGES_PROJECT)}
     projects = relay_bindings[stack]["PROJECTS"]
@@ -402,8 +396,8 @@ def test_the_relay_posts_for_exactly_this_stacks_projects(
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_pages_failures_reach_the_relay_with_its_secret(stack: str, plans: dict[str, Plan]) -> None:
-    plan = plans[stack]
+def test_pages_failures_reach_the_relay_with_its_secret(stack: str) -> None:
+    plan = plan_of(stack)
     urns = by_urn(plan)
     [policy] = [p for p in of_type(plan, POLICY) if p["inputs"]["alertType"] == "pages_event_alert"]
     assert policy["inputs"]["filters"] == {
@@ -416,8 +410,8 @@ def test_pages_failures_reach_the_relay_with_its_secret(stack: str, plans: dict[
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_health_checks_watch_the_workers_and_databases(stack: str, plans: dict[str, Plan]) -> None:
-    plan = plans[stack]
+def test_health_checks_watch_the_workers_and_databases(stack: str) -> None:
+    plan = plan_of(stack)
     checks = {c["inputs"]["name"]: c for c in of_type(plan, HEALTH_CHECK)}
     suffix = "" if stack == "prod" else "-staging"
     expected = {f"chatbot-worker{suffix}", f"alert-relay{suffix}"}
@@ -443,36 +437,34 @@ def test_health_checks_watch_the_workers_and_databases(stack: str, plans: dict[s
             assert policy["inputs"]["filters"]["healthCheckIds"]
 
 
-def test_account_wide_alerts_belong_to_production_only(plans: dict[str, Plan]) -> None:
+def test_account_wide_alerts_belong_to_production_only() -> None:
     wide = set(ZONE_ALERT_TYPES) | set(ACCOUNT_ALERT_TYPES)
-    prod = [p["inputs"] for p in of_type(plans["prod"], POLICY) if p["inputs"]["alertType"] in wide]
+    prod = [p["inputs"] for p in of_type(plan_of("prod"), POLICY) if p["inputs"]["alertType"] in wide]
     assert {(p["accountId"], p["alertType"]) for p in prod} == {
         (account, alert_type) for account in {p["accountId"] for p in prod} for alert_type in wide
     }
     assert len({p["accountId"] for p in prod}) == 2
-    staging = [p for p in of_type(plans["staging"], POLICY) if p["inputs"]["alertType"] in wide]
+    staging = [p for p in of_type(plan_of("staging"), POLICY) if p["inputs"]["alertType"] in wide]
     assert staging == [], "both stacks share the accounts: staging would double every zone alert"
 
 
-def test_both_stacks_can_share_the_accounts(plans: dict[str, Plan]) -> None:
+def test_both_stacks_can_share_the_accounts() -> None:
     """Cloudflare names are per account: the stacks' destinations and checks never collide."""
     for type_token in (WEBHOOKS, POLICY, HEALTH_CHECK):
         prod = {
             (r["inputs"].get("accountId") or r["inputs"].get("zoneId"), r["inputs"]["name"])
-            for r in of_type(plans["prod"], type_token)
+            for r in of_type(plan_of("prod"), type_token)
         }
         staging = {
             (r["inputs"].get("accountId") or r["inputs"].get("zoneId"), r["inputs"]["name"])
-            for r in of_type(plans["staging"], type_token)
+            for r in of_type(plan_of("staging"), type_token)
         }
         assert prod.isdisjoint(staging), type_token
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_vercel_events_and_anomalies_of_this_stacks_projects_reach_the_relay(
-    stack: str, plans: dict[str, Plan]
-) -> None:
-    plan = plans[stack]
+def test_vercel_events_and_anomalies_of_this_stacks_projects_reach_the_relay(stack: str) -> None:
+    plan = plan_of(stack)
     urns = by_urn(plan)
     endpoint = f"https://{relay_host(stack)}/vercel"
     projects = {p["urn"]: p for p in of_type(plan, VERCEL_PROJECT)}
@@ -495,8 +487,8 @@ def test_vercel_events_and_anomalies_of_this_stacks_projects_reach_the_relay(
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_talkline_has_a_sentry_project_per_environment(stack: str, plans: dict[str, Plan]) -> None:
-    plan = plans[stack]
+def test_talkline_has_a_sentry_project_per_environment(stack: str) -> None:
+    plan = plan_of(stack)
     suffix = "" if stack == "prod" else "-staging"
     [project] = of_type(plan, SENTRY_PROJECT)
     assert project["inputs"]["slug"] == f"talkline{suffix}"

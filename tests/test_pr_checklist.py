@@ -229,17 +229,9 @@ def test_worker_with_every_binding_declared_passes(tmp_path: Path) -> None:
 # --- the manifest and the delivery ---------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def plans() -> dict[str, dict[str, Any]]:
-    """Each stack's plan, copied once for the module: these tests only read it."""
-    return {stack: plan_of(stack) for stack in STACK_ENVIRONMENTS}
-
-
 @pytest.mark.parametrize("stack", sorted(STACK_ENVIRONMENTS))
-def test_manifest_lists_what_each_stack_provides_to_the_running_app(
-    stack: str, plans: dict[str, dict[str, Any]]
-) -> None:
-    plan = plans[stack]
+def test_manifest_lists_what_each_stack_provides_to_the_running_app(stack: str) -> None:
+    plan = plan_of(stack)
     environment = STACK_ENVIRONMENTS[stack]
     problems: list[str] = []
     for entry in APPS:
@@ -278,10 +270,8 @@ def test_manifest_holds_names_only() -> None:
 
 
 @pytest.mark.parametrize("stack", sorted(STACK_ENVIRONMENTS))
-def test_each_stack_delivers_the_checks_manifest_and_template_to_every_repository(
-    stack: str, plans: dict[str, dict[str, Any]]
-) -> None:
-    delivered = delivered_files(plans[stack])
+def test_each_stack_delivers_the_checks_manifest_and_template_to_every_repository(stack: str) -> None:
+    delivered = delivered_files(plan_of(stack))
     problems: list[str] = []
     for entry in APPS:
         expected = {
@@ -303,12 +293,10 @@ def test_each_stack_delivers_the_checks_manifest_and_template_to_every_repositor
 
 
 @pytest.mark.parametrize("stack", sorted(STACK_ENVIRONMENTS))
-def test_both_checks_are_required_on_every_deploy_branch(
-    stack: str, plans: dict[str, dict[str, Any]]
-) -> None:
+def test_both_checks_are_required_on_every_deploy_branch(stack: str) -> None:
     missing = [
         f"{protection['inputs']['repositoryId']}: {job}"
-        for protection in of_type(plans[stack], BRANCH_PROTECTION)
+        for protection in of_type(plan_of(stack), BRANCH_PROTECTION)
         for job in CHECK_JOBS
         if job not in [c for check in protection["inputs"]["requiredStatusChecks"] for c in check["contexts"]]
     ]
@@ -440,16 +428,14 @@ def test_check_scripts_need_only_their_pinned_parser() -> None:
 # --- the labels the records check reads ----------------------------------------------------------
 
 
-def test_production_declares_the_labels_in_every_repository_staging_none(
-    plans: dict[str, dict[str, Any]],
-) -> None:
+def test_production_declares_the_labels_in_every_repository_staging_none() -> None:
     from stacks.app_checks import CHECKLIST_LABELS
 
     declared: dict[str, set[str]] = {}
-    for label in of_type(plans["prod"], ISSUE_LABEL):
+    for label in of_type(plan_of("prod"), ISSUE_LABEL):
         declared.setdefault(str(label["inputs"]["repository"]), set()).add(str(label["inputs"]["name"]))
     assert declared == {entry.repository: set(CHECKLIST_LABELS) for entry in APPS}
-    assert of_type(plans["staging"], ISSUE_LABEL) == []
+    assert of_type(plan_of("staging"), ISSUE_LABEL) == []
 
 
 def test_each_declared_label_means_what_the_records_check_reads(tmp_path: Path) -> None:

@@ -72,25 +72,17 @@ def parse(timestamp: str) -> datetime:
 # --- what the plans declare ------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def plans() -> dict[str, dict[str, Any]]:
-    """Each stack's plan, copied once for the module: the tests only read it."""
-    return {stack: plan_of(stack) for stack in STACKS}
-
-
 @pytest.mark.parametrize("stack", STACKS)
-def test_each_stack_rotates_on_its_own_schedule(stack: str, plans: dict[str, dict[str, Any]]) -> None:
-    (rotating,) = of_type(plans[stack], ROTATING)
+def test_each_stack_rotates_on_its_own_schedule(stack: str) -> None:
+    (rotating,) = of_type(plan_of(stack), ROTATING)
     assert rotating["name"] == "credential-rotation-rotating"
     assert rotating["inputs"]["rotationDays"] == rotation_config(stack)["periodDays"]
     assert rotation_config("prod")["periodDays"] != rotation_config("staging")["periodDays"]
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_every_deploy_token_expires_and_rotates_with_overlap(
-    stack: str, plans: dict[str, dict[str, Any]]
-) -> None:
-    plan = plans[stack]
+def test_every_deploy_token_expires_and_rotates_with_overlap(stack: str) -> None:
+    plan = plan_of(stack)
     (rotating,) = of_type(plan, ROTATING)
     config = rotation_config(stack)
     # The time provider's rotation timestamp is its clock at create plus the period; the token lives a grace longer.
@@ -201,10 +193,8 @@ LAGS = [timedelta(hours=3), timedelta(days=1), timedelta(minutes=1), timedelta(d
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_a_rotation_walk_never_leaves_a_deploy_job_with_a_dead_credential(
-    stack: str, plans: dict[str, dict[str, Any]]
-) -> None:
-    plan = plans[stack]
+def test_a_rotation_walk_never_leaves_a_deploy_job_with_a_dead_credential(stack: str) -> None:
+    plan = plan_of(stack)
     config = rotation_config(stack)
     lags = [min(lag, timedelta(days=config["graceDays"] - 1)) for lag in LAGS]
     for token in of_type(plan, ACCOUNT_TOKEN):
@@ -432,10 +422,8 @@ def generation_of(plan: dict[str, Any]) -> str:
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_webhook_secrets_rotate_on_the_schedule_and_reach_the_relay_first(
-    stack: str, plans: dict[str, dict[str, Any]]
-) -> None:
-    plan = plans[stack]
+def test_webhook_secrets_rotate_on_the_schedule_and_reach_the_relay_first(stack: str) -> None:
+    plan = plan_of(stack)
     generation, grace = generation_of(plan), rotation_config(stack)["graceDays"]
     script = relay_script(plan)
     randoms = [r for r in of_type(plan, RANDOM_PASSWORD) if r["name"].startswith("alert-relay-")]
@@ -845,10 +833,10 @@ def test_a_webhook_secret_rotation_never_loses_an_alert(
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_a_due_rotation_replaces_every_deploy_token_and_updates_its_secret_in_the_same_up(
-    stack: str, monkeypatch: pytest.MonkeyPatch, plans: dict[str, dict[str, Any]]
+    stack: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The clock passes the period: each token is replaced (and retained), its environment secret updated."""
-    before = plans[stack]
+    before = plan_of(stack)
     later = PLAN_CLOCK + timedelta(days=rotation_config(stack)["periodDays"], hours=3)
     after = plan_at(stack, later, monkeypatch)
     replaced, changed = rotation_up(before, after)
@@ -906,13 +894,11 @@ def test_scheduling_a_database_password_is_refused_with_the_reason() -> None:
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_database_passwords_stay_out_of_the_rotation_up(
-    stack: str, monkeypatch: pytest.MonkeyPatch, plans: dict[str, dict[str, Any]]
-) -> None:
+def test_database_passwords_stay_out_of_the_rotation_up(stack: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """The schedule never touches them: a rotation up neither replaces nor updates a database password."""
     from stacks.settings import database_password_apps
 
-    before = plans[stack]
+    before = plan_of(stack)
     later = PLAN_CLOCK + timedelta(days=rotation_config(stack)["periodDays"], hours=3)
     replaced, changed = rotation_up(before, plan_at(stack, later, monkeypatch))
     urns = {r["name"]: r["urn"] for r in of_type(before, RANDOM_PASSWORD)}
@@ -922,9 +908,7 @@ def test_database_passwords_stay_out_of_the_rotation_up(
     assert replaced, "the rotation up replaced nothing: the walk would prove nothing"
 
 
-def test_database_passwords_past_the_period_are_reported_with_the_runbook(
-    tmp_path: Path, plans: dict[str, dict[str, Any]]
-) -> None:
+def test_database_passwords_past_the_period_are_reported_with_the_runbook(tmp_path: Path) -> None:
     from estate.rotation import database_password_urn
 
     project = project_with_dates(tmp_path, "prod", {"oms": "2025-06-01"})
@@ -934,7 +918,7 @@ def test_database_passwords_past_the_period_are_reported_with_the_runbook(
         "without downtime) was last rotated on 2025-06-01; it was due on 2026-06-01 (184 day(s) ago)."
     )
     urn = database_password_urn("prod", "oms")
-    assert urn in {r["urn"] for r in of_type(plans["prod"], RANDOM_PASSWORD)}
+    assert urn in {r["urn"] for r in of_type(plan_of("prod"), RANDOM_PASSWORD)}
     assert due.fix == [
         f"pulumi state unprotect --stack prod --yes '{urn}'",
         f"pulumi up --stack prod --refresh --policy-pack policies --replace '{urn}'",
