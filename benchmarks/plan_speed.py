@@ -1,6 +1,7 @@
 """How fast the offline plan is: ``make bench`` (``python benchmarks/plan_speed.py``).
 
-Every measurement runs in a fresh subprocess, several times; the median counts.
+Every measurement runs in a fresh subprocess, several times, interleaved (one run of
+each per round); the median counts.
 
 * **Import floor**: ``python -c "import gc; gc.disable(); import pulumi, <each provider
   SDK the program imports>"``: importing the SDKs with the collector off (issue #16), as
@@ -73,6 +74,17 @@ def run(command: Sequence[str]) -> tuple[float, str]:
 
 def repeat(command: Sequence[str], times: int) -> Timing:
     return Timing([run(command)[0] for _ in range(times)])
+
+
+def interleaved(commands: dict[str, Sequence[str]], rounds: int) -> dict[str, Timing]:
+    """Each command once per round, round after round: a shared machine's speed drifts by tens of
+    percent within minutes, and a ratio is only fair between runs made in the same minutes."""
+    runs: dict[str, list[float]] = {name: [] for name in commands}
+    for round_ in range(rounds):
+        print(f"round {round_ + 1}/{rounds}: {', '.join(commands)}", file=sys.stderr)
+        for name, command in commands.items():
+            runs[name].append(run(command)[0])
+    return {name: Timing(times) for name, times in runs.items()}
 
 
 def floor_command(modules: Sequence[str], *, collector: bool = False) -> list[str]:
@@ -161,17 +173,7 @@ def main(argv: list[str] | None = None) -> int:
 
     compile_project()
     modules = sdk_modules()
-    print(f"floor: import {', '.join(modules)}, collector off, then on", file=sys.stderr)
-    floor = repeat(floor_command(modules), args.repeat)
-    floor_collector_on = repeat(floor_command(modules, collector=True), args.repeat)
-    plans = {}
-    for stack in args.stacks:
-        print(f"plan {stack} ×{args.repeat}", file=sys.stderr)
-        plans[stack] = repeat(
-            [sys.executable, "-m", "estate", "plan", "--stack", stack, "--format", "json"], args.repeat
-        )
     # What `make plan` runs: every stack in one process, the SDKs imported once.
-    print(f"plan {' + '.join(args.stacks)} in one process ×{args.repeat}", file=sys.stderr)
     both_command = [
         sys.executable,
         "-m",
@@ -180,7 +182,18 @@ def main(argv: list[str] | None = None) -> int:
         "--quiet",
         *(f"--stack={stack}" for stack in args.stacks),
     ]
-    both = repeat(both_command, args.repeat)
+    commands = {
+        "floor": floor_command(modules),
+        "floor, collector on": floor_command(modules, collector=True),
+        **{
+            stack: [sys.executable, "-m", "estate", "plan", "--stack", stack, "--format", "json"]
+            for stack in args.stacks
+        },
+        "make plan": both_command,
+    }
+    timings = interleaved(commands, args.repeat)
+    floor, floor_collector_on, both = timings["floor"], timings["floor, collector on"], timings["make plan"]
+    plans = {stack: timings[stack] for stack in args.stacks}
     rows = [
         "| measurement | median (min–max) | result | aim |",
         "| --- | --- | --- | --- |",
@@ -200,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     context = (
         f"Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} CPU(s), {platform.machine()}, "
-        f"Python {platform.python_version()}; {args.repeat} runs per measurement, each in a fresh process"
+        f"Python {platform.python_version()}; {args.repeat} rounds, one run of each measurement per round, each in a fresh process"
     )
     report(rows, f"{context}.", STACKS_BLOCK, write=not args.no_write)
     if args.skip_synthetic:

@@ -4,10 +4,11 @@ The budget (issue #16): ``python -m pytest -q``, the test command of ``make test
 and CI, in about a minute on 2 cores, at most 10x the import floor that
 ``plan_speed.py`` measures (``import pulumi, <each provider SDK the program
 imports>`` with the garbage collector off). The project is compiled first, as
-``make test`` does. Both are measured here, one after the other, in fresh processes, so
-a busy machine slows both; the machine's load average is recorded beside them,
-and so is the CPU time the suite used (all its worker processes together),
-which load changes far less than the wall clock.
+``make test`` does. Both are measured here in fresh processes, interleaved (floors,
+then a suite run, round after round), so a machine whose speed drifts slows both;
+the machine's load average is recorded beside them, and so is the CPU time the
+suite used (all its worker processes together), which load changes far less than
+the wall clock.
 
 Prints a Markdown table and writes it into ``docs/benchmarks.md`` between the
 ``suite`` markers. Exit status 0 whether or not the aim is met (this is a
@@ -64,7 +65,12 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--repeat", type=int, default=3, help="runs of the suite (default 3)")
-    parser.add_argument("--floor-repeat", type=int, default=5, help="runs of the import floor (default 5)")
+    parser.add_argument(
+        "--floor-repeat",
+        type=int,
+        default=2,
+        help="runs of each import floor before each suite run (default 2)",
+    )
     parser.add_argument(
         "--no-write", action="store_true", help=f"print only; leave {RESULTS_FILE.name} alone"
     )
@@ -73,17 +79,24 @@ def main(argv: list[str] | None = None) -> int:
     compile_project()
     modules = sdk_modules()
     loads = [os.getloadavg()[0]]
-    print(f"floor: import {', '.join(modules)} ×{args.floor_repeat}, collector off, then on", file=sys.stderr)
-    floor = repeat(floor_command(modules), args.floor_repeat)
-    floor_collector_on = repeat(floor_command(modules, collector=True), args.floor_repeat)
+    floor_runs: list[float] = []
+    floor_on_runs: list[float] = []
     walls: list[float] = []
     cpus: list[float] = []
-    for run in range(args.repeat):
-        print(f"suite {run + 1}/{args.repeat}: {' '.join(SUITE_COMMAND[1:])}", file=sys.stderr)
+    # Floors and suite runs interleaved: the machine's speed drifts within minutes.
+    for round_ in range(args.repeat):
+        print(
+            f"round {round_ + 1}/{args.repeat}: the floor ×{args.floor_repeat} (collector off, then on), "
+            f"then {' '.join(SUITE_COMMAND[1:])}",
+            file=sys.stderr,
+        )
+        floor_runs += repeat(floor_command(modules), args.floor_repeat).runs
+        floor_on_runs += repeat(floor_command(modules, collector=True), args.floor_repeat).runs
         wall, cpu = run_suite()
         walls.append(wall)
         cpus.append(cpu)
         loads.append(os.getloadavg()[0])
+    floor, floor_collector_on = Timing(floor_runs), Timing(floor_on_runs)
     suite = Timing(walls)
     ratio = suite.median / floor.median
     rows = [
