@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from rich.console import Console
-    from rich.tree import Tree
 
     from estate.backend_ops.bootstrap import BootstrapResult
     from estate.hygiene import HygieneProblem
@@ -111,39 +110,56 @@ def plan_summary(plan: Mapping[str, Any]) -> str:
     return f"{plan['stack']}: {len(custom)} resources in {len(apps)} apps ({spread}); {protected} protected"
 
 
+# Tree guides as rich's Tree draws them (rich/tree.py): (space, continuing, fork, last), UTF-8 or ASCII.
+_GUIDES = ("    ", "│   ", "├── ", "└── ")
+_ASCII_GUIDES = ("    ", "|   ", "+-- ", "`-- ")
+
+
 def print_plan_tree(plan: Mapping[str, Any]) -> None:
-    """The plan as a tree: apps, their components, their resources; then a summary line."""
-    from rich.tree import Tree
+    """The plan as a tree: apps, their components, their resources; then a summary line.
+
+    Drawn line by line with rich's guides and styles rather than by ``rich.tree.Tree``, which
+    measures and wraps every node (two thirds of printing a plan); a line longer than the
+    terminal wraps as the terminal wraps it.
+    """
+    from rich.text import Text
 
     out = console()
     index = PlanIndex(plan)
     application = index.application_type
+    space, continuing, fork, last = _GUIDES if out.encoding.lower().startswith("utf") else _ASCII_GUIDES
+    lines = [Text.assemble((str(plan["project"]), "bold"), " / ", (str(plan["stack"]), "bold cyan"))]
 
-    root = Tree(f"[bold]{plan['project']}[/] / [bold cyan]{plan['stack']}[/]")
-
-    def label(resource: Mapping[str, Any]) -> str:
+    def label(resource: Mapping[str, Any]) -> Text:
         options = resource["options"]
-        flags = " [yellow](protected)[/]" if options["protect"] else ""
-        flags += " [magenta](import)[/]" if options["import_id"] else ""
+        parts: list[str | tuple[str, str]] = [(short_type(resource["type"]), "green"), " ", resource["name"]]
+        if options["protect"]:
+            parts += [" ", ("(protected)", "yellow")]
+        if options["import_id"]:
+            parts += [" ", ("(import)", "magenta")]
         detail = _detail(resource)
-        return f"[green]{short_type(resource['type'])}[/] {_escape(resource['name'])}{flags}" + (
-            f" [dim]{_escape(detail)}[/]" if detail else ""
-        )
+        if detail:
+            parts += [" ", (detail, "dim")]
+        return Text.assemble(*parts)
 
-    def add(node: Tree, resource: Mapping[str, Any]) -> None:
-        branch = node.add(label(resource))
-        for child in index.children(resource["urn"]):
-            add(branch, child)
+    def add(prefix: str, is_last: bool, text: Text, children: Sequence[Mapping[str, Any]]) -> None:
+        lines.append(Text.assemble((prefix + (last if is_last else fork), "tree.line"), text))
+        for position, child in enumerate(children):
+            add(
+                prefix + (space if is_last else continuing),
+                position == len(children) - 1,
+                label(child),
+                index.children(child["urn"]),
+            )
 
-    shared = root.add("[bold]shared[/] [dim](providers, account-wide policies)[/]")
-    for resource in index.children(None):
-        if resource["type"] == application:
-            continue
-        add(shared, resource)
-    for resource in index.children(None):
-        if resource["type"] == application:
-            add(root, resource)
-    out.print(root)
+    tops = index.children(None)
+    shared = [resource for resource in tops if resource["type"] != application]
+    apps = [resource for resource in tops if resource["type"] == application]
+    shared_label = Text.assemble(("shared", "bold"), " ", ("(providers, account-wide policies)", "dim"))
+    add("", not apps, shared_label, shared)
+    for position, app in enumerate(apps):
+        add("", position == len(apps) - 1, label(app), index.children(app["urn"]))
+    out.print(Text("\n").join(lines), soft_wrap=True)
     out.print(f"[bold]{plan_summary(plan)}[/]")
 
 

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -373,3 +374,47 @@ def test_staging_may_not_share_production_supabase_organization() -> None:
         and "fix: pulumi config set --stack staging --path" in p
         for p in problems
     ), problems
+
+
+def test_the_plan_tree_draws_as_rich_s_tree_would(
+    prod_plan: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """estate/output.py draws the tree line by line for speed: the same text, guides and styles as rich's Tree."""
+    import io
+
+    from rich.console import Console
+    from rich.tree import Tree
+
+    from estate import output
+    from estate.plan_document import PlanIndex
+
+    def terminal(buffer: io.StringIO) -> Console:
+        return Console(file=buffer, width=240, force_terminal=True, color_system="truecolor", highlight=False)
+
+    drawn = io.StringIO()
+    monkeypatch.setattr(output, "console", lambda stderr=False: terminal(drawn))
+    output.print_plan_tree(prod_plan)
+
+    index = PlanIndex(prod_plan)
+    root = Tree(f"[bold]{prod_plan['project']}[/] / [bold cyan]{prod_plan['stack']}[/]")
+
+    def label(resource: dict[str, Any]) -> str:
+        flags = " [yellow](protected)[/]" if resource["options"]["protect"] else ""
+        flags += " [magenta](import)[/]" if resource["options"]["import_id"] else ""
+        detail = output._detail(resource)  # pyright: ignore[reportPrivateUsage]
+        name = output._escape(resource["name"])  # pyright: ignore[reportPrivateUsage]
+        text = f"[green]{output.short_type(resource['type'])}[/] {name}{flags}"
+        return text + (f" [dim]{output._escape(detail)}[/]" if detail else "")  # pyright: ignore[reportPrivateUsage]
+
+    def add(node: Tree, resource: dict[str, Any]) -> None:
+        branch = node.add(label(resource))
+        for child in index.children(resource["urn"]):
+            add(branch, child)
+
+    shared = root.add("[bold]shared[/] [dim](providers, account-wide policies)[/]")
+    for resource in index.children(None):
+        add(root if resource["type"] == index.application_type else shared, resource)
+    expected = io.StringIO()
+    terminal(expected).print(root)
+    terminal(expected).print(f"[bold]{output.plan_summary(prod_plan)}[/]")
+    assert drawn.getvalue() == expected.getvalue()
