@@ -302,6 +302,7 @@ def test_plan_with_bad_config_prints_only_the_error_list(
 
 
 @pytest.mark.usefixtures("shared_plans")
+@pytest.mark.usefixtures("shared_plans")
 def test_plan_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
     result = run_in_process(capsys, "plan", "--stack", "staging", "--format", "json")
     assert result.returncode == 0, result.stderr
