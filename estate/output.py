@@ -75,16 +75,12 @@ def console(*, stderr: bool = False) -> Console:
 
 def print_error_list(title: str, problems: list[str]) -> None:
     """Errors go to stderr, all at once, each on its own line."""
+    from rich.markup import escape
+
     err = console(stderr=True)
     err.print(f"[bold red]error:[/] {title}")
     for problem in problems:
-        err.print(f"  [red]-[/] {_escape(problem)}")
-
-
-def _escape(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
+        err.print(f"  [red]-[/] {escape(problem)}")
 
 
 # Plans: the tree and its summary line.
@@ -190,10 +186,12 @@ def progress(message: str, *, quiet: bool = False) -> AbstractContextManager[obj
     """A spinner on stderr while something slow (a plan) runs; nothing when quiet or piped."""
     from contextlib import nullcontext
 
+    from rich.markup import escape
+
     err = console(stderr=True)
     if quiet or not err.is_terminal:
         return nullcontext()
-    return err.status(f"[bold]{_escape(message)}[/]", spinner="dots")
+    return err.status(f"[bold]{escape(message)}[/]", spinner="dots")
 
 
 def plan_stacks(stacks: Sequence[str], *, quiet: bool = False) -> list[PlanDocument] | None:

@@ -384,6 +384,7 @@ def test_the_plan_tree_draws_as_rich_s_tree_would(
     import io
 
     from rich.console import Console
+    from rich.markup import escape
     from rich.tree import Tree
 
     from estate import output
@@ -403,9 +404,9 @@ def test_the_plan_tree_draws_as_rich_s_tree_would(
         flags = " [yellow](protected)[/]" if resource["options"]["protect"] else ""
         flags += " [magenta](import)[/]" if resource["options"]["import_id"] else ""
         detail = output._detail(resource)  # pyright: ignore[reportPrivateUsage]
-        name = output._escape(resource["name"])  # pyright: ignore[reportPrivateUsage]
+        name = escape(resource["name"])
         text = f"[green]{output.short_type(resource['type'])}[/] {name}{flags}"
-        return text + (f" [dim]{output._escape(detail)}[/]" if detail else "")  # pyright: ignore[reportPrivateUsage]
+        return text + (f" [dim]{escape(detail)}[/]" if detail else "")
 
     def add(node: Tree, resource: dict[str, Any]) -> None:
         branch = node.add(label(resource))
