@@ -387,3 +387,16 @@ def test_make_plan_and_test_import_the_project_compiled() -> None:
     assert re.search(r"^compile:.*\n\t@\$\(PY\) -m compileall -q \$\(SOURCES\)$", makefile, re.MULTILINE)
     for target in ("plan", "test"):
         assert re.search(rf"^{target}:.*\bcompile\b", makefile, re.MULTILINE), f"make {target} compiles first"
+
+
+def test_collection_keeps_rewritten_test_modules_and_tests_run_with_the_interpreters_setting() -> None:
+    """conftest's promise: pytest's rewrite of each test module is kept for the next run, even where
+    PYTHONDONTWRITEBYTECODE is set, and the tests themselves run with the interpreter's own setting."""
+    import sys
+
+    from _pytest.assertion.rewrite import PYC_TAIL
+
+    source = Path(__file__)
+    rewritten = source.parent / "__pycache__" / (source.stem + PYC_TAIL)
+    assert rewritten.exists() and rewritten.stat().st_mtime >= source.stat().st_mtime, rewritten
+    assert sys.dont_write_bytecode == bool(sys.flags.dont_write_bytecode)
