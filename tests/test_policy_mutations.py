@@ -53,6 +53,7 @@ from policies.resource_types import (
     WORKERS_CUSTOM_DOMAIN,
     WORKERS_SCRIPT_SUBDOMAIN,
 )
+from tests.shared_plans import private_copy
 
 Plan = dict[str, Any]
 Resource = dict[str, Any]
@@ -748,12 +749,17 @@ MUTATIONS: tuple[Mutation, ...] = (
 )
 
 
+# Each mutated plan, made once and shared by the tests below, which only read it.
+_MUTATED: dict[str, Plan] = {}
+
+
 def mutated(plans: dict[str, Plan], mutation: Mutation) -> Plan:
-    plan = copy.deepcopy(plans[mutation.stack])
-    before = json.dumps(plan, sort_keys=True)
-    mutation.apply(plan)
-    assert json.dumps(plan, sort_keys=True) != before, f"mutation {mutation.id!r} changed nothing"
-    return plan
+    if mutation.id not in _MUTATED:
+        plan = private_copy(plans[mutation.stack])
+        mutation.apply(plan)
+        assert plan != plans[mutation.stack], f"mutation {mutation.id!r} changed nothing"
+        _MUTATED[mutation.id] = plan
+    return _MUTATED[mutation.id]
 
 
 def caught_by(violations: list[Violation], mutation: Mutation) -> list[Violation]:
@@ -880,10 +886,18 @@ def _online_value(value: Any) -> Any:
     return value
 
 
-def _struct(inputs: dict[str, Any]) -> struct_pb2.Struct:
-    struct = struct_pb2.Struct()
-    json_format.ParseDict(_online_value(inputs), struct)
-    return struct
+# The last Struct made for each (urn, view) with the properties it was made from: a mutation changes few resources,
+# and the others' properties compare equal to the clean plan's, so their Struct is reused.
+_STRUCTS: dict[tuple[str, str], tuple[dict[str, Any], struct_pb2.Struct]] = {}
+
+
+def _struct(urn: str, view: str, properties: dict[str, Any]) -> struct_pb2.Struct:
+    made = _STRUCTS.get((urn, view))
+    if made is None or made[0] != properties:
+        struct = struct_pb2.Struct()
+        json_format.ParseDict(_online_value(properties), struct)
+        made = _STRUCTS[(urn, view)] = (properties, struct)
+    return made[1]
 
 
 def _options(record: Resource) -> analyzer_pb2.AnalyzerResourceOptions:
@@ -919,7 +933,7 @@ def _online_verdicts(stub: analyzer_pb2_grpc.AnalyzerStub, plan: Plan) -> set[tu
     for record in analyzed:
         request = analyzer_pb2.AnalyzeRequest(
             type=record["type"],
-            properties=_struct(record["inputs"]),
+            properties=_struct(record["urn"], "inputs", record["inputs"]),
             urn=record["urn"],
             name=record["name"],
             options=_options(record),
@@ -933,7 +947,7 @@ def _online_verdicts(stub: analyzer_pb2_grpc.AnalyzerStub, plan: Plan) -> set[tu
             # The engine hands stack policies each resource's state: its outputs (inputs and what the provider set).
             analyzer_pb2.AnalyzerResource(
                 type=r["type"],
-                properties=_struct({**r["inputs"], **r.get("outputs", {})}),
+                properties=_struct(r["urn"], "state", {**r["inputs"], **r.get("outputs", {})}),
                 urn=r["urn"],
                 name=r["name"],
                 options=_options(r),
