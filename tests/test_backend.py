@@ -14,11 +14,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import botocore.session
+import moto.kms.models
 import pytest
 from botocore.exceptions import ClientError
 from botocore.loaders import Loader, create_loader
 from moto import mock_aws
 from moto.iam.access_control import IAMPolicy, PermissionResult
+from moto.kms.utils import AbstractPrivateKey, generate_private_key
 from moto.s3.models import FakeBucket
 
 from estate import cli
@@ -88,10 +90,26 @@ def _shared_loader(search_paths: object = None) -> Loader:
     return _LOADERS[key]
 
 
+_PRIVATE_KEYS: dict[str, AbstractPrivateKey] = {}
+
+
+def _shared_private_key(key_spec: str) -> AbstractPrivateKey:
+    """One key pair per key spec for the whole session.
+
+    moto makes an RSA key pair for every KMS key it creates, a symmetric one too
+    (moto/kms/utils.py, ``generate_private_key``): ~70 ms each. The backend uses only
+    symmetric keys and never their pair, so the tests share one.
+    """
+    if key_spec not in _PRIVATE_KEYS:
+        _PRIVATE_KEYS[key_spec] = generate_private_key(key_spec)
+    return _PRIVATE_KEYS[key_spec]
+
+
 @pytest.fixture
 def mocked_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     """moto's AWS with canary credentials and no ambient profile or default region."""
     monkeypatch.setattr(botocore.session, "create_loader", _shared_loader)
+    monkeypatch.setattr(moto.kms.models, "generate_private_key", _shared_private_key)
     monkeypatch.setattr(FakeBucket, "get_permission", _tls_aware_bucket_permission)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", CANARY_ACCESS_KEY)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", CANARY_SECRET_KEY)
