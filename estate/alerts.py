@@ -240,6 +240,19 @@ def _stacks_of(workflow: dict[str, Any]) -> set[str]:
 _MATRIX_EXPRESSION = re.compile(r"\$\{\{\s*matrix\.([A-Za-z0-9_-]+)\s*\}\}")
 
 
+def _strings(value: Any) -> Iterable[str]:
+    """Every key and value of a parsed YAML document that is text, as written (a dump would wrap long lines)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in cast(dict[Any, Any], value).items():
+            yield from _strings(key)
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in cast(list[Any], value):
+            yield from _strings(item)
+
+
 def estate_pipeline_routes(
     workflows_dir: Path = ESTATE_WORKFLOWS_DIR, stack: str | None = None
 ) -> list[System]:
@@ -250,12 +263,13 @@ def estate_pipeline_routes(
     """
     import yaml
 
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the wheel has it: same documents
     systems: list[System] = []
     for file_name in ESTATE_PIPELINES:
         path = workflows_dir / file_name
         if not path.is_file():
             continue
-        workflow = yaml.safe_load(path.read_text()) or {}
+        workflow = yaml.load(path.read_text(), Loader=loader) or {}
         if stack is not None and stack not in _stacks_of(workflow):
             continue
         routes: list[str] = []
@@ -264,7 +278,7 @@ def estate_pipeline_routes(
                 condition = str(step.get("if", ""))
                 if "failure()" not in condition:
                     continue
-                text = yaml.safe_dump(step)
+                text = "\n".join(_strings(step))
                 if f"secrets.{CI_WEBHOOK_SECRET}" in text:
                     routes.append(f"job {job_id}: failure step → Slack")
                 elif "gh issue" in text:

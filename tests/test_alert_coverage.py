@@ -157,6 +157,17 @@ def test_pipeline_failure_steps_are_recognised(tmp_path: Path) -> None:
     }
 
 
+def test_a_failure_step_is_recognised_whatever_the_length_of_its_lines(tmp_path: Path) -> None:
+    """Fails on the old reading, which searched a YAML dump of the step: the dump wraps long lines at a
+    space, here between "gh" and "issue"."""
+    (tmp_path / "drift.yml").write_text(
+        "jobs:\n  drift:\n    steps:\n      - if: failure()\n"
+        f"        run: echo {'x' * 65} && gh issue create --title drift\n"
+    )
+    routes = {s.name: s.routes for s in estate_pipeline_routes(tmp_path)}
+    assert routes == {"drift.yml": ("job drift: failure step → GitHub issue",)}
+
+
 def test_the_drift_check_reports_its_failures() -> None:
     routes = {s.name: s.routes for s in estate_pipeline_routes()}
     assert set(routes) == set(ESTATE_PIPELINES)
