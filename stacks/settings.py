@@ -1008,11 +1008,12 @@ def _workflow_checks(repository: str) -> list[str]:
     """
     import yaml
 
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the wheel has it: same documents
     directory = PROJECT_DIR / "app-workflows" / repository
     names: list[str] = []
     for path in sorted(directory.glob("*.yml")):
         try:
-            document = cast(dict[Any, Any], yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+            document = cast(dict[Any, Any], yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {})
         except (OSError, yaml.YAMLError):
             continue
         triggers = document.get("on", document.get(True))

@@ -221,7 +221,7 @@ def test_make_plan_installs_the_runtime_lock_only_and_make_test_adds_the_develop
 
 
 def _steps(workflow: Path) -> list[dict[str, Any]]:
-    document = yaml.safe_load(workflow.read_text())
+    document = yaml.load(workflow.read_text(), Loader=yaml.CSafeLoader)
     return [step for job in document["jobs"].values() for step in job.get("steps", [])]
 
 

@@ -126,7 +126,7 @@ def longest_deploy_job(repository: str, secret: str) -> timedelta:
     longest = timedelta(0)
     for path in sorted((APP_WORKFLOWS_DIR / repository).glob("*.yml")):
         for job in load_workflow(path).jobs.values():
-            if f"secrets.{secret}" in yaml.safe_dump(job):
+            if f"secrets.{secret}" in yaml.dump(job, Dumper=yaml.CSafeDumper):
                 longest = max(longest, timedelta(minutes=int(cast(int, job["timeout-minutes"]))))
     return longest
 

@@ -91,7 +91,7 @@ class Job:
         return [str(branch) for branch in cast(list[object], branches)] if isinstance(branches, list) else []
 
     def references(self, pattern: re.Pattern[str]) -> set[str]:
-        return set(pattern.findall(yaml.safe_dump(self.body)))
+        return set(pattern.findall(yaml.dump(self.body, Dumper=yaml.CSafeDumper)))
 
 
 def app_repositories() -> list[str]:
@@ -249,7 +249,9 @@ def test_no_production_job_applies_seed_data() -> None:
         for job in jobs(repository):
             steps = cast(list[dict[str, object]], job.body.get("steps", []))
             # What runs (commands and action inputs), not what the steps are called.
-            executed = yaml.safe_dump([[step.get("run"), step.get("with")] for step in steps])
+            executed = yaml.dump(
+                [[step.get("run"), step.get("with")] for step in steps], Dumper=yaml.CSafeDumper
+            )
             if "seed" in executed and job.environment != "staging":
                 problems.append(f"{job.label} (environment {job.environment}) applies seed data")
     assert problems == []

@@ -600,7 +600,10 @@ def test_secrets_are_read_only_in_jobs_with_an_environment(path: Path) -> None:
     """Every secret is environment-scoped: a job that reads one declares its GitHub environment."""
     workflow = load_workflow(path)
     for job_id, job in workflow.jobs.items():
-        reads_secret = re.search(r"secrets\.(?!GITHUB_TOKEN\b)[A-Z_]+", yaml.safe_dump(job)) is not None
+        reads_secret = (
+            re.search(r"secrets\.(?!GITHUB_TOKEN\b)[A-Z_]+", yaml.dump(job, Dumper=yaml.CSafeDumper))
+            is not None
+        )
         if reads_secret:
             assert job.get("environment"), (
                 f"{workflow.name} job {job_id} reads secrets without an environment"
