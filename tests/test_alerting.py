@@ -14,7 +14,6 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import pulumi
 import pytest
 
 from components.alert_relay import RELAY_SOURCE
@@ -30,7 +29,6 @@ from components.error_tracking import DSN_VARIABLES, ErrorTracking, ErrorTrackin
 from components.repository_governance import REPOSITORY_GOVERNANCE_TYPE as GOVERNANCE
 from components.vercel_alerts import PROJECT_EVENTS, VercelAlerts, VercelAlertsArgs
 from estate.engine import PROJECT_DIR, load_stack_config, run_program
-from estate.mocks import ProviderMocks
 from policies.resource_types import ACTIONS_ENVIRONMENT_SECRET as ENVIRONMENT_SECRET
 from policies.resource_types import HEALTHCHECK as HEALTH_CHECK
 from policies.resource_types import NOTIFICATION_POLICY as POLICY
@@ -61,7 +59,7 @@ from stacks.settings import (
     load_settings,
     secret_config_keys,
 )
-from tests.shared_plans import plan_of
+from tests.shared_plans import plan_of, shared_run
 
 Plan = dict[str, Any]
 RELAY_DIR = PROJECT_DIR / "alerting" / "relay"
@@ -96,28 +94,18 @@ def relay_host(stack: str) -> str:
 def relay_bindings() -> dict[str, dict[str, Any]]:
     """Each stack's relay Worker bindings (name → binding) as the program sends them, secrets unwrapped.
 
-    The plan shows them as one secret; a run of the program records what the
-    Worker receives, which is what it filters events by.
+    The plan shows them as one secret; the shared run of each stack recorded what
+    the Worker receives, which is what it filters events by.
     """
-    captured: dict[str, Any] = {}
-    new_resource = ProviderMocks.new_resource
-
-    def recording(
-        self: ProviderMocks, args: pulumi.runtime.MockResourceArgs
-    ) -> tuple[str | None, dict[str, Any]]:
-        if args.typ == WORKERS_SCRIPT and args.name == "alert-relay-script":
-            captured[args.inputs["scriptName"]] = args.inputs["bindings"]
-        return new_resource(self, args)
-
     bindings: dict[str, dict[str, Any]] = {}
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(ProviderMocks, "new_resource", recording)
-        for stack in STACKS:
-            captured.clear()
-            run_program(stack, *stack_config(stack))
-            [raw] = captured.values()
-            items = raw["value"] if isinstance(raw, dict) and "value" in raw else raw
-            bindings[stack] = {item["name"]: item for item in items}
+    for stack in STACKS:
+        [raw] = [
+            inputs["bindings"]
+            for (typ, name), inputs in shared_run(stack).registered.items()
+            if typ == WORKERS_SCRIPT and name == "alert-relay-script"
+        ]
+        items = raw["value"] if isinstance(raw, dict) and "value" in raw else raw
+        bindings[stack] = {item["name"]: item for item in items}
     return bindings
 
 

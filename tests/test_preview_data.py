@@ -15,11 +15,8 @@ from typing import Any
 
 import pytest
 
-import estate.engine as planning
-import estate.models.pulumi as stack_references
 from estate.first_up import check_plan as first_up_check
 from estate.first_up import stacks_to_up_first
-from estate.mocks import ProviderMocks
 from estate.models.pulumi import (
     StackReferenceError,
     offline_stack,
@@ -38,6 +35,7 @@ from stacks.staging_reference import (
     staging_stack_name,
 )
 from tests.plan_queries import SUPABASE_PROJECT, VERCEL_ENV, Plan, Resource, named, of_type, under
+from tests.shared_plans import shared_run
 
 APPS_WITH_DATA = ("oms", "esim-hub", "talkline")
 PUBLIC_PREVIEW_KEYS = {"NEXT_PUBLIC_SUPABASE_URL", "NEXT_PUBLIC_SUPABASE_ANON_KEY"}
@@ -56,10 +54,11 @@ def _plain(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class FreshRun:
-    """``run_plan("prod")`` then ``run_plan("staging")`` in a process that has planned nothing yet."""
+    """``run_plan("prod")`` then ``run_plan("staging")`` in a process that has planned nothing yet: the session's
+    shared run of prod (tests/shared_plans.py), which the engine makes with its caches emptied."""
 
     values: dict[str, str]  # every Vercel variable's value as the provider would receive it, by resource name
-    runs: list[str]  # the stacks whose program ran, in call order
+    runs: tuple[str, ...]  # the stacks whose program ran, in call order
     staging_outputs: dict[str, Any]  # what a reference to staging reads (secrets unwrapped)
     prod: Plan
     staging: Plan
@@ -67,32 +66,16 @@ class FreshRun:
 
 @pytest.fixture(scope="module")
 def fresh() -> FreshRun:
-    """The plan shows Vercel values as "[secret]" (pulumiverse_vercel makes every value a secret), so this
-    run captures each registration's inputs under the same mocks."""
-    captured: dict[str, str] = {}
-    runs: list[str] = []
-    new_resource = ProviderMocks.new_resource
-    run = planning.run_program
-
-    def capture(self: ProviderMocks, args: Any) -> Any:
-        if args.typ == VERCEL_ENV:
-            captured[args.name] = _plain(args.inputs).get("value")
-        return new_resource(self, args)
-
-    def counting(stack: str, *args: Any, **kwargs: Any) -> Any:
-        runs.append(stack)
-        return run(stack, *args, **kwargs)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(ProviderMocks, "new_resource", capture)
-        patch.setattr(planning, "run_program", counting)
-        patch.setattr(planning, "_PLANNED", {})
-        patch.setattr(stack_references, "_OFFLINE_STACKS", {})
-        prod = planning.run_plan("prod").to_json()
-        staging = planning.run_plan("staging").to_json()
-        readable = offline_stack("estate", "staging")
-    assert readable is not None
-    return FreshRun(captured, runs, _plain(readable), prod, staging)
+    """The plan shows Vercel values as "[secret]" (pulumiverse_vercel makes every value a secret); the shared
+    run recorded each registration's inputs under the same mocks."""
+    prod, staging = shared_run("prod"), shared_run("staging")
+    assert prod.program_runs == staging.program_runs, "staging's plan came from prod's run"
+    values = {
+        name: _plain(inputs).get("value")
+        for (typ, name), inputs in prod.registered.items()
+        if typ == VERCEL_ENV
+    }
+    return FreshRun(values, prod.program_runs, _plain(staging.published), prod.plan, staging.plan)
 
 
 @pytest.fixture(scope="module")
