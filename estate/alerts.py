@@ -261,15 +261,14 @@ def estate_pipeline_routes(
     With ``stack``, only the workflows that run Pulumi on that stack (their
     ``stack-name``), so prod's coverage does not list staging's apply.
     """
-    import yaml
+    from stacks.stack_files import parse_yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the wheel has it: same documents
     systems: list[System] = []
     for file_name in ESTATE_PIPELINES:
         path = workflows_dir / file_name
         if not path.is_file():
             continue
-        workflow = yaml.load(path.read_text(), Loader=loader) or {}
+        workflow = parse_yaml(path.read_text()) or {}
         if stack is not None and stack not in _stacks_of(workflow):
             continue
         routes: list[str] = []

@@ -30,12 +30,9 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
 def project_name(project_dir: Path = PROJECT_DIR) -> str:
-    import yaml
+    from stacks.stack_files import parse_yaml
 
-    loader = getattr(
-        yaml, "CSafeLoader", yaml.SafeLoader
-    )  # libyaml when the wheel has it: same documents, faster
-    return str(yaml.load((project_dir / "Pulumi.yaml").read_text(), Loader=loader)["name"])
+    return str(parse_yaml((project_dir / "Pulumi.yaml").read_text())["name"])
 
 
 def load_stack_config(

@@ -64,14 +64,9 @@ def _qualified(key: str, project: str) -> str:
 
 def declared_keys(project_dir: Path = PROJECT_DIR) -> DeclaredKeys:
     """Reads ``Pulumi.yaml``: every ``config`` entry, split by its ``secret`` flag."""
-    import yaml
+    from stacks.stack_files import parse_yaml
 
-    document = (
-        yaml.load(
-            (project_dir / "Pulumi.yaml").read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        )
-        or {}
-    )
+    document = parse_yaml((project_dir / "Pulumi.yaml").read_text()) or {}
     project = str(document.get("name", ""))
     plain: set[str] = set()
     secret: set[str] = set()
@@ -173,15 +168,10 @@ def check_stack_file(path: Path, declared: DeclaredKeys, project: str) -> list[H
 
 def check_stack_files(project_dir: Path | None = None) -> list[HygieneProblem]:
     """The plaintext secrets of every ``Pulumi.<stack>.yaml`` of the project (default: this one), all at once."""
-    import yaml
+    from stacks.stack_files import parse_yaml
 
     project_dir = project_dir or PROJECT_DIR
-    document = (
-        yaml.load(
-            (project_dir / "Pulumi.yaml").read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        )
-        or {}
-    )
+    document = parse_yaml((project_dir / "Pulumi.yaml").read_text()) or {}
     project = str(document.get("name", ""))
     declared = declared_keys(project_dir)
     problems: list[HygieneProblem] = []

@@ -1008,12 +1008,13 @@ def _workflow_checks(repository: str) -> list[str]:
     """
     import yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the wheel has it: same documents
+    from stacks.stack_files import parse_yaml
+
     directory = PROJECT_DIR / "app-workflows" / repository
     names: list[str] = []
     for path in sorted(directory.glob("*.yml")):
         try:
-            document = cast(dict[Any, Any], yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {})
+            document = cast(dict[Any, Any], parse_yaml(path.read_text(encoding="utf-8")) or {})
         except (OSError, yaml.YAMLError):
             continue
         triggers = document.get("on", document.get(True))

@@ -46,6 +46,11 @@ class _StrictLoader(yaml.CSafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+def parse_yaml(text: str) -> Any:
+    """A YAML document read with libyaml's safe loader, as the stack files are (a workflow, ``Pulumi.yaml``)."""
+    return yaml.load(text, Loader=yaml.CSafeLoader)
+
+
 def load_yaml(path: Path) -> Any:
     """The document of ``path``; raises :class:`StackFileError` naming every duplicate key or the error's position."""
     try:

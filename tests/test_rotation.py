@@ -37,6 +37,7 @@ from policies.resource_types import NOTIFICATION_POLICY_WEBHOOKS as CLOUDFLARE_D
 from policies.resource_types import TIME_ROTATING as ROTATING
 from policies.resource_types import VERCEL_ALERT_RULE_WEBHOOK_NOTIFICATION as WEBHOOK_LINK
 from stacks.settings import SettingsError, load_settings, rotation_entry, secret_config_keys
+from stacks.stack_files import parse_yaml
 from tests.plan_queries import ACCOUNT_TOKEN, ENVIRONMENT_SECRET, of_type
 from tests.shared_plans import plan_of
 from tests.test_workflows import (
@@ -61,7 +62,7 @@ _ROTATION_CONFIGS: dict[str, dict[str, Any]] = {}
 def rotation_config(stack: str) -> dict[str, Any]:
     text = (REPO_ROOT / f"Pulumi.{stack}.yaml").read_text(encoding="utf-8")
     if text not in _ROTATION_CONFIGS:
-        _ROTATION_CONFIGS[text] = cast(dict[str, Any], yaml.safe_load(text)["config"]["estate:rotation"])
+        _ROTATION_CONFIGS[text] = cast(dict[str, Any], parse_yaml(text)["config"]["estate:rotation"])
     return copy.deepcopy(_ROTATION_CONFIGS[text])
 
 
