@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from pulumi.runtime import MockResourceArgs
 
 Plan = dict[str, Any]
+# (type token, resource name) → the inputs the mocked provider received (a secret inside the RPC secret marker).
+Registered = dict[tuple[str, str], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -33,8 +35,7 @@ class SharedRun:
 
     plan: Plan
     warnings: list[warnings.WarningMessage]
-    # (type token, resource name) → the inputs the mocked provider received (a secret inside the RPC secret marker).
-    registered: dict[tuple[str, str], dict[str, Any]]
+    registered: Registered
     # What a StackReference to the stack reads: its outputs with secrets kept in the RPC secret marker.
     published: dict[str, Any]
     # Every program run of the plan it came from, in order: ``run_plan`` of the stack asked for, then of each
@@ -80,31 +81,28 @@ def _plan_afresh(stack: str) -> None:
     from estate.models.pulumi import offline_stack
 
     engine.forget_plans()
-    runs: dict[str, tuple[PlanDocument, list[warnings.WarningMessage]]] = {}
-    registered: dict[str, dict[tuple[str, str], dict[str, Any]]] = {}
-    published: dict[str, dict[str, Any]] = {}
+    # Each program run as it ends: its plan, warnings, registrations and what a reference to it reads.
+    runs: dict[str, tuple[PlanDocument, list[warnings.WarningMessage], Registered, dict[str, Any]]] = {}
     order: list[str] = []
+    running: list[Registered] = []  # prod's run plans staging inside it
     run_program = engine.run_program
     new_resource = ProviderMocks.new_resource
 
-    running: list[str] = []  # prod's run plans staging inside it: registrations go to the innermost run
-
     def watched(self: ProviderMocks, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
-        registered[running[-1]][(args.typ, args.name)] = args.inputs
+        running[-1][(args.typ, args.name)] = args.inputs  # the innermost run registers it
         return new_resource(self, args)
 
     def recording(run_stack: str, *args: Any, **kwargs: Any) -> PlanDocument:
         order.append(run_stack)
-        running.append(run_stack)
-        registered[run_stack] = {}
+        running.append({})
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 plan = run_program(run_stack, *args, **kwargs)
         finally:
-            _ = running.pop()
-        runs[run_stack] = (plan, list(caught))
-        published[run_stack] = dict(offline_stack(plan.project, run_stack) or {})
+            registered = running.pop()
+        published = dict(offline_stack(plan.project, run_stack) or {})
+        runs[run_stack] = (plan, list(caught), registered, published)
         return plan
 
     engine.run_program = recording
@@ -117,10 +115,10 @@ def _plan_afresh(stack: str) -> None:
         engine.run_program = run_program
         ProviderMocks.new_resource = new_resource
     assert stack in runs, f"the engine did not run the program for {stack}"
-    for run_stack, (plan, caught) in runs.items():
+    for run_stack, (plan, caught, registered, published) in runs.items():
         _ = _PLANS.setdefault(
             (run_stack, _stack_files(run_stack)),
-            SharedRun(plan.to_json(), caught, registered[run_stack], published[run_stack], tuple(order)),
+            SharedRun(plan.to_json(), caught, registered, published, tuple(order)),
         )
 
 
