@@ -5,9 +5,10 @@ what the engine would see it needs a few details of the SDKs' internals: the moc
 monitor's registration requests, the markers the RPC layer puts in deserialized
 properties, the root stack's exported outputs, how a dynamic provider is pickled
 into its inputs, the policy SDK's "not applicable" signal and unknown-value
-proxy; and, for speed, it switches off the SDK's capture of source positions. Each is named here once; tests/test_sdk_internals.py checks every one of
-them against the installed SDKs, so an upgrade that changes one fails there,
-loudly, instead of quietly changing what a plan shows.
+proxy; and, for speed, it switches off the SDK's capture of source positions.
+Each is named here once; tests/test_sdk_internals.py checks every one of them
+against the installed SDKs, so an upgrade that changes one fails there, loudly,
+instead of quietly changing what a plan shows.
 
 Three reaches stay where they are, because their package may not import the tooling,
 and the same contract test covers them: the program's settings list the config keys

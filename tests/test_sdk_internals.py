@@ -271,9 +271,8 @@ def test_source_positions_are_captured_by_the_function_the_offline_plan_replaces
     offline plan would be paying for them again.
     """
 
-    class Placed(
-        pulumi.CustomResource
-    ):  # a provider SDK's class: the stack above its __init__ is the program's
+    # As a provider SDK's class: the stack above its __init__ is the program's.
+    class Placed(pulumi.CustomResource):
         def __init__(self, name: str) -> None:
             super().__init__("contract:index:Placed", name, {"value": "v"})
 
