@@ -44,7 +44,7 @@ import difflib
 import functools
 import json
 import re
-from collections.abc import Collection, Generator, Iterator, Mapping
+from collections.abc import Collection, Generator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -664,12 +664,8 @@ _PATTERNS: dict[str, Mapping[Environment, str]] = {
 }
 
 
-def _fields() -> Iterator[tuple[str, str, FieldInfo]]:
-    return iter(_named_fields())
-
-
 @functools.cache
-def _named_fields() -> tuple[tuple[str, str, FieldInfo], ...]:
+def _fields() -> tuple[tuple[str, str, FieldInfo], ...]:
     """Each field with its config key: the model is fixed, and the key lists are asked for per problem."""
     return tuple((name, _alias(name), info) for name, info in StackConfig.model_fields.items())
 
